@@ -1,0 +1,55 @@
+/**
+ * Token scopes, pure. `admin` > `write` > `read`; write and read may be limited to one
+ * environment (`write:production`); `sdk:<env>` evaluates flags in one environment;
+ * `router` reads data-plane configuration.
+ */
+import { z } from 'zod';
+
+export const ENVIRONMENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const scopeSchema = z
+  .string()
+  .regex(/^(admin|router|(read|write)(:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?|sdk:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/, {
+    message: 'a scope is admin, write, read, write:<env>, read:<env>, sdk:<env> or router',
+  });
+export type Scope = z.infer<typeof scopeSchema>;
+
+/** What a route needs. `environment` is the environment the request acts on, if any. */
+export type Requirement = 'public' | 'read' | 'write' | 'admin' | 'sdk' | 'router';
+
+export interface ParsedScope {
+  level: 'admin' | 'write' | 'read' | 'sdk' | 'router';
+  environment: string | null;
+}
+
+export function parseScope(scope: string): ParsedScope {
+  const [level, environment] = scope.split(':', 2) as [ParsedScope['level'], string | undefined];
+  return { level, environment: environment ?? null };
+}
+
+const RANK: Record<ParsedScope['level'], number> = { read: 1, write: 2, admin: 3, sdk: 0, router: 0 };
+
+/**
+ * Whether one scope grants a requirement in an environment. An environment-limited scope only
+ * grants requests that name its environment (`environment === null` means the request spans
+ * environments, which a limited scope cannot see).
+ */
+export function scopeGrants(scope: string, need: Requirement, environment: string | null): boolean {
+  if (need === 'public') return true;
+  const s = parseScope(scope);
+  if (s.level === 'admin') return true;
+  if (need === 'router') return s.level === 'router';
+  if (need === 'sdk') {
+    if (s.level === 'sdk') return environment !== null && s.environment === environment;
+    // read access to an environment includes evaluating its flags
+    return RANK[s.level] >= RANK.read && (s.environment === null || s.environment === environment);
+  }
+  if (s.level === 'sdk' || s.level === 'router') return false;
+  if (RANK[s.level] < RANK[need]) return false;
+  return s.environment === null || s.environment === environment;
+}
+
+/** True when any of the token's scopes grants the requirement. */
+export function scopesGrant(scopes: readonly string[], need: Requirement, environment: string | null): boolean {
+  return scopes.some((s) => scopeGrants(s, need, environment));
+}
