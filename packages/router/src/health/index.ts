@@ -1,0 +1,7 @@
+export {
+  HealthChecker,
+  type HealthCheckerOptions,
+  type HealthEvent,
+  type HealthState,
+  probe,
+} from './checker.js';

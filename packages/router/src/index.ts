@@ -1,0 +1,8 @@
+/**
+ * @sluice/router — the Sluice data plane: a weighted HTTP/1.1 reverse proxy with match rules,
+ * sticky sessions, mirroring, health checks and per-version RED metrics.
+ */
+export * from './config/index.js';
+export type { HealthEvent, HealthState } from './health/index.js';
+export { RouterMetrics, renderPrometheus, type WindowStats } from './metrics/index.js';
+export * from './runtime/index.js';

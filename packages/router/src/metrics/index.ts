@@ -1,0 +1,12 @@
+export { BINS, binOf, GROWTH, quantile } from './histogram.js';
+export { type GaugeFamily, renderPrometheus } from './prometheus.js';
+export {
+  isError,
+  type MirrorComparison,
+  type MirrorTotals,
+  PROM_BUCKETS,
+  type RequestOutcome,
+  RouterMetrics,
+  type SeriesTotals,
+} from './registry.js';
+export { SlidingWindow, type WindowStats } from './window.js';

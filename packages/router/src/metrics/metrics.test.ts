@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { renderPrometheus } from './prometheus.js';
+import { RouterMetrics } from './registry.js';
+
+const T0 = 1_700_000_000_000;
+
+describe('sliding window metrics', () => {
+  it('counts requests and errors (5xx and connection failures) per route and version', () => {
+    const m = new RouterMetrics();
+    m.record('api', 'v1', { status: 200, seconds: 0.01 }, T0);
+    m.record('api', 'v1', { status: 503, seconds: 0.01 }, T0 + 10);
+    m.record('api', 'v1', { status: 0, seconds: 0.01 }, T0 + 20);
+    m.record('api', 'v1', { status: 404, seconds: 0.01 }, T0 + 30);
+    m.record('api', 'v2', { status: 200, seconds: 0.01 }, T0 + 30);
+    const w = m.window('api', 'v1', 60_000, T0 + 1_000);
+    expect(w.requests).toBe(4);
+    expect(w.errors).toBe(2);
+    expect(w.errorRate).toBe(50);
+    expect(m.window('api', 'v2', 60_000, T0 + 1_000).requests).toBe(1);
+  });
+
+  it('reports no data as null rather than zero', () => {
+    const w = new RouterMetrics().window('api', 'v1', 60_000, T0);
+    expect(w).toEqual({ requests: 0, errors: 0, errorRate: null, p50: null, p95: null, p99: null });
+  });
+
+  it('computes percentiles within the histogram precision', () => {
+    const m = new RouterMetrics();
+    // 1..1000 ms, one each: p50 ≈ 0.5 s, p95 ≈ 0.95 s, p99 ≈ 0.99 s.
+    for (let i = 1; i <= 1000; i++) m.record('api', 'v1', { status: 200, seconds: i / 1000 }, T0 + i);
+    const w = m.window('api', 'v1', 60_000, T0 + 2_000);
+    expect(w.p50).toBeGreaterThan(0.5 * 0.9);
+    expect(w.p50).toBeLessThan(0.5 * 1.1);
+    expect(w.p95).toBeGreaterThan(0.95 * 0.9);
+    expect(w.p95).toBeLessThan(0.95 * 1.1);
+    expect(w.p99).toBeGreaterThan(0.99 * 0.9);
+    expect(w.p99).toBeLessThan(0.99 * 1.1);
+  });
+
+  it('slides: old slots leave the window, and reused slots start empty', () => {
+    const m = new RouterMetrics({ retentionMs: 10_000 });
+    m.record('api', 'v1', { status: 500, seconds: 2 }, T0);
+    m.record('api', 'v1', { status: 200, seconds: 0.001 }, T0 + 5_000);
+    expect(m.window('api', 'v1', 10_000, T0 + 5_000).requests).toBe(2);
+    expect(m.window('api', 'v1', 3_000, T0 + 5_000).requests).toBe(1);
+    // Far enough later that the ring wrapped onto the first slots.
+    m.record('api', 'v1', { status: 200, seconds: 0.001 }, T0 + 11_000);
+    const later = m.window('api', 'v1', 10_000, T0 + 11_000);
+    expect(later.requests).toBe(2);
+    expect(later.errors).toBe(0);
+    expect(later.p99).toBeLessThan(0.01);
+  });
+
+  it('records mirror comparisons and skips', () => {
+    const m = new RouterMetrics();
+    m.compareMirror('api', 'v1', 'v2', {
+      primaryStatus: 200,
+      shadowStatus: 500,
+      primarySeconds: 1,
+      shadowSeconds: 2,
+    });
+    m.compareMirror('api', 'v1', 'v2', {
+      primaryStatus: 200,
+      shadowStatus: 200,
+      primarySeconds: 1,
+      shadowSeconds: 1,
+    });
+    m.skipMirror('api', 'v1', 'v2');
+    expect(m.mirrorTotals()).toEqual([
+      {
+        route: 'api',
+        primary: 'v1',
+        shadow: 'v2',
+        compared: 2,
+        statusMismatches: 1,
+        primarySecondsSum: 2,
+        shadowSecondsSum: 3,
+        skipped: 1,
+      },
+    ]);
+  });
+});
+
+describe('prometheus exposition', () => {
+  it('writes counters, a cumulative histogram and gauges with escaped labels', () => {
+    const m = new RouterMetrics();
+    m.record('api', 'v"1', { status: 200, seconds: 0.02 }, T0);
+    m.record('api', 'v"1', { status: 502, seconds: 3 }, T0);
+    const text = renderPrometheus(m, [
+      { name: 'sluice_router_config_version', help: 'Config version.', samples: [{ labels: {}, value: 7 }] },
+    ]);
+    expect(text).toContain('# TYPE sluice_router_requests_total counter');
+    expect(text).toContain('sluice_router_requests_total{route="api",version="v\\"1"} 2');
+    expect(text).toContain('sluice_router_errors_total{route="api",version="v\\"1"} 1');
+    expect(text).toContain(
+      'sluice_router_request_duration_seconds_bucket{route="api",version="v\\"1",le="0.01"} 0',
+    );
+    expect(text).toContain(
+      'sluice_router_request_duration_seconds_bucket{route="api",version="v\\"1",le="0.025"} 1',
+    );
+    expect(text).toContain(
+      'sluice_router_request_duration_seconds_bucket{route="api",version="v\\"1",le="5"} 2',
+    );
+    expect(text).toContain(
+      'sluice_router_request_duration_seconds_bucket{route="api",version="v\\"1",le="+Inf"} 2',
+    );
+    expect(text).toContain('sluice_router_request_duration_seconds_count{route="api",version="v\\"1"} 2');
+    expect(text).toContain('sluice_router_config_version 7');
+    expect(text.endsWith('\n')).toBe(true);
+  });
+});

@@ -1,0 +1,152 @@
+import { SlidingWindow, type WindowStats } from './window.js';
+
+/** Upper bounds (seconds) of the Prometheus histogram buckets. */
+export const PROM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+export interface RequestOutcome {
+  /** HTTP status returned to the client (or by the shadow); 0 when no response came back. */
+  status: number;
+  seconds: number;
+  /** Served as the shadow copy of a mirrored request. */
+  shadow?: boolean;
+}
+
+export interface SeriesTotals {
+  route: string;
+  version: string;
+  requests: number;
+  errors: number;
+  shadowRequests: number;
+  latencySum: number;
+  /** Cumulative counts per PROM_BUCKETS bound (last entry: +Inf). */
+  buckets: number[];
+}
+
+export interface MirrorComparison {
+  primaryStatus: number;
+  shadowStatus: number;
+  primarySeconds: number;
+  shadowSeconds: number;
+}
+
+export interface MirrorTotals {
+  route: string;
+  primary: string;
+  shadow: string;
+  compared: number;
+  statusMismatches: number;
+  primarySecondsSum: number;
+  shadowSecondsSum: number;
+  /** Mirrors dropped (body too large, too many in flight). */
+  skipped: number;
+}
+
+/** 5xx responses and connection failures (status 0) are errors. */
+export function isError(status: number): boolean {
+  return status === 0 || status >= 500;
+}
+
+interface Series {
+  window: SlidingWindow;
+  totals: SeriesTotals;
+}
+
+/**
+ * Per route and version RED figures, in process: the control plane's builtin metric provider
+ * reads `window()` directly, no database in between. Lifetime totals feed Prometheus.
+ */
+export class RouterMetrics {
+  private readonly series = new Map<string, Series>();
+  private readonly mirrors = new Map<string, MirrorTotals>();
+  readonly retentionMs: number;
+
+  constructor(options: { retentionMs?: number } = {}) {
+    this.retentionMs = options.retentionMs ?? 600_000;
+  }
+
+  private get(route: string, version: string): Series {
+    const key = `${route}\u0000${version}`;
+    let s = this.series.get(key);
+    if (!s) {
+      s = {
+        window: new SlidingWindow(this.retentionMs),
+        totals: {
+          route,
+          version,
+          requests: 0,
+          errors: 0,
+          shadowRequests: 0,
+          latencySum: 0,
+          buckets: new Array(PROM_BUCKETS.length + 1).fill(0),
+        },
+      };
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
+  record(route: string, version: string, outcome: RequestOutcome, now: number): void {
+    const s = this.get(route, version);
+    const error = isError(outcome.status);
+    s.window.record(now, outcome.seconds, error);
+    const t = s.totals;
+    t.requests++;
+    if (error) t.errors++;
+    if (outcome.shadow) t.shadowRequests++;
+    t.latencySum += outcome.seconds;
+    for (let i = 0; i < PROM_BUCKETS.length; i++) {
+      if (outcome.seconds <= (PROM_BUCKETS[i] ?? 0)) t.buckets[i] = (t.buckets[i] ?? 0) + 1;
+    }
+    t.buckets[PROM_BUCKETS.length] = (t.buckets[PROM_BUCKETS.length] ?? 0) + 1;
+  }
+
+  /**
+   * Requests, errors, error rate (%) and p50/p95/p99 (seconds) of a route's version over the
+   * last `windowMs` before `now` (capped at the retention). Unknown series read as empty.
+   */
+  window(route: string, version: string, windowMs: number, now: number): WindowStats {
+    const s = this.series.get(`${route}\u0000${version}`);
+    if (!s) return { requests: 0, errors: 0, errorRate: null, p50: null, p95: null, p99: null };
+    return s.window.read(Math.min(windowMs, this.retentionMs), now);
+  }
+
+  private mirror(route: string, primary: string, shadow: string): MirrorTotals {
+    const key = `${route}\u0000${primary}\u0000${shadow}`;
+    let m = this.mirrors.get(key);
+    if (!m) {
+      m = {
+        route,
+        primary,
+        shadow,
+        compared: 0,
+        statusMismatches: 0,
+        primarySecondsSum: 0,
+        shadowSecondsSum: 0,
+        skipped: 0,
+      };
+      this.mirrors.set(key, m);
+    }
+    return m;
+  }
+
+  /** Records how a shadow answered compared with the primary it copied. */
+  compareMirror(route: string, primary: string, shadow: string, c: MirrorComparison): void {
+    const m = this.mirror(route, primary, shadow);
+    m.compared++;
+    if (c.primaryStatus !== c.shadowStatus) m.statusMismatches++;
+    m.primarySecondsSum += c.primarySeconds;
+    m.shadowSecondsSum += c.shadowSeconds;
+  }
+
+  skipMirror(route: string, primary: string, shadow: string): void {
+    this.mirror(route, primary, shadow).skipped++;
+  }
+
+  totals(): SeriesTotals[] {
+    return [...this.series.values()].map((s) => ({ ...s.totals, buckets: [...s.totals.buckets] }));
+  }
+
+  mirrorTotals(): MirrorTotals[] {
+    return [...this.mirrors.values()].map((m) => ({ ...m }));
+  }
+}

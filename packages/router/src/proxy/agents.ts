@@ -1,0 +1,66 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+
+export interface AgentOptions {
+  maxSockets?: number;
+  /** How long an idle keep-alive connection to an upstream stays open. */
+  idleMs?: number;
+}
+
+/**
+ * Keep-alive connection pools, one per upstream origin. When a configuration no longer names
+ * an origin, its pool is drained: idle connections close now, busy ones close after the
+ * request they carry (so in-flight requests finish where they started).
+ */
+export class AgentPool {
+  private readonly agents = new Map<string, http.Agent>();
+  private readonly options: AgentOptions;
+
+  constructor(options: AgentOptions = {}) {
+    this.options = options;
+  }
+
+  get(origin: string): http.Agent {
+    let agent = this.agents.get(origin);
+    if (!agent) {
+      const opts = {
+        keepAlive: true,
+        maxSockets: this.options.maxSockets ?? 256,
+        maxFreeSockets: 64,
+        timeout: this.options.idleMs ?? 30_000,
+        scheduling: 'lifo' as const,
+      };
+      agent = origin.startsWith('https:') ? new https.Agent(opts) : new http.Agent(opts);
+      this.agents.set(origin, agent);
+    }
+    return agent;
+  }
+
+  /** Keeps the pools of `origins`, drains the rest. */
+  retain(origins: ReadonlySet<string>): void {
+    for (const [origin, agent] of this.agents) {
+      if (origins.has(origin)) continue;
+      this.agents.delete(origin);
+      drain(agent);
+    }
+  }
+
+  origins(): string[] {
+    return [...this.agents.keys()];
+  }
+
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+}
+
+function drain(agent: http.Agent): void {
+  // With keepAlive off, node's agent destroys each socket when its request completes.
+  (agent as http.Agent & { keepAlive: boolean }).keepAlive = false;
+  agent.keepSocketAlive = () => false;
+  for (const sockets of Object.values(agent.freeSockets)) {
+    for (const socket of (sockets ?? []) as Socket[]) socket.destroy();
+  }
+}

@@ -1,0 +1,93 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { findRoute, type RoutingTable } from '../table/index.js';
+import { BadRequest, HeadersTooLarge, NoRoute, NoVersion, rawProblem, sendProblem } from './errors.js';
+import { type ForwardDeps, forward } from './forward.js';
+import { ambiguousFraming } from './headers.js';
+import type { Mirror } from './mirror.js';
+import { selectVersion } from './select.js';
+import { originForm } from './target.js';
+import { forwardUpgrade } from './upgrade.js';
+
+export interface ProxyDeps extends ForwardDeps {
+  /** The current table; read once per request, so a swap never splits a request. */
+  table: () => RoutingTable;
+  mirror: Mirror;
+}
+
+function describe(req: IncomingMessage, path: string): string {
+  return `${req.method} ${req.headers.host ?? '(no host)'}${path}`;
+}
+
+export function createRequestHandler(deps: ProxyDeps) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const framing = ambiguousFraming(req);
+    const path = originForm(req.url);
+    if (framing !== undefined || path === undefined) {
+      res.shouldKeepAlive = false;
+      sendProblem(res, BadRequest(framing ?? `unsupported request target ${req.url}`), {
+        connection: 'close',
+      });
+      req.socket.destroySoon();
+      return;
+    }
+    const table = deps.table();
+    const route = findRoute(table, req.headers.host, path);
+    if (!route) {
+      req.resume();
+      sendProblem(res, NoRoute(`no route for ${describe(req, path)}`));
+      return;
+    }
+    const selection = selectVersion(route, { headers: req.headers, url: path });
+    if (!selection) {
+      req.resume();
+      sendProblem(res, NoVersion(`route ${route.name} has no version with weight`));
+      return;
+    }
+    const mirrorVersion = route.config.mirror?.version;
+    let primaryDone: ((r: { status: number; seconds: number }) => void) | undefined;
+    if (
+      mirrorVersion !== undefined &&
+      mirrorVersion !== selection.version.name &&
+      route.mirrorSampler?.next()
+    ) {
+      primaryDone = deps.mirror.begin(route, selection.version.name, path, req);
+    }
+    forward(deps, route, selection, path, req, res, primaryDone);
+  };
+}
+
+export function createUpgradeHandler(deps: ProxyDeps) {
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = originForm(req.url);
+    const framing = ambiguousFraming(req);
+    if (path === undefined || framing !== undefined) {
+      socket.end(rawProblem(BadRequest(framing ?? `unsupported request target ${req.url}`)));
+      return;
+    }
+    const route = findRoute(deps.table(), req.headers.host, path);
+    if (!route) {
+      socket.end(rawProblem(NoRoute(`no route for ${describe(req, path)}`)));
+      return;
+    }
+    const selection = selectVersion(route, { headers: req.headers, url: path });
+    if (!selection) {
+      socket.end(rawProblem(NoVersion(`route ${route.name} has no version with weight`)));
+      return;
+    }
+    forwardUpgrade(deps, route, selection, path, req, socket, head);
+  };
+}
+
+/** Parser errors (smuggling attempts, oversized headers, garbage) get a problem document. */
+export function handleClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const error =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? HeadersTooLarge('the request headers exceed the size limit')
+      : BadRequest(`the request could not be parsed (${err.code ?? 'parse error'})`);
+  socket.end(rawProblem(error));
+}

@@ -1,0 +1,89 @@
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) are for one connection and never forwarded. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+  const value = headers.connection;
+  const tokens = new Set<string>();
+  if (typeof value === 'string') {
+    for (const t of value.split(',')) {
+      const token = t.trim().toLowerCase();
+      if (token) tokens.add(token);
+    }
+  }
+  return tokens;
+}
+
+/** Copies end-to-end headers, dropping hop-by-hop ones and any the Connection header lists. */
+export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const listed = connectionTokens(headers);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+export interface ForwardOptions {
+  upstreamHost: string;
+  preserveHost: boolean;
+  /** Adds the headers a WebSocket handshake needs, which are hop-by-hop otherwise. */
+  upgrade?: boolean;
+}
+
+/** Request headers sent upstream: end-to-end ones plus X-Forwarded-For/Proto/Host. */
+export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardOptions): OutgoingHttpHeaders {
+  const headers = endToEnd(req.headers);
+  const clientIp = req.socket.remoteAddress ?? '';
+  const prior = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = prior ? `${prior}, ${clientIp}` : clientIp;
+  headers['x-forwarded-proto'] = (req.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
+  headers['x-forwarded-host'] =
+    (req.headers['x-forwarded-host'] as string | undefined) ?? req.headers.host ?? '';
+  headers.host = options.preserveHost ? (req.headers.host ?? options.upstreamHost) : options.upstreamHost;
+  if (options.upgrade) {
+    headers.connection = 'Upgrade';
+    headers.upgrade = req.headers.upgrade ?? '';
+  }
+  return headers;
+}
+
+/** Response headers sent back to the client. */
+export function clientResponseHeaders(upstream: IncomingMessage): OutgoingHttpHeaders {
+  return endToEnd(upstream.headers);
+}
+
+/**
+ * Defence in depth against request smuggling: node's parser already refuses these, but a
+ * request that reaches the proxy with an ambiguous body length is refused again here.
+ */
+export function ambiguousFraming(req: IncomingMessage): string | undefined {
+  let contentLengths = 0;
+  let transferEncodings = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]?.toLowerCase();
+    if (name === 'content-length') contentLengths++;
+    else if (name === 'transfer-encoding') transferEncodings++;
+  }
+  if (contentLengths > 0 && transferEncodings > 0)
+    return 'both Content-Length and Transfer-Encoding are present';
+  if (contentLengths > 1) return 'Content-Length is repeated';
+  const cl = req.headers['content-length'];
+  if (cl !== undefined && !/^\d+$/.test(cl)) return 'Content-Length is not a number';
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && !/(^|,)\s*chunked\s*$/i.test(te))
+    return 'Transfer-Encoding does not end in chunked';
+  return undefined;
+}

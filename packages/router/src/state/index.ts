@@ -1,0 +1,1 @@
+export { type LoadResult, SNAPSHOT_FILE, SnapshotStore, writeFileAtomic } from './store.js';

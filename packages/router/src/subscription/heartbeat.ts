@@ -1,0 +1,80 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Logger } from '../runtime/types.js';
+
+export interface HeartbeatBody {
+  adminUrl: string | null;
+  configVersion: number;
+  health: Record<string, unknown>;
+}
+
+export interface HeartbeatOptions {
+  controlPlaneUrl: string;
+  token: string;
+  routerId: string;
+  intervalMs?: number;
+  body: () => HeartbeatBody;
+  log?: Logger;
+}
+
+export function heartbeatPath(routerId: string): string {
+  return `/api/v1/routers/${encodeURIComponent(routerId)}/heartbeat`;
+}
+
+/** Sends one heartbeat; resolves to the HTTP status (0 when the control plane is unreachable). */
+export function sendHeartbeat(options: HeartbeatOptions, timeoutMs = 5_000): Promise<number> {
+  return new Promise((resolve) => {
+    const url = new URL(heartbeatPath(options.routerId), options.controlPlaneUrl);
+    const payload = JSON.stringify(options.body());
+    const transport = url.protocol === 'https:' ? https : http;
+    const req = transport.request(url, {
+      method: 'POST',
+      agent: false,
+      timeout: timeoutMs,
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+      },
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(0));
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.end(payload);
+  });
+}
+
+/** Registers the router and reports its state every few seconds (one request at a time). */
+export class Heartbeat {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  lastStatus: number | null = null;
+
+  constructor(private readonly options: HeartbeatOptions) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.beat();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private async beat(): Promise<void> {
+    if (this.stopped) return;
+    const status = await sendHeartbeat(this.options);
+    if (status !== this.lastStatus && (status < 200 || status >= 300)) {
+      this.options.log?.('warn', 'heartbeat not accepted', { status });
+    }
+    this.lastStatus = status;
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.beat(), this.options.intervalMs ?? 5_000);
+    this.timer.unref();
+  }
+}

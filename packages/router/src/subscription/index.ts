@@ -1,0 +1,15 @@
+export { Backoff } from './backoff.js';
+export {
+  ConfigSubscription,
+  STREAM_PATH,
+  type SubscriptionOptions,
+  type SubscriptionState,
+} from './client.js';
+export {
+  Heartbeat,
+  type HeartbeatBody,
+  type HeartbeatOptions,
+  heartbeatPath,
+  sendHeartbeat,
+} from './heartbeat.js';
+export { type SseEvent, SseParser } from './sse.js';

@@ -1,0 +1,11 @@
+export { RouteBalancer, ShareSampler, SmoothWeightedRoundRobin, shedWeights } from './balancer.js';
+export {
+  type CompiledRoute,
+  type CompiledVersion,
+  compileTable,
+  EMPTY_TABLE,
+  findRoute,
+  hostName,
+  prefixMatches,
+  type RoutingTable,
+} from './compile.js';
