@@ -1,0 +1,60 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runtimeCommand } from '../haproxy-runtime.js';
+import { eventually, freePort } from './upstreams.js';
+
+export const HAPROXY_BIN = '/usr/sbin/haproxy';
+
+export interface HaproxyProcess {
+  socket: string;
+  frontendUrl: string;
+  backend: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a real HAProxy in the foreground on loopback with a generated config in a temp dir. */
+export async function startHaproxy(): Promise<HaproxyProcess> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-haproxy-'));
+  const socket = join(dir, 'admin.sock');
+  const port = await freePort();
+  const config = `global
+  stats socket ${socket} mode 600 level admin
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 10s
+  timeout server 10s
+frontend fe
+  bind 127.0.0.1:${port}
+  default_backend app
+backend app
+  balance roundrobin
+`;
+  const cfg = join(dir, 'haproxy.cfg');
+  await writeFile(cfg, config);
+  const child: ChildProcess = spawn(HAPROXY_BIN, ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const up = await eventually(async () => {
+    if (child.exitCode !== null) return true;
+    return runtimeCommand({ path: socket }, 'show info', 1000).then(
+      () => true,
+      () => false,
+    );
+  });
+  if (!up || child.exitCode !== null) throw new Error(`haproxy did not start: ${stderr}`);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { socket, frontendUrl: `http://127.0.0.1:${port}/`, backend: 'app', stop };
+}
