@@ -1,2 +1,3 @@
 export * from './auth/index.js';
 export * from './errors/index.js';
+export * from './json/index.js';

@@ -37,10 +37,15 @@ describe('scopes', () => {
   it('never lets a lower scope grant more than a higher one', () => {
     const levels = ['read', 'write', 'admin'] as const;
     fc.assert(
-      fc.property(fc.constantFrom(...levels), fc.constantFrom(...levels), fc.option(fc.constantFrom('development', 'production'), { nil: null }), (held, need, env) => {
-        const rank = { read: 1, write: 2, admin: 3 };
-        expect(scopesGrant([held], need, env)).toBe(rank[held] >= rank[need]);
-      }),
+      fc.property(
+        fc.constantFrom(...levels),
+        fc.constantFrom(...levels),
+        fc.option(fc.constantFrom('development', 'production'), { nil: null }),
+        (held, need, env) => {
+          const rank = { read: 1, write: 2, admin: 3 };
+          expect(scopesGrant([held], need, env)).toBe(rank[held] >= rank[need]);
+        },
+      ),
     );
   });
 });

@@ -9,13 +9,23 @@ export const ENVIRONMENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const scopeSchema = z
   .string()
-  .regex(/^(admin|router|(read|write)(:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?|sdk:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/, {
-    message: 'a scope is admin, write, read, write:<env>, read:<env>, sdk:<env> or router',
-  });
+  .regex(
+    /^(admin|router|(read|write)(:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?|sdk:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/,
+    {
+      message: 'a scope is admin, write, read, write:<env>, read:<env>, sdk:<env> or router',
+    },
+  );
 export type Scope = z.infer<typeof scopeSchema>;
 
 /** What a route needs. `environment` is the environment the request acts on, if any. */
-export type Requirement = 'public' | 'read' | 'write' | 'admin' | 'sdk' | 'router';
+export type Requirement = 'public' | 'token' | 'read' | 'write' | 'admin' | 'sdk' | 'router';
+
+/**
+ * Stands for "some environment, checked item by item later" (e.g. `apply` of documents for
+ * several environments): an environment-limited scope passes the route and each document is
+ * checked on its own.
+ */
+export const ANY_ENVIRONMENT = '*';
 
 export interface ParsedScope {
   level: 'admin' | 'write' | 'read' | 'sdk' | 'router';
@@ -35,21 +45,27 @@ const RANK: Record<ParsedScope['level'], number> = { read: 1, write: 2, admin: 3
  * environments, which a limited scope cannot see).
  */
 export function scopeGrants(scope: string, need: Requirement, environment: string | null): boolean {
-  if (need === 'public') return true;
+  if (need === 'public' || need === 'token') return true;
   const s = parseScope(scope);
   if (s.level === 'admin') return true;
   if (need === 'router') return s.level === 'router';
   if (need === 'sdk') {
-    if (s.level === 'sdk') return environment !== null && s.environment === environment;
+    if (s.level === 'sdk')
+      return environment !== null && (s.environment === environment || environment === ANY_ENVIRONMENT);
     // read access to an environment includes evaluating its flags
     return RANK[s.level] >= RANK.read && (s.environment === null || s.environment === environment);
   }
   if (s.level === 'sdk' || s.level === 'router') return false;
   if (RANK[s.level] < RANK[need]) return false;
-  return s.environment === null || s.environment === environment;
+  return s.environment === null || s.environment === environment || environment === ANY_ENVIRONMENT;
 }
 
 /** True when any of the token's scopes grants the requirement. */
-export function scopesGrant(scopes: readonly string[], need: Requirement, environment: string | null): boolean {
+export function scopesGrant(
+  scopes: readonly string[],
+  need: Requirement,
+  environment: string | null,
+): boolean {
+  if (need === 'public' || need === 'token') return true;
   return scopes.some((s) => scopeGrants(s, need, environment));
 }

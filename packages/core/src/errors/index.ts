@@ -62,7 +62,10 @@ export function defineError(code: string, status: number, title: string) {
   const def: ErrorDefinition = { code, status, title };
   registry.set(code, def);
   const make = (detail: string, options?: SluiceErrorOptions) => new SluiceError(def, detail, options);
-  return Object.assign(make, { definition: def, is: (e: unknown): e is SluiceError => isSluiceError(e, code) });
+  return Object.assign(make, {
+    definition: def,
+    is: (e: unknown): e is SluiceError => isSluiceError(e, code),
+  });
 }
 
 export function isSluiceError(e: unknown, code?: string): e is SluiceError {
@@ -82,4 +85,5 @@ export const AlreadyExists = defineError('ALREADY_EXISTS', 409, 'Already exists'
 export const Unauthorized = defineError('UNAUTHORIZED', 401, 'A valid bearer token is required');
 export const Forbidden = defineError('FORBIDDEN', 403, 'The token does not have the required scope');
 export const PayloadTooLarge = defineError('PAYLOAD_TOO_LARGE', 413, 'The request body is too large');
+export const UnsupportedMediaType = defineError('UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported media type');
 export const Internal = defineError('INTERNAL', 500, 'Internal error');

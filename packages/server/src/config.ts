@@ -1,0 +1,46 @@
+/** The control plane's settings, from flags and environment variables (DESIGN.md contracts). */
+import { z } from 'zod';
+import { parseOrThrow } from './http/problem.js';
+
+export const serverConfigSchema = z
+  .object({
+    port: z.coerce.number().int().min(0).max(65535).default(4200),
+    host: z.string().min(1).default('127.0.0.1'),
+    dataDir: z.string().min(1).default('./.sluice'),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')
+      .optional(),
+    pgSchema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+      .optional(),
+    adminToken: z.string().min(16, 'SLUICE_ADMIN_TOKEN must be at least 16 characters').optional(),
+    defaultEnvironment: z.string().default('development'),
+    routerPort: z.coerce.number().int().min(0).max(65535).default(4280),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+export type ServerConfigInput = z.input<typeof serverConfigSchema>;
+
+/** Reads SLUICE_* and DATABASE_URL; explicit overrides (CLI flags) win. Empty values count as unset. */
+export function configFromEnv(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<ServerConfigInput> = {},
+): ServerConfig {
+  const pick = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const raw: Record<string, unknown> = {
+    port: pick('SLUICE_PORT'),
+    host: pick('SLUICE_HOST'),
+    dataDir: pick('SLUICE_DATA_DIR'),
+    databaseUrl: pick('DATABASE_URL'),
+    adminToken: pick('SLUICE_ADMIN_TOKEN'),
+    defaultEnvironment: pick('SLUICE_DEFAULT_ENV'),
+    routerPort: pick('SLUICE_ROUTER_PORT'),
+    logLevel: pick('SLUICE_LOG_LEVEL'),
+  };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;
+  for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
+  return parseOrThrow(serverConfigSchema, raw, '', 'the configuration');
+}

@@ -1,0 +1,2 @@
+export * from './environment.kind.js';
+export * from './seed.js';

@@ -1,0 +1,198 @@
+/**
+ * Builds the Fastify application from a route table: input validation with the routes' zod
+ * schemas, bearer-token authorisation by declared scope, problem+json errors, request ids and
+ * the request-duration histogram.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  Forbidden,
+  Internal,
+  isSluiceError,
+  NotFound,
+  PayloadTooLarge,
+  type SluiceError,
+  Unauthorized,
+  UnsupportedMediaType,
+  ValidationFailed,
+} from '@sluice/core';
+import { scopesGrant } from '@sluice/core/auth';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Registry } from 'prom-client';
+import { ANONYMOUS, bearerSecret, type TokenVerifier } from './auth.js';
+import { createMetricsRegistry } from './metrics.js';
+import { PROBLEM_CONTENT_TYPE, toProblem, zodFields } from './problem.js';
+import type { AnyRoute, Principal } from './route.js';
+
+export interface AppOptions {
+  routes: AnyRoute[];
+  tokens: TokenVerifier;
+  logger?: FastifyBaseLogger | boolean;
+  bodyLimit?: number;
+}
+
+export interface SluiceApp {
+  fastify: FastifyInstance;
+  routes: AnyRoute[];
+  metrics: Registry;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function buildApp(options: AppOptions): SluiceApp {
+  const fastify = Fastify({
+    loggerInstance: typeof options.logger === 'object' ? options.logger : undefined,
+    logger: typeof options.logger === 'boolean' ? options.logger : undefined,
+    bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    maxParamLength: 512,
+    // errors Fastify raises before routing (bad URL, param too long) get the same problem body
+    frameworkErrors: (error, request, reply) => {
+      sendError(toSluiceError(error, request), request, reply);
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance;
+  const { registry, httpDuration } = createMetricsRegistry();
+  // JSON only: a text body on a JSON route is a 415, not a string handed to validation
+  fastify.removeContentTypeParser('text/plain');
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  fastify.setErrorHandler((error, request, reply) =>
+    sendError(toSluiceError(error, request), request, reply),
+  );
+  fastify.setNotFoundHandler((request, reply) =>
+    sendError(NotFound(`no route for ${request.method} ${request.url.split('?')[0]}`), request, reply),
+  );
+
+  for (const route of options.routes) register(fastify, route, options.tokens);
+  return { fastify, routes: options.routes, metrics: registry };
+}
+
+function register(fastify: FastifyInstance, route: AnyRoute, tokens: TokenVerifier): void {
+  fastify.route({
+    method: route.method,
+    url: route.url,
+    handler: async (request, reply) => {
+      // who, then where (params and query), then may they, and only then the body
+      const principal = await authenticate(route, request, tokens);
+      const input = validate(route, request, ['params', 'query']);
+      const environment = route.environment
+        ? route.environment(input)
+        : (((input.query as Record<string, unknown> | undefined)?.environment as string | undefined) ?? null);
+      authorizeOrThrow(principal, route.scope, environment);
+      input.body = validate(route, request, ['body']).body;
+      const result = await route.handler({
+        ...input,
+        headers: request.headers,
+        principal,
+        requestId: request.id,
+        log: request.log,
+        reply,
+        authorize: (need, env) => authorizeOrThrow(principal, need, env),
+      });
+      if (reply.sent) return reply;
+      reply.status(reply.statusCode !== 200 ? reply.statusCode : (route.status ?? 200));
+      if (route.produces) reply.type(route.produces);
+      return result === undefined ? reply.send() : reply.send(result);
+    },
+  });
+}
+
+async function authenticate(
+  route: AnyRoute,
+  request: FastifyRequest,
+  tokens: TokenVerifier,
+): Promise<Principal> {
+  const secret = bearerSecret(request.headers.authorization);
+  if (secret === null) {
+    if (route.scope === 'public') return ANONYMOUS;
+    throw Unauthorized('this route needs a bearer token (Authorization: Bearer <token>)');
+  }
+  const principal = await tokens.verify(secret);
+  if (principal) return principal;
+  if (route.scope === 'public') return ANONYMOUS;
+  throw Unauthorized('the bearer token is unknown, revoked or expired');
+}
+
+function authorizeOrThrow(principal: Principal, need: AnyRoute['scope'], environment: string | null): void {
+  if (scopesGrant(principal.scopes, need, environment)) return;
+  const where = environment && environment !== '*' ? ` in environment "${environment}"` : '';
+  throw Forbidden(
+    `this needs the "${need}" scope${where}; the token has ${principal.scopes.join(', ') || 'no scopes'}`,
+  );
+}
+
+type Part = 'params' | 'query' | 'body';
+
+function validate(
+  route: AnyRoute,
+  request: FastifyRequest,
+  which: Part[],
+): { params: unknown; query: unknown; body: unknown } {
+  const fields = [];
+  const parts = { params: request.params, query: request.query, body: request.body } as Record<
+    string,
+    unknown
+  >;
+  const out: Record<string, unknown> = {};
+  for (const part of which) {
+    const schema = route[part];
+    if (!schema) {
+      out[part] = undefined;
+      continue;
+    }
+    const result = schema.safeParse(parts[part]);
+    if (result.success) out[part] = result.data;
+    else fields.push(...zodFields(part, result.error));
+  }
+  if (fields.length) {
+    throw ValidationFailed(
+      `${fields.length} field${fields.length > 1 ? 's are' : ' is'} not valid: ${fields.map((f) => f.path).join(', ')}`,
+      { fields },
+    );
+  }
+  return out as { params: unknown; query: unknown; body: unknown };
+}
+
+function toSluiceError(error: unknown, request: FastifyRequest): SluiceError {
+  if (isSluiceError(error)) return error;
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return PayloadTooLarge(e.message ?? 'body too large');
+  if (e.statusCode === 415) return UnsupportedMediaType(e.message ?? 'unsupported content type');
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    return ValidationFailed(e.message ?? 'bad request', {
+      fields: [{ path: 'body', message: e.message ?? 'bad request' }],
+    });
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return Internal('an internal error occurred; the request id identifies it in the server log');
+}
+
+function sendError(error: SluiceError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error.status >= 500) request.log.error({ err: error.cause ?? error }, error.detail);
+  return reply
+    .status(error.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(toProblem(error, request.url.split('?')[0], request.id));
+}

@@ -1,0 +1,65 @@
+/**
+ * A kind of resource (Environment, Flag, Rollout, …). Slices describe their kinds with this
+ * interface and list them in `server/src/kinds.ts`; the resource machinery (storage, versions,
+ * audit, generic routes, apply) needs no change to take a new kind.
+ */
+import type { FieldError } from '@sluice/core';
+import type { z } from 'zod';
+import type { Executor } from '../storage/index.js';
+import type { StoredResource } from './resource.schema.js';
+
+/** One resource a bare document yields. */
+export interface RecognisedResource {
+  name: string;
+  environment?: string | undefined;
+  spec: unknown;
+}
+
+/** What a kind's hooks get: the open transaction and who is acting. */
+export interface KindContext {
+  trx: Executor;
+  actor: string;
+  requestId: string | null;
+  now: Date;
+}
+
+export interface KindDefinition<Spec = unknown> {
+  /** PascalCase, as written in documents: `Environment`. */
+  kind: string;
+  /** URL segment and CLI name: `environments`. */
+  plural: string;
+  /** Other names the CLI accepts: `env`, `environment`. */
+  aliases: string[];
+  /** Whether each resource lives in an environment (`?environment=`). */
+  environmentScoped: boolean;
+  /** Validates the spec and gives its type; the parsed value (with defaults) is what is stored. */
+  spec: z.ZodType<Spec>;
+  /** Resource names; default: letters, digits, `_ . -`, up to 128. */
+  name?: z.ZodType<string>;
+  /** Scope needed to write; default `write`. */
+  writeScope?: 'write' | 'admin';
+  /** Apply order within one file set: lower first (environments before what lives in them). */
+  applyOrder?: number;
+  /** False for kinds that have their own routes and cannot be applied from files (tokens). */
+  appliable?: boolean;
+  /**
+   * Recognises a bare document of this kind (the seed's rollout JSON, a flagd flags file);
+   * null when the document is not one. One document may yield several resources.
+   */
+  recognise?(document: Record<string, unknown>): RecognisedResource[] | null;
+  /** Checks that need other resources (reference cycles), inside the write transaction. */
+  check?(
+    ctx: KindContext,
+    resource: { name: string; environment: string | null; spec: Spec },
+  ): Promise<FieldError[]>;
+  /** Refuses a delete by throwing (the default environment, an environment still in use). */
+  beforeDelete?(ctx: KindContext, resource: StoredResource): Promise<void>;
+  /** Runs in the write transaction after a create, update or delete. */
+  afterChange?(
+    ctx: KindContext,
+    change: { before: StoredResource | null; after: StoredResource | null },
+  ): Promise<void>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds kinds of every spec type
+export type AnyKind = KindDefinition<any>;

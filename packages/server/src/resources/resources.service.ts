@@ -1,0 +1,252 @@
+/**
+ * Writes resources: versions, optimistic concurrency, kind checks and an audit entry per change,
+ * all in one transaction. Committed changes are announced to listeners (streams, caches).
+ */
+import { AlreadyExists, Conflict, canonicalJson, NotFound, ValidationFailed } from '@sluice/core';
+import { createAuditStore } from '../audit/audit-store.kysely.js';
+import { type Executor, inTransaction } from '../storage/index.js';
+import type { NormalizedResource } from './documents.js';
+import type { AnyKind, KindContext } from './kind.js';
+import type { KindRegistry } from './registry.js';
+import type { ApplyResult, StoredResource } from './resource.schema.js';
+import { createResourceStore } from './resource-store.kysely.js';
+
+export interface Actor {
+  subject: string;
+  requestId: string | null;
+}
+
+export interface ResourceChange {
+  kind: string;
+  environment: string | null;
+  name: string;
+  action: 'created' | 'updated' | 'deleted';
+  resource: StoredResource | null;
+}
+
+export type ChangeListener = (change: ResourceChange) => void;
+
+export interface WriteOutcome {
+  resource: StoredResource;
+  action: 'created' | 'updated' | 'unchanged';
+}
+
+/** Marks a dry run's transaction for rollback once its results are known. */
+class DryRunRollback extends Error {
+  constructor(readonly result: ApplyResult) {
+    super('dry run');
+  }
+}
+
+export class ResourceService {
+  private readonly listeners = new Set<ChangeListener>();
+
+  constructor(
+    private readonly db: Executor,
+    readonly registry: KindRegistry,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async get(kind: AnyKind, environment: string | null, name: string): Promise<StoredResource> {
+    const found = await createResourceStore(this.db).get(kind.kind, scoped(kind, environment), name);
+    if (!found)
+      throw NotFound(
+        `${kind.kind} "${name}"${environment && kind.environmentScoped ? ` in ${environment}` : ''} does not exist`,
+      );
+    return found;
+  }
+
+  async find(kind: AnyKind, environment: string | null, name: string): Promise<StoredResource | null> {
+    return createResourceStore(this.db).get(kind.kind, scoped(kind, environment), name);
+  }
+
+  async list(
+    kind: AnyKind,
+    environment: string | null,
+    page: { limit: number; cursor?: string | undefined },
+  ) {
+    return createResourceStore(this.db).list(kind.kind, kind.environmentScoped ? environment : null, page);
+  }
+
+  /** Creates or replaces one resource. */
+  async put(resource: NormalizedResource, actor: Actor): Promise<WriteOutcome> {
+    const pending: ResourceChange[] = [];
+    const outcome = await inTransaction(this.db, (trx) => this.write(trx, resource, actor, pending));
+    this.announce(pending);
+    return outcome;
+  }
+
+  /** Applies a validated set of resources all-or-nothing; a dry run reports and rolls back. */
+  async apply(resources: NormalizedResource[], actor: Actor, dryRun: boolean): Promise<ApplyResult> {
+    const pending: ResourceChange[] = [];
+    try {
+      const result = await inTransaction(this.db, async (trx) => {
+        const results: ApplyResult['results'] = [];
+        for (const r of resources) {
+          const { resource, action } = await this.write(trx, r, actor, pending);
+          results.push({
+            kind: r.kind.kind,
+            name: r.name,
+            ...(r.environment ? { environment: r.environment } : {}),
+            action,
+            version: resource.metadata.version,
+            source: r.source,
+          });
+        }
+        if (dryRun) throw new DryRunRollback({ dryRun: true, results });
+        return { dryRun: false, results };
+      });
+      this.announce(pending);
+      return result;
+    } catch (error) {
+      if (error instanceof DryRunRollback) return error.result;
+      throw error;
+    }
+  }
+
+  async delete(
+    kind: AnyKind,
+    environment: string | null,
+    name: string,
+    expectedVersion: number | undefined,
+    actor: Actor,
+  ) {
+    const pending: ResourceChange[] = [];
+    const deleted = await inTransaction(this.db, async (trx) => {
+      const store = createResourceStore(trx);
+      const env = scoped(kind, environment);
+      const existing = await store.get(kind.kind, env, name);
+      if (!existing) throw NotFound(`${kind.kind} "${name}" does not exist`);
+      if (expectedVersion !== undefined && existing.metadata.version !== expectedVersion) {
+        throw stale(kind, name, expectedVersion, existing.metadata.version);
+      }
+      const ctx = this.context(trx, actor);
+      await kind.beforeDelete?.(ctx, existing);
+      if (!(await store.delete(kind.kind, env, name, existing.metadata.version))) {
+        throw stale(kind, name, existing.metadata.version, -1);
+      }
+      await createAuditStore(trx).append({
+        at: ctx.now.toISOString(),
+        actor: actor.subject,
+        action: 'delete',
+        kind: kind.kind,
+        ...(env ? { environment: env } : {}),
+        name,
+        before: existing,
+        after: null,
+        requestId: actor.requestId,
+      });
+      await kind.afterChange?.(ctx, { before: existing, after: null });
+      pending.push({ kind: kind.kind, environment: env, name, action: 'deleted', resource: null });
+      return existing;
+    });
+    this.announce(pending);
+    return deleted;
+  }
+
+  private context(trx: Executor, actor: Actor): KindContext {
+    return { trx, actor: actor.subject, requestId: actor.requestId, now: this.now() };
+  }
+
+  private async write(
+    trx: Executor,
+    r: NormalizedResource,
+    actor: Actor,
+    pending: ResourceChange[],
+  ): Promise<WriteOutcome> {
+    const store = createResourceStore(trx);
+    const ctx = this.context(trx, actor);
+    if (r.environment !== null && !(await store.get('Environment', null, r.environment))) {
+      throw ValidationFailed(`environment "${r.environment}" does not exist`, {
+        fields: [
+          {
+            path: `${r.source}.metadata.environment`,
+            message: `environment "${r.environment}" does not exist`,
+          },
+        ],
+      });
+    }
+    const existing = await store.get(r.kind.kind, r.environment, r.name);
+    if (r.expectedVersion !== undefined && (existing?.metadata.version ?? 0) !== r.expectedVersion) {
+      throw stale(r.kind, r.name, r.expectedVersion, existing?.metadata.version ?? 0);
+    }
+    if (existing && canonicalJson(existing.spec) === canonicalJson(r.spec))
+      return { resource: existing, action: 'unchanged' };
+    const problems =
+      (await r.kind.check?.(ctx, { name: r.name, environment: r.environment, spec: r.spec })) ?? [];
+    if (problems.length) {
+      throw ValidationFailed(problems.map((p) => p.message).join('; '), {
+        fields: problems.map((p) => ({ path: `${r.source}.${p.path}`, message: p.message })),
+      });
+    }
+    const at = ctx.now.toISOString();
+    const resource: StoredResource = {
+      kind: r.kind.kind,
+      metadata: {
+        name: r.name,
+        ...(r.environment ? { environment: r.environment } : {}),
+        version: (existing?.metadata.version ?? 0) + 1,
+        createdAt: existing?.metadata.createdAt ?? at,
+        createdBy: existing?.metadata.createdBy ?? actor.subject,
+        updatedAt: at,
+        updatedBy: actor.subject,
+      },
+      spec: r.spec,
+    };
+    if (existing) {
+      if (!(await store.update(resource, existing.metadata.version)))
+        throw stale(r.kind, r.name, existing.metadata.version, -1);
+    } else {
+      await store.insert(resource).catch((error: unknown) => {
+        throw AlreadyExists(
+          `${r.kind.kind} "${r.name}" was created by someone else at the same moment; read it and retry`,
+          { cause: error },
+        );
+      });
+    }
+    await createAuditStore(trx).append({
+      at,
+      actor: actor.subject,
+      action: existing ? 'update' : 'create',
+      kind: r.kind.kind,
+      ...(r.environment ? { environment: r.environment } : {}),
+      name: r.name,
+      before: existing,
+      after: resource,
+      requestId: actor.requestId,
+    });
+    await r.kind.afterChange?.(ctx, { before: existing, after: resource });
+    pending.push({
+      kind: r.kind.kind,
+      environment: r.environment,
+      name: r.name,
+      action: existing ? 'updated' : 'created',
+      resource,
+    });
+    return { resource, action: existing ? 'updated' : 'created' };
+  }
+
+  private announce(changes: ResourceChange[]): void {
+    for (const change of changes) for (const listener of this.listeners) listener(change);
+  }
+}
+
+function scoped(kind: AnyKind, environment: string | null): string | null {
+  return kind.environmentScoped ? environment : null;
+}
+
+function stale(kind: AnyKind, name: string, expected: number, current: number) {
+  const now =
+    current < 0 ? 'changed meanwhile' : current === 0 ? 'does not exist' : `is at version ${current}`;
+  return Conflict(
+    `${kind.kind} "${name}" ${now}; this write expected version ${expected}. Read it again and retry.`,
+    {
+      extensions: { expectedVersion: expected, currentVersion: current < 0 ? null : current },
+    },
+  );
+}

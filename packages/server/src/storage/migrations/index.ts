@@ -1,0 +1,14 @@
+/**
+ * Versioned migrations, in order. Add a file `NNN-what.ts` exporting `up(db, dialect)` and list
+ * it here; never edit one that has shipped.
+ */
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../db.js';
+import * as m001 from './001-foundation.js';
+
+export interface MigrationStep {
+  name: string;
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+export const migrations: MigrationStep[] = [{ name: '001-foundation', up: m001.up }];

@@ -1,0 +1,50 @@
+/**
+ * The database's tables as Kysely sees them. Times are ISO-8601 strings in UTC and JSON columns
+ * are text, so the same rows round-trip identically on SQLite and PostgreSQL.
+ */
+import type { Generated } from 'kysely';
+
+export interface ResourceTable {
+  kind: string;
+  /** '' for kinds without an environment, so the unique key needs no NULL handling. */
+  environment: string;
+  name: string;
+  spec: string;
+  version: number;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  kind: string;
+  environment: string;
+  name: string;
+  before: string | null;
+  after: string | null;
+  request_id: string | null;
+}
+
+export interface TokenTable {
+  id: string;
+  hash: string;
+  subject: string;
+  scopes: string;
+  roles: string;
+  description: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface Database {
+  sluice_resource: ResourceTable;
+  sluice_audit: AuditTable;
+  sluice_token: TokenTable;
+}

@@ -1,0 +1,17 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+/** Anything queries can run on: the database or an open transaction. Stores take one. */
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Runs `work` in one transaction: every row it writes lands together or not at all.
+ * Inside a transaction already, it joins it.
+ */
+export async function inTransaction<T>(
+  db: Executor,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  if (db.isTransaction) return work(db as Transaction<Database>);
+  return db.transaction().execute(work);
+}
