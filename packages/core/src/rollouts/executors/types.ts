@@ -1,0 +1,62 @@
+/** The one interface every strategy executor implements. Executors are pure and sequential. */
+import type { CommandBody } from '../commands.js';
+import type { Threshold } from '../metrics.js';
+import type { StageOf, Strategy } from '../plan/plan-schema.js';
+
+export interface ExecContext<S extends Strategy = Strategy> {
+  runId: string;
+  stage: StageOf<S>;
+  /** The version the run delivers (the plan's `version`). */
+  version: string;
+  attempt: number;
+  now: number;
+}
+
+/**
+ * Something to emit. `step` names the place in the executor's walk; the machine turns it into
+ * the op id `run/stage#attempt/step/kind`, so a step label is used once per kind and attempt.
+ */
+export type Emit =
+  | { step: string; body: CommandBody }
+  | { step: string; timer: { dueAt: number; purpose: string } };
+
+export type Signal =
+  /** The stage has acted (traffic moved, flag rolled out): exit gates run next. */
+  | { type: 'acted' }
+  /** Nothing left to do: the stage is complete. */
+  | { type: 'completed' }
+  | { type: 'failed'; reason: string };
+
+export interface ExecStep<E> {
+  exec: E;
+  emits: Emit[];
+  signal?: Signal;
+  /** Percent of traffic (or flag share) the new version has after this step. */
+  weight?: number;
+  /** What the stage waits for, in words, for people looking at the run. */
+  waitingFor?: string;
+}
+
+export interface CommandOutcome {
+  ok: boolean;
+  data: Record<string, unknown>;
+  error?: string;
+}
+
+export interface StrategyExecutor<S extends Strategy, E> {
+  /** Begin acting (deploy, create the flag …). `prior` is the state of a failed attempt on retry. */
+  start(ctx: ExecContext<S>, prior?: E): ExecStep<E>;
+  /** A result for a command the executor emitted at `step`. Results for other steps are ignored. */
+  onResult(ctx: ExecContext<S>, exec: E, step: string, outcome: CommandOutcome): ExecStep<E>;
+  onTimer(ctx: ExecContext<S>, exec: E, step: string): ExecStep<E>;
+  /** The thresholds that judge the current step (empty when nothing is being judged). */
+  verify(ctx: ExecContext<S>, exec: E): Threshold[];
+  /** After the exit gates (or on promote): reach the final state, e.g. 100% and retire the old. */
+  finish(ctx: ExecContext<S>, exec: E): ExecStep<E>;
+  /** Whether `promote` may cut the walk short now (not while a deploy or switch is in flight). */
+  promotable(exec: E): boolean;
+  /** Continue a step that waits for an operator (an untimed pause). */
+  resume(ctx: ExecContext<S>, exec: E): ExecStep<E>;
+  /** Undo, as a sequence applied one command at a time. Every command is idempotent. */
+  rollback(ctx: ExecContext<S>, exec: E | undefined): { step: string; body: CommandBody }[];
+}

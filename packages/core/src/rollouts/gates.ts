@@ -1,0 +1,258 @@
+/**
+ * Gates at run time. Manual gates wait for every required approver (distinct subjects, never
+ * the run's starter unless allowed); scheduled gates wait for their time; metric gates measure
+ * until a pass, a fail, or their timeout; automatic gates pass unless they carry thresholds.
+ * Manual and scheduled gates without timeout_minutes wait for as long as it takes, visibly.
+ */
+import type { CommandBody } from './commands.js';
+import {
+  assessResult,
+  type Check,
+  type Emit,
+  judge,
+  measureBody,
+  newCheck,
+  timer,
+} from './executors/index.js';
+import type { CommandOutcome } from './executors/types.js';
+import { normalizeThresholds, type Threshold } from './metrics.js';
+import type { Gate } from './plan/gate-schema.js';
+import type { Stage } from './plan/plan-schema.js';
+import { scheduledOpening } from './schedule.js';
+import { formatDuration, parseDuration } from './text.js';
+
+/** Metric gates without timeout_minutes give up after this long. */
+export const DEFAULT_METRIC_GATE_TIMEOUT_MS = 30 * 60_000;
+
+export interface Approval {
+  subject: string;
+  /** The required_approvers entry this approval satisfies. */
+  as: string;
+  at: number;
+  comment?: string;
+}
+
+export interface GateProgress {
+  phase: 'entry' | 'exit';
+  index: number;
+  type: Gate['type'];
+  startedAt: number;
+  approvals: Approval[];
+  /** The step of the timer or measurement the gate waits on. */
+  awaiting: string;
+  timeoutStep?: string;
+  check?: Check;
+  ticks: number;
+  waitingFor: string;
+}
+
+export type GateVerdict = { type: 'pass'; reason: string } | { type: 'fail'; reason: string };
+
+export interface GateStep {
+  progress: GateProgress;
+  emits: Emit[];
+  verdict?: GateVerdict;
+  /** An approval that did not count, and why. */
+  refused?: string;
+}
+
+export interface GateContext {
+  stage: Stage;
+  gate: Gate;
+  startedBy: string;
+  now: number;
+}
+
+const label = (p: Pick<GateProgress, 'phase' | 'index'>) => `${p.phase}-gate${p.index}`;
+
+function gateThresholds(gate: Gate): Threshold[] {
+  return normalizeThresholds(gate.thresholds, gate.metrics);
+}
+
+function measureTarget(stage: Stage): CommandBody<'measure'>['target'] {
+  if (stage.strategy === 'feature_flag') return { flagKey: stage.config.flag_key };
+  if (stage.strategy === 'ab_test') return {};
+  return { app: stage.config.app_name, role: stage.strategy === 'shadow' ? 'shadow' : 'canary' };
+}
+
+function timeoutMs(gate: Gate): number | undefined {
+  if (gate.timeout_minutes !== undefined) return gate.timeout_minutes * 60_000;
+  const measures =
+    gate.type === 'metric_based' || (gate.type === 'automatic' && gateThresholds(gate).length > 0);
+  return measures ? DEFAULT_METRIC_GATE_TIMEOUT_MS : undefined;
+}
+
+function stillNeeded(gate: Gate, approvals: readonly Approval[]): string[] {
+  const left = [...gate.required_approvers];
+  for (const a of approvals) {
+    const i = left.indexOf(a.as);
+    if (i >= 0) left.splice(i, 1);
+  }
+  return left;
+}
+
+function measure(ctx: GateContext, p: GateProgress): GateStep {
+  const thresholds = gateThresholds(ctx.gate);
+  const windowMs = parseDuration(ctx.gate.window);
+  const check = p.check ? { ...p.check } : newCheck(ctx.now, timeoutMs(ctx.gate) ?? windowMs);
+  check.seq += 1;
+  const ticks = p.ticks + 1;
+  const step = `${label(p)}/m${ticks}`;
+  return {
+    progress: {
+      ...p,
+      awaiting: step,
+      check,
+      ticks,
+      waitingFor: `${p.type} gate: measuring ${thresholds.map((t) => t.metric).join(', ')}`,
+    },
+    emits: [{ step, body: measureBody(measureTarget(ctx.stage), thresholds, windowMs) }],
+  };
+}
+
+function schedule(ctx: GateContext, p: GateProgress): GateStep {
+  const notBefore = ctx.gate.not_before ?? ctx.gate.conditions?.schedule_time;
+  const opening = scheduledOpening(ctx.now, notBefore ? Date.parse(notBefore) : undefined, ctx.gate.schedule);
+  if (opening === undefined)
+    return { progress: p, emits: [], verdict: { type: 'fail', reason: 'the schedule window never opens' } };
+  if (opening <= ctx.now)
+    return { progress: p, emits: [], verdict: { type: 'pass', reason: 'inside the schedule' } };
+  const ticks = p.ticks + 1;
+  const step = `${label(p)}/open${ticks}`;
+  return {
+    progress: {
+      ...p,
+      awaiting: step,
+      ticks,
+      waitingFor: `scheduled gate: waiting until ${new Date(opening).toISOString()}`,
+    },
+    emits: [timer(step, opening, 'scheduled gate opens')],
+  };
+}
+
+/** Start gate `index` of the stage. */
+export function enterGate(ctx: GateContext, phase: 'entry' | 'exit', index: number): GateStep {
+  const base: GateProgress = {
+    phase,
+    index,
+    type: ctx.gate.type,
+    startedAt: ctx.now,
+    approvals: [],
+    awaiting: '',
+    ticks: 0,
+    waitingFor: '',
+  };
+  const emits: Emit[] = [];
+  const limit = timeoutMs(ctx.gate);
+  if (limit !== undefined) {
+    base.timeoutStep = `${label(base)}/timeout`;
+    emits.push(timer(base.timeoutStep, ctx.now + limit, `${ctx.gate.type} gate timeout`));
+  }
+  let step: GateStep;
+  switch (ctx.gate.type) {
+    case 'manual':
+      step = {
+        progress: { ...base, waitingFor: `approval from ${ctx.gate.required_approvers.join(', ')}` },
+        emits: [],
+      };
+      break;
+    case 'scheduled':
+      step = schedule(ctx, base);
+      break;
+    case 'automatic':
+      step =
+        gateThresholds(ctx.gate).length === 0
+          ? { progress: base, emits: [], verdict: { type: 'pass', reason: 'automatic gate' } }
+          : measure(ctx, base);
+      break;
+    case 'metric_based':
+      step = measure(ctx, base);
+      break;
+  }
+  return step.verdict ? step : { ...step, emits: [...emits, ...step.emits] };
+}
+
+export function gateApprove(
+  ctx: GateContext,
+  p: GateProgress,
+  ev: { subject: string; roles: string[]; comment?: string | undefined },
+): GateStep {
+  if (ctx.gate.type !== 'manual')
+    return { progress: p, emits: [], refused: `the current gate is ${ctx.gate.type}, not manual` };
+  if (ev.subject === ctx.startedBy && !ctx.gate.allow_self_approval) {
+    return { progress: p, emits: [], refused: `${ev.subject} started this run and cannot approve it` };
+  }
+  if (p.approvals.some((a) => a.subject === ev.subject)) {
+    return { progress: p, emits: [], refused: `${ev.subject} has already approved` };
+  }
+  const needed = stillNeeded(ctx.gate, p.approvals);
+  const as = needed.find((entry) => entry === ev.subject || ev.roles.includes(entry));
+  if (as === undefined) {
+    return {
+      progress: p,
+      emits: [],
+      refused: `${ev.subject} is not a required approver (still needed: ${needed.join(', ')})`,
+    };
+  }
+  const approval: Approval = { subject: ev.subject, as, at: ctx.now };
+  if (ev.comment !== undefined) approval.comment = ev.comment;
+  const approvals = [...p.approvals, approval];
+  const left = stillNeeded(ctx.gate, approvals);
+  const progress = { ...p, approvals, waitingFor: left.length > 0 ? `approval from ${left.join(', ')}` : '' };
+  if (left.length > 0) return { progress, emits: [] };
+  const who = approvals.map((a) => `${a.subject} as ${a.as}`).join(', ');
+  return { progress, emits: [], verdict: { type: 'pass', reason: `approved by ${who}` } };
+}
+
+export function gateReject(p: GateProgress, ev: { subject: string; reason: string }): GateStep {
+  return {
+    progress: p,
+    emits: [],
+    verdict: { type: 'fail', reason: `rejected by ${ev.subject}: ${ev.reason}` },
+  };
+}
+
+export function gateResult(
+  ctx: GateContext,
+  p: GateProgress,
+  step: string,
+  outcome: CommandOutcome,
+): GateStep {
+  if (step !== p.awaiting) return { progress: p, emits: [] };
+  const check = p.check ?? newCheck(ctx.now, 0);
+  const assessment = assessResult(outcome, gateThresholds(ctx.gate));
+  const verdict = judge(assessment, check, ctx.now);
+  if (verdict.type === 'pass')
+    return { progress: p, emits: [], verdict: { type: 'pass', reason: `${p.type} gate passed` } };
+  if (verdict.type === 'fail')
+    return { progress: p, emits: [], verdict: { type: 'fail', reason: `${p.type} gate: ${verdict.reason}` } };
+  const ticks = p.ticks + 1;
+  const retry = `${label(p)}/retry${ticks}`;
+  return {
+    progress: {
+      ...p,
+      awaiting: retry,
+      ticks,
+      check: { ...check, last: assessment.reasons },
+      waitingFor: `${p.type} gate: metrics inconclusive, measuring again`,
+    },
+    emits: [timer(retry, verdict.at, 'inconclusive metrics: measure again')],
+  };
+}
+
+export function gateTimer(ctx: GateContext, p: GateProgress, step: string): GateStep {
+  if (step === p.timeoutStep) {
+    const waited = formatDuration(ctx.now - p.startedAt);
+    const what =
+      ctx.gate.type === 'manual' ? 'approval' : ctx.gate.type === 'scheduled' ? 'schedule' : 'metrics';
+    const last = p.check?.last ? `: ${p.check.last.join('; ')}` : '';
+    return {
+      progress: p,
+      emits: [],
+      verdict: { type: 'fail', reason: `${what} gate timed out after ${waited}${last}` },
+    };
+  }
+  if (step !== p.awaiting) return { progress: p, emits: [] };
+  if (ctx.gate.type === 'scheduled') return schedule(ctx, p);
+  return measure(ctx, p);
+}

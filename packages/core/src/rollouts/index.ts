@@ -1,0 +1,14 @@
+/** Rollouts: plans, the pure state machine, strategy executors, gates, judgement, simulation. */
+export * from './commands.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './executors/index.js';
+export * from './flagd.js';
+export * from './gates.js';
+export * from './machine/index.js';
+export * from './metrics.js';
+export * from './plan/index.js';
+export * from './schedule.js';
+export * from './simulator/index.js';
+export * from './state.js';
+export * from './text.js';

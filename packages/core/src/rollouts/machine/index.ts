@@ -1,0 +1,3 @@
+export { type RollbackScope, rollbackQueue } from './rollback.js';
+export { startRun, type TransitionResult, transition } from './transition.js';
+export type { TransitionRecord } from './tx.js';

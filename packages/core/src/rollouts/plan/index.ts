@@ -1,0 +1,5 @@
+export * from './dag.js';
+export * from './gate-schema.js';
+export * from './parse.js';
+export * from './plan-schema.js';
+export * from './strategy-schemas.js';

@@ -1,0 +1,54 @@
+/** The rollout plan: the seed's progressive deployment format. */
+import { z } from 'zod';
+import { gateSchema } from './gate-schema.js';
+import {
+  abTestConfigSchema,
+  blueGreenConfigSchema,
+  canaryConfigSchema,
+  featureFlagConfigSchema,
+  progressiveConfigSchema,
+  shadowConfigSchema,
+} from './strategy-schemas.js';
+
+/** Stage names appear in op ids (`run/stage#1/...`), so no slashes or spaces. */
+export const stageNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+  message: 'must start with a letter or digit and use only letters, digits, _ . -',
+});
+
+function stageOf<S extends string, C extends z.ZodType>(strategy: S, config: C) {
+  return z.strictObject({
+    name: stageNameSchema,
+    strategy: z.literal(strategy),
+    config,
+    gates: z.array(gateSchema).default([]),
+    dependencies: z.array(stageNameSchema).default([]),
+    rollback_on_failure: z.boolean().default(true),
+    /** When not empty, only these completed stages are rolled back with this one. */
+    rollback_stages: z.array(stageNameSchema).default([]),
+    description: z.string().optional(),
+  });
+}
+
+export const stageSchema = z.discriminatedUnion('strategy', [
+  stageOf('blue_green', blueGreenConfigSchema),
+  stageOf('canary', canaryConfigSchema),
+  stageOf('progressive', progressiveConfigSchema),
+  stageOf('feature_flag', featureFlagConfigSchema),
+  stageOf('shadow', shadowConfigSchema),
+  stageOf('ab_test', abTestConfigSchema),
+]);
+
+export const planSchema = z.strictObject({
+  name: z.string().min(1),
+  version: z.string().min(1),
+  description: z.string().optional(),
+  max_duration_hours: z.number().positive().default(24),
+  parallel_stages: z.boolean().default(false),
+  stages: z.array(stageSchema).min(1),
+});
+
+export type Plan = z.infer<typeof planSchema>;
+export type PlanInput = z.input<typeof planSchema>;
+export type Stage = Plan['stages'][number];
+export type Strategy = Stage['strategy'];
+export type StageOf<S extends Strategy> = Extract<Stage, { strategy: S }>;
