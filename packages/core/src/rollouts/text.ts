@@ -27,11 +27,16 @@ export function levenshtein(a: string, b: string): number {
 
 /** The closest candidate within a distance that scales with the word, or undefined. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const lower = word.toLowerCase();
+  const list = [...candidates];
+  // A truncated word ("metric" for "metric_based") is a better hint than any edit distance.
+  const prefixed = lower.length >= 3 ? list.find((c) => c.toLowerCase().startsWith(lower)) : undefined;
+  if (prefixed !== undefined) return prefixed;
   const limit = Math.max(2, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+  for (const c of list) {
+    const d = levenshtein(lower, c.toLowerCase());
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
