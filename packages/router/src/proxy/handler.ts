@@ -13,6 +13,8 @@ export interface ProxyDeps extends ForwardDeps {
   /** The current table; read once per request, so a swap never splits a request. */
   table: () => RoutingTable;
   mirror: Mirror;
+  /** Upgraded (spliced) client sockets, so close() can end them: the HTTP server no longer tracks them. */
+  tunnels: Set<Duplex>;
 }
 
 function describe(req: IncomingMessage, path: string): string {
@@ -75,6 +77,8 @@ export function createUpgradeHandler(deps: ProxyDeps) {
       socket.end(rawProblem(NoVersion(`route ${route.name} has no version with weight`)));
       return;
     }
+    deps.tunnels.add(socket);
+    socket.on('close', () => deps.tunnels.delete(socket));
     forwardUpgrade(deps, route, selection, path, req, socket, head);
   };
 }

@@ -9,9 +9,19 @@ import { upstreamRequestHeaders } from './headers.js';
 import type { Selection } from './select.js';
 import { targetOf, upstreamPath } from './target.js';
 
-function head(statusLine: string, rawHeaders: string[], extra: [string, string][]): string {
+const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'trailer']);
+
+/**
+ * A response head written on the raw socket. Without `keepHop`, hop-by-hop headers are dropped:
+ * the body that follows is node's decoded stream, delimited by closing the connection.
+ */
+function head(statusLine: string, rawHeaders: string[], extra: [string, string][], keepHop = false): string {
   let out = `${statusLine}\r\n`;
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) out += `${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    if (!keepHop && HOP.has(name.toLowerCase())) continue;
+    out += `${name}: ${rawHeaders[i + 1]}\r\n`;
+  }
   for (const [k, v] of extra) out += `${k}: ${v}\r\n`;
   return `${out}\r\n`;
 }
@@ -89,13 +99,19 @@ export function forwardUpgrade(
   upstream.on('upgrade', (res, upSocket, upHead) => {
     finish(101);
     socket.write(
-      head(`HTTP/1.1 101 ${res.statusMessage ?? 'Switching Protocols'}`, res.rawHeaders, [
-        ['sluice-version', version.name],
-      ]),
+      head(
+        `HTTP/1.1 101 ${res.statusMessage ?? 'Switching Protocols'}`,
+        res.rawHeaders,
+        [['sluice-version', version.name]],
+        true,
+      ),
     );
     if (upHead.length > 0) socket.write(upHead);
+    // Either side going away takes the other with it; nothing is left half open.
     upSocket.on('error', () => socket.destroy());
     socket.on('error', () => upSocket.destroy());
+    upSocket.on('close', () => socket.destroy());
+    socket.on('close', () => upSocket.destroy());
     upSocket.pipe(socket).pipe(upSocket);
   });
   if (headBytes.length > 0) upstream.write(headBytes);

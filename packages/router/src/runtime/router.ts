@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { parseRouterSnapshot, type RouterSnapshot } from '../config/index.js';
 import { HealthChecker, type HealthEvent } from '../health/index.js';
 import { RouterMetrics, renderPrometheus } from '../metrics/index.js';
@@ -115,7 +116,8 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   }
 
   const mirror = new Mirror({ agents, metrics, now, maxInFlight: options.maxMirrorsInFlight ?? 64 });
-  const deps = { table: () => current, agents, metrics, now, mirror };
+  const tunnels = new Set<Duplex>();
+  const deps = { table: () => current, agents, metrics, now, mirror, tunnels };
   const server = http.createServer({
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
     requireHostHeader: true,
@@ -188,6 +190,8 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     prometheus: () => renderPrometheus(metrics, routerGauges(router)),
     async close() {
       health.close();
+      // WebSocket tunnels have no request boundary to wait for: they end with the router.
+      for (const socket of tunnels) socket.destroy();
       await Promise.all([
         closeServer(server, options.closeGraceMs ?? 10_000),
         admin ? closeServer(admin, 1_000) : Promise.resolve(),

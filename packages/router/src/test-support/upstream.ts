@@ -14,6 +14,8 @@ export interface Upstream {
   port: number;
   seen: SeenRequest[];
   server: http.Server;
+  /** TCP connections currently open to this upstream. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startUpstream(
     port,
     seen,
     server,
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

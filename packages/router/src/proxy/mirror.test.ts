@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRouter } from '../runtime/index.js';
+import type { Router } from '../runtime/types.js';
+import { request, startUpstream, type Upstream } from '../test-support/upstream.js';
+
+let primary: Upstream;
+let shadow: Upstream;
+let router: Router;
+let port: number;
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+}
+
+beforeAll(async () => {
+  primary = await startUpstream('v1');
+  // The shadow fails every request: that must never reach the client.
+  shadow = await startUpstream('v2', (_req, res) => {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end('shadow broke');
+    return true;
+  });
+  router = await createRouter({ listen: { port: 0 } });
+  port = router.status().listen?.port ?? 0;
+  await router.applyConfig({
+    version: 1,
+    routes: [
+      {
+        name: 'api',
+        versions: [
+          { name: 'v1', url: primary.url },
+          { name: 'v2', url: shadow.url },
+        ],
+        weights: { v1: 100, v2: 0 },
+        mirror: { version: 'v2', percent: 50, maxBodyBytes: 64 },
+      },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await router.close();
+  await primary.close();
+  await shadow.close();
+});
+
+describe('mirroring', () => {
+  it('copies exactly the configured share, with the body, and discards the shadow answer', async () => {
+    const replies = [];
+    for (let i = 0; i < 20; i++) {
+      replies.push(await request(port, `/orders/${i}`, { method: 'POST', body: `order-${i}` }));
+    }
+    for (const r of replies) {
+      expect(r.status).toBe(200);
+      expect(r.headers['sluice-version']).toBe('v1');
+    }
+    await until(() => shadow.seen.length === 10);
+    expect(primary.seen).toHaveLength(20);
+    for (const s of shadow.seen) {
+      expect(s.headers['sluice-shadow']).toBe('1');
+      expect(s.body).toBe(s.url.replace('/orders/', 'order-'));
+    }
+    await until(() => (router.metrics.mirrorTotals()[0]?.compared ?? 0) === 10);
+    const totals = router.metrics.mirrorTotals()[0];
+    expect(totals).toMatchObject({
+      route: 'api',
+      primary: 'v1',
+      shadow: 'v2',
+      compared: 10,
+      statusMismatches: 10,
+    });
+    // The shadow's own figures are recorded under its version (the analysis reads them).
+    const w = router.metrics.window('api', 'v2', 60_000, Date.now());
+    expect(w.requests).toBe(10);
+    expect(w.errors).toBe(10);
+    expect(router.metrics.window('api', 'v1', 60_000, Date.now()).errors).toBe(0);
+  });
+
+  it('skips (and counts) a mirror whose body is larger than the limit', async () => {
+    shadow.seen.length = 0;
+    const skippedBefore = router.metrics.mirrorTotals()[0]?.skipped ?? 0;
+    // Sampler is at a multiple of 100%: two requests make sure one is due a mirror.
+    for (let i = 0; i < 2; i++) {
+      const r = await request(port, '/big', { method: 'POST', body: 'x'.repeat(1000) });
+      expect(r.status).toBe(200);
+    }
+    await until(() => (router.metrics.mirrorTotals()[0]?.skipped ?? 0) === skippedBefore + 1);
+    expect(shadow.seen).toHaveLength(0);
+  });
+});
