@@ -1,5 +1,7 @@
 export * from './config.js';
 export * from './http/problem.js';
+export * from './manifests/index.js';
+export * from './tokens/bootstrap.js';
 export type { AnyRoute, Principal, RouteDefinition } from './http/route.js';
 export { defineRoute } from './http/route.js';
 export { createKindRegistry } from './kinds.js';

@@ -52,7 +52,7 @@ export function buildApp(options: AppOptions): SluiceApp {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     // errors Fastify raises before routing (bad URL, param too long) get the same problem body
     frameworkErrors: (error, request, reply) => {
       sendError(toSluiceError(error, request), request, reply);

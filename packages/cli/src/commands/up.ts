@@ -1,0 +1,41 @@
+/** `sluice up`: the control plane, until SIGTERM/SIGINT, then a graceful stop. */
+import { configFromEnv, createServer } from '@sluice/server';
+import type { Command } from 'commander';
+import pino from 'pino';
+import type { CommandContext } from '../context.js';
+
+export function registerUpCommand(program: Command, ctx: CommandContext, onStarted?: (stop: () => Promise<void>) => void): void {
+  program
+    .command('up')
+    .description('start the control plane (API, orchestrator, embedded router)')
+    .option('--port <port>', 'API port (SLUICE_PORT, default 4200)')
+    .option('--host <host>', 'address to listen on (SLUICE_HOST, default 127.0.0.1)')
+    .option('--data-dir <dir>', 'embedded database and state (SLUICE_DATA_DIR, default ./.sluice)')
+    .action(async (opts: { port?: string; host?: string; dataDir?: string }) => {
+      const config = configFromEnv(ctx.io.env, { port: opts.port, host: opts.host, dataDir: opts.dataDir });
+      const logger = pino({ level: config.logLevel });
+      const server = await createServer(config, { logger });
+      const url = await server.listen();
+      logger.info({ url, database: server.database.location }, 'sluice is up');
+      ctx.io.stdout(`Sluice ${url} (database: ${server.database.location})\n`);
+      if (server.bootstrap.generated) {
+        ctx.io.stdout(
+          `\nAdmin token (shown once; also saved to ${server.bootstrap.file} for the CLI on this machine):\n  ${server.bootstrap.generated}\n\n`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = async () => {
+          if (stopping) return;
+          stopping = true;
+          logger.info('shutting down: finishing in-flight requests');
+          await server.close();
+          logger.info('stopped');
+          resolve();
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+        onStarted?.(stop);
+      });
+    });
+}

@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { registerAdminCommands } from './commands/admin.js';
+import { registerResourceCommands } from './commands/resources.js';
+import { registerUpCommand } from './commands/up.js';
+import { createContext } from './context.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, formatError, toCliError } from './errors.js';
+import type { CliIo } from './io.js';
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('sluice')
+    .description('Sluice: progressive delivery — blue-green, canary, shadow, flags and experiments under one plan')
+    .version('0.1.0')
+    .option('--url <url>', 'control plane URL (SLUICE_URL, default http://127.0.0.1:4200)')
+    .option('--token <token>', 'API token (SLUICE_TOKEN, else <data dir>/admin-token)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showSuggestionAfterError(true);
+  const ctx = createContext(io, program);
+  registerUpCommand(program, ctx);
+  registerResourceCommands(program, ctx);
+  registerAdminCommands(program, ctx);
+  const quiet = (command: Command): void => {
+    for (const sub of command.commands) {
+      sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+      quiet(sub);
+    }
+  };
+  quiet(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code (0 ok, 1 failed, 2 bad usage). */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    const cli = toCliError(error);
+    io.stderr(formatError(cli));
+    return cli.exitCode ?? EXIT_FAILED;
+  }
+}
