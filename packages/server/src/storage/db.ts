@@ -41,10 +41,10 @@ export function openDatabase(options: OpenOptions): DatabaseHandle {
 
 function openPostgres(url: string, schema: string | undefined): DatabaseHandle {
   const parsed = new URL(url);
+  // libpq falls back to the OS user when the URL names none; node-postgres needs it said
+  if (!parsed.username) parsed.username = process.env.PGUSER || process.env.USER || 'postgres';
   const pool = new pg.Pool({
-    connectionString: url,
-    // libpq falls back to the OS user when the URL names none; node-postgres needs it said
-    ...(parsed.username ? {} : { user: process.env.PGUSER || process.env.USER || 'postgres' }),
+    connectionString: parsed.toString(),
     max: 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
