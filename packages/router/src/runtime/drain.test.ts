@@ -72,7 +72,7 @@ describe('graceful weight changes', () => {
         });
       }
     });
-    const plans = [
+    const plans: Record<string, number>[] = [
       { blue: 90, green: 10 },
       { blue: 50, green: 50 },
       { blue: 0, green: 100 },
