@@ -55,6 +55,39 @@ describe('haproxy provider specifics', () => {
     }
   });
 
+  it('retires a version that served traffic and can bring it back', async () => {
+    const haproxy = await startHaproxy();
+    try {
+      const p = createHaproxyProvider({ socket: haproxy.socket, backend: haproxy.backend });
+      await p.setBackends({ blue: [upstreams.urls.blue!], green: [upstreams.urls.green!] });
+      await p.setWeights({ green: 100 });
+      expect(await probe(haproxy.frontendUrl, 5)).toEqual({ green: 5 });
+      await p.setWeights({ blue: 100 });
+      expect((await p.setBackends({ blue: [upstreams.urls.blue!] })).backends).toEqual({
+        blue: [upstreams.urls.blue!],
+      });
+      expect(await probe(haproxy.frontendUrl, 5)).toEqual({ blue: 5 });
+      await p.setBackends({ blue: [upstreams.urls.blue!], green: [upstreams.urls.blue2!] });
+      expect((await p.setWeights({ green: 100 })).backends.green).toEqual([upstreams.urls.blue2!]);
+      expect(await probe(haproxy.frontendUrl, 5)).toEqual({ blue2: 5 });
+    } finally {
+      await haproxy.stop();
+    }
+  });
+
+  it('speaks the runtime API over TCP as well as a unix socket', async () => {
+    const haproxy = await startHaproxy();
+    try {
+      const unix = createHaproxyProvider({ socket: haproxy.socket, backend: haproxy.backend });
+      const tcp = createHaproxyProvider({ socket: haproxy.tcpSocket, backend: haproxy.backend });
+      await unix.setBackends({ blue: [upstreams.urls.blue!] });
+      expect(await tcp.read()).toEqual(await unix.read());
+      expect((await tcp.setWeights({ blue: 100 })).weights).toEqual({ blue: 100 });
+    } finally {
+      await haproxy.stop();
+    }
+  });
+
   it('refuses an unknown backend as a rejection from HAProxy', async () => {
     const haproxy = await startHaproxy();
     try {

@@ -10,6 +10,8 @@ export const HAPROXY_BIN = '/usr/sbin/haproxy';
 
 export interface HaproxyProcess {
   socket: string;
+  /** The same runtime API over TCP: `tcp://127.0.0.1:port`. */
+  tcpSocket: string;
   frontendUrl: string;
   backend: string;
   stop(): Promise<void>;
@@ -20,8 +22,10 @@ export async function startHaproxy(): Promise<HaproxyProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-haproxy-'));
   const socket = join(dir, 'admin.sock');
   const port = await freePort();
+  const adminPort = await freePort();
   const config = `global
   stats socket ${socket} mode 600 level admin
+  stats socket ipv4@127.0.0.1:${adminPort} level admin
 defaults
   mode http
   timeout connect 2s
@@ -56,5 +60,11 @@ backend app
     }
     await rm(dir, { recursive: true, force: true });
   };
-  return { socket, frontendUrl: `http://127.0.0.1:${port}/`, backend: 'app', stop };
+  return {
+    socket,
+    tcpSocket: `tcp://127.0.0.1:${adminPort}`,
+    frontendUrl: `http://127.0.0.1:${port}/`,
+    backend: 'app',
+    stop,
+  };
 }
