@@ -14,6 +14,8 @@ export interface ForwardDeps {
   metrics: RouterMetrics;
   /** Wall clock (ms) for the metric windows; durations use the monotonic clock. */
   now: () => number;
+  /** Keep clients' X-Forwarded-Proto/Host (only behind a trusted proxy). */
+  trustForwarded?: boolean;
 }
 
 /** Status recorded for a request the client gave up on (nginx's convention; not an error). */
@@ -65,6 +67,7 @@ export function forward(
     headers: upstreamRequestHeaders(req, {
       upstreamHost: target.host,
       preserveHost: route.config.preserveHost,
+      trustForwarded: deps.trustForwarded === true,
     }),
     agent: deps.agents.get(version.origin),
   });

@@ -39,6 +39,8 @@ export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 export interface ForwardOptions {
   upstreamHost: string;
   preserveHost: boolean;
+  /** Keep the client's X-Forwarded-Proto/Host (the router sits behind a trusted proxy). */
+  trustForwarded?: boolean;
   /** Adds the headers a WebSocket handshake needs, which are hop-by-hop otherwise. */
   upgrade?: boolean;
 }
@@ -49,10 +51,18 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardOpt
   const clientIp = req.socket.remoteAddress ?? '';
   const prior = req.headers['x-forwarded-for'];
   headers['x-forwarded-for'] = prior ? `${prior}, ${clientIp}` : clientIp;
-  headers['x-forwarded-proto'] = (req.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
-  headers['x-forwarded-host'] =
-    (req.headers['x-forwarded-host'] as string | undefined) ?? req.headers.host ?? '';
+  const trusted = options.trustForwarded === true;
+  const proto = trusted ? req.headers['x-forwarded-proto'] : undefined;
+  const host = trusted ? req.headers['x-forwarded-host'] : undefined;
+  headers['x-forwarded-proto'] = typeof proto === 'string' ? proto : 'http';
+  headers['x-forwarded-host'] = typeof host === 'string' ? host : (req.headers.host ?? '');
   headers.host = options.preserveHost ? (req.headers.host ?? options.upstreamHost) : options.upstreamHost;
+  // The router answered any `Expect: 100-continue` itself.
+  delete headers.expect;
+  // A body of unknown length goes on chunked. Node only chunks POST/PUT/PATCH by default; a
+  // DELETE or GET body would otherwise go out unframed, and the upstream would read it as the
+  // next request.
+  if (req.headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = 'chunked';
   if (options.upgrade) {
     headers.connection = 'Upgrade';
     headers.upgrade = req.headers.upgrade ?? '';

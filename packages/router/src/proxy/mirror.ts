@@ -13,6 +13,7 @@ export interface MirrorDeps {
   now: () => number;
   /** Shadow requests allowed in flight at once; beyond it mirrors are skipped (and counted). */
   maxInFlight: number;
+  trustForwarded?: boolean;
 }
 
 /** Tells the mirror how the primary answered, so the two can be compared. */
@@ -123,6 +124,7 @@ export class Mirror {
     const headers = upstreamRequestHeaders(req, {
       upstreamHost: target.host,
       preserveHost: route.config.preserveHost,
+      trustForwarded: this.deps.trustForwarded === true,
     });
     delete headers['transfer-encoding'];
     headers['content-length'] = String(body.length);

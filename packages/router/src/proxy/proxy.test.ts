@@ -86,6 +86,9 @@ describe('forwarding', () => {
         host: 'shop.example.com',
         'content-type': 'text/plain',
         'x-forwarded-for': '10.0.0.1',
+        // Not trusted by default: the router states the scheme it was reached by.
+        'x-forwarded-proto': 'https',
+        expect: '100-continue',
         connection: 'keep-alive, x-secret',
         'x-secret': 'hop',
       },
@@ -101,6 +104,24 @@ describe('forwarding', () => {
     expect(seen?.headers['x-forwarded-host']).toBe('shop.example.com');
     expect(seen?.headers.host).toBe(`127.0.0.1:${v1.port}`);
     expect(seen?.headers['x-secret']).toBeUndefined();
+    expect(seen?.headers.expect).toBeUndefined();
+  });
+
+  it('keeps X-Forwarded-Proto/Host from a trusted proxy in front', async () => {
+    const trusting = await createRouter({ listen: { port: 0 }, trustForwardedHeaders: true });
+    try {
+      await trusting.applyConfig({
+        version: 1,
+        routes: [{ name: 'api', versions: [{ name: 'v1', url: v1.url }], weights: { v1: 100 } }],
+      });
+      await request(trusting.status().listen?.port ?? 0, '/', {
+        headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example.com' },
+      });
+      expect(v1.seen[0]?.headers['x-forwarded-proto']).toBe('https');
+      expect(v1.seen[0]?.headers['x-forwarded-host']).toBe('shop.example.com');
+    } finally {
+      await trusting.close();
+    }
   });
 
   it('keeps the client Host header when preserveHost is set, and prefixes the upstream base path', async () => {

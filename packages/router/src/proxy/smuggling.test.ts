@@ -101,6 +101,24 @@ describe('request smuggling and malformed framing', () => {
     expect(statusOf(fixed)).toBe(200);
     expect(upstream.seen.map((s) => s.body)).toEqual(['hello', 'hello']);
   });
+
+  it('frames a chunked body upstream for methods node does not chunk by default', async () => {
+    upstream.seen.length = 0;
+    // Unframed, "GET /smuggled ..." in the DELETE body would reach the upstream as a request.
+    const body = 'GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n';
+    const hex = Buffer.byteLength(body).toString(16);
+    for (let i = 0; i < 2; i++) {
+      const raw = await rawExchange(
+        port,
+        `DELETE /d HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${hex}\r\n${body}\r\n0\r\n\r\n`,
+      );
+      expect(statusOf(raw)).toBe(200);
+    }
+    expect(upstream.seen.map((s) => [s.method, s.url, s.body])).toEqual([
+      ['DELETE', '/d', body],
+      ['DELETE', '/d', body],
+    ]);
+  });
 });
 
 describe('framing check behind the parser', () => {

@@ -72,6 +72,7 @@ export function forwardUpgrade(
     headers: upstreamRequestHeaders(req, {
       upstreamHost: target.host,
       preserveHost: route.config.preserveHost,
+      trustForwarded: deps.trustForwarded === true,
       upgrade: true,
     }),
     agent: false,

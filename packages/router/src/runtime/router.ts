@@ -115,9 +115,16 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     }
   }
 
-  const mirror = new Mirror({ agents, metrics, now, maxInFlight: options.maxMirrorsInFlight ?? 64 });
+  const trustForwarded = options.trustForwardedHeaders === true;
+  const mirror = new Mirror({
+    agents,
+    metrics,
+    now,
+    maxInFlight: options.maxMirrorsInFlight ?? 64,
+    trustForwarded,
+  });
   const tunnels = new Set<Duplex>();
-  const deps = { table: () => current, agents, metrics, now, mirror, tunnels };
+  const deps = { table: () => current, agents, metrics, now, mirror, tunnels, trustForwarded };
   const server = http.createServer({
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
     requireHostHeader: true,

@@ -103,10 +103,7 @@ export async function runStandaloneRouter(options: StandaloneOptions): Promise<S
   subscription.start();
   heartbeat.start();
   // Report a health change at once instead of at the next beat.
-  router.events.on('health', () => {
-    heartbeat.stop();
-    heartbeat.start();
-  });
+  router.events.on('health', () => heartbeat.beatNow());
   return {
     router,
     routerId,

@@ -26,6 +26,12 @@ export interface RouterOptions {
   maxMirrorsInFlight?: number;
   /** Idle keep-alive connections to upstreams close after this long. */
   upstreamIdleMs?: number;
+  /**
+   * Keep the X-Forwarded-Proto/Host a client sends. Only for a router behind a proxy you trust
+   * (a TLS-terminating load balancer); otherwise the router sets them. X-Forwarded-For is always
+   * appended to.
+   */
+  trustForwardedHeaders?: boolean;
   /** How long close() lets in-flight requests finish before cutting them. */
   closeGraceMs?: number;
   onHealthChange?: (event: HealthEvent) => void;

@@ -133,7 +133,8 @@ export class ConfigSubscription {
     const wasConnected = this.state.connected;
     this.state.connected = false;
     this.state.lastError = reason;
-    if (wasConnected && this.state.lastSnapshotAt !== null) this.backoff.reset();
+    // A stream that was up starts the backoff over; repeated failures to connect grow it.
+    if (wasConnected) this.backoff.reset();
     const delay = this.backoff.next();
     this.log('warn', 'control plane stream lost; serving the last configuration', {
       reason,

@@ -51,6 +51,8 @@ export function sendHeartbeat(options: HeartbeatOptions, timeoutMs = 5_000): Pro
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
+  private inFlight = false;
+  private again = false;
   lastStatus: number | null = null;
 
   constructor(private readonly options: HeartbeatOptions) {}
@@ -58,7 +60,7 @@ export class Heartbeat {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    void this.beat();
+    this.beatNow();
   }
 
   stop(): void {
@@ -66,14 +68,31 @@ export class Heartbeat {
     clearTimeout(this.timer);
   }
 
-  private async beat(): Promise<void> {
+  /** Reports at once (e.g. on a health change) instead of at the next interval. */
+  beatNow(): void {
     if (this.stopped) return;
+    if (this.inFlight) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    void this.beat();
+  }
+
+  private async beat(): Promise<void> {
+    this.inFlight = true;
     const status = await sendHeartbeat(this.options);
+    this.inFlight = false;
     if (status !== this.lastStatus && (status < 200 || status >= 300)) {
       this.options.log?.('warn', 'heartbeat not accepted', { status });
     }
     this.lastStatus = status;
     if (this.stopped) return;
+    if (this.again) {
+      this.again = false;
+      void this.beat();
+      return;
+    }
     this.timer = setTimeout(() => void this.beat(), this.options.intervalMs ?? 5_000);
     this.timer.unref();
   }
