@@ -82,6 +82,42 @@ describe('active health checks', () => {
   });
 });
 
+describe('health across configuration changes', () => {
+  it('keeps an unhealthy version out when a new snapshot keeps its check unchanged', async () => {
+    canaryHealthy = false;
+    const downEvents = () => events.filter((e) => e.version === 'canary' && !e.healthy).length;
+    const before = downEvents();
+    expect(await until(() => downEvents() > before)).toBe(true);
+    await router.applyConfig({
+      version: 2,
+      routes: [
+        {
+          name: 'api',
+          versions: [
+            { name: 'stable', url: stable.url },
+            { name: 'canary', url: canary.url },
+          ],
+          weights: { stable: 70, canary: 30 },
+          healthCheck: {
+            path: '/healthz',
+            intervalMs: 100,
+            timeoutMs: 500,
+            unhealthyThreshold: 2,
+            healthyThreshold: 2,
+          },
+        },
+      ],
+    });
+    // The new table starts with the known state: no window where the failing canary gets 30%.
+    expect(router.status().routes[0]?.versions.map((v) => [v.name, v.effectiveWeight, v.healthy])).toEqual([
+      ['stable', 100, true],
+      ['canary', 0, false],
+    ]);
+    canaryHealthy = true;
+    expect(await until(() => router.status().routes[0]?.versions[1]?.effectiveWeight === 30)).toBe(true);
+  });
+});
+
 describe('probe', () => {
   const check = {
     path: '/healthz',

@@ -13,6 +13,11 @@ let version = 1;
 
 type RouteInput = RouterSnapshotInput['routes'][number];
 
+async function until(check: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  return check();
+}
+
 async function apply(route: Partial<RouteInput>): Promise<void> {
   version++;
   await router.applyConfig({
@@ -218,6 +223,36 @@ describe('faults', () => {
       expect(r.status).toBe(504);
       expect(JSON.parse(r.body)).toMatchObject({ code: 'ROUTER_UPSTREAM_TIMEOUT' });
       expect(r.headers['sluice-version']).toBe('v1');
+    } finally {
+      await hanging.close();
+    }
+  });
+
+  it('records a request the client abandoned as 499, not as an upstream error', async () => {
+    const hanging = await startUpstream('hang', () => true);
+    try {
+      await apply({
+        versions: [
+          { name: 'v1', url: hanging.url },
+          { name: 'v2', url: v2.url },
+        ],
+        weights: { v1: 100, v2: 0 },
+      });
+      const before = router.metrics.window('api', 'v1', 60_000, Date.now());
+      const req = http.request({ host: '127.0.0.1', port, path: '/wait', agent: false });
+      req.on('error', () => {});
+      req.end();
+      expect(await until(() => hanging.seen.length === 1)).toBe(true);
+      req.destroy();
+      expect(
+        await until(() => router.metrics.window('api', 'v1', 60_000, Date.now()).requests > before.requests),
+      ).toBe(true);
+      expect(router.metrics.window('api', 'v1', 60_000, Date.now()).errors).toBe(before.errors);
+      expect(router.metrics.totals().find((t) => t.route === 'api' && t.version === 'v1')?.errors).toBe(
+        before.errors,
+      );
+      // The router gave up the upstream request too.
+      expect(await until(() => hanging.openConnections() === 0)).toBe(true);
     } finally {
       await hanging.close();
     }

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouter } from '../runtime/index.js';
 import type { Router } from '../runtime/types.js';
-import { startUpstream, type Upstream } from '../test-support/upstream.js';
+import { rawExchange, refusedPort, startUpstream, type Upstream } from '../test-support/upstream.js';
 
 let upstream: Upstream;
 let router: Router;
@@ -56,11 +56,32 @@ describe('protocol upgrades', () => {
     expect(router.metrics.window('live', 'ws', 60_000, Date.now()).requests).toBe(1);
   });
 
+  it('answers 502 problem+json when the upstream of an upgrade refuses connections', async () => {
+    const dead = await refusedPort();
+    await router.applyConfig({
+      version: 10,
+      routes: [
+        {
+          name: 'live',
+          versions: [{ name: 'gone', url: `http://127.0.0.1:${dead}` }],
+          weights: { gone: 100 },
+        },
+      ],
+    });
+    const raw = await rawExchange(
+      port,
+      'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+    );
+    expect(raw).toMatch(/^HTTP\/1\.1 502 /);
+    expect(raw).toContain('"code":"ROUTER_UPSTREAM_UNAVAILABLE"');
+    expect(router.metrics.window('live', 'gone', 60_000, Date.now()).errors).toBe(1);
+  });
+
   it('relays a refused upgrade as a plain response', async () => {
     const refusing = await startUpstream('plain');
     try {
       await router.applyConfig({
-        version: 2,
+        version: 11,
         routes: [{ name: 'live', versions: [{ name: 'plain', url: refusing.url }], weights: { plain: 100 } }],
       });
       const raw = await new Promise<string>((resolve) => {
