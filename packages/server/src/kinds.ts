@@ -3,9 +3,24 @@
  * machinery changes.
  */
 import { environmentKind } from './environments/environment.kind.js';
+import { type EmergencyLookup, flagKind, flagSetCheck } from './flags/flag.kind.js';
+import { segmentKind } from './flags/segment.kind.js';
 import { KindRegistry } from './resources/registry.js';
 import { tokenKind } from './tokens/token.kind.js';
 
-export function createKindRegistry(options: { defaultEnvironment: () => string }): KindRegistry {
-  return new KindRegistry([environmentKind(options.defaultEnvironment), tokenKind]);
+export interface KindOptions {
+  defaultEnvironment: () => string;
+  /** Emergency state by environment; offline validation has none. */
+  emergency?: EmergencyLookup;
+}
+
+export function createKindRegistry(options: KindOptions): KindRegistry {
+  const emergency = options.emergency ?? (() => null);
+  const check = flagSetCheck(emergency);
+  return new KindRegistry([
+    environmentKind(options.defaultEnvironment),
+    flagKind(emergency),
+    segmentKind((ctx, r) => check(ctx, r, 'Segment')),
+    tokenKind,
+  ]);
 }

@@ -6,7 +6,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { auditRoutes } from './audit/audit.routes.js';
 import type { ServerConfig } from './config.js';
+import { emergencyRoutes } from './emergency/emergency.routes.js';
+import { EmergencyService } from './emergency/emergency.service.js';
 import { seedEnvironments } from './environments/seed.js';
+import { FlagSetCache } from './flags/flag-sets.js';
+import { flagRoutes } from './flags/flags.routes.js';
+import { FlagsService } from './flags/flags.service.js';
 import { buildApp, type SluiceApp } from './http/app.js';
 import { openApiDocument } from './http/openapi.js';
 import type { AnyRoute } from './http/route.js';
@@ -27,6 +32,9 @@ export interface SluiceServer {
   database: DatabaseHandle;
   resources: ResourceService;
   tokens: TokenService;
+  emergency: EmergencyService;
+  flagSets: FlagSetCache;
+  flags: FlagsService;
   bootstrap: BootstrapResult;
   /** Starts listening; resolves to the bound URL. */
   listen(): Promise<string>;
@@ -51,8 +59,23 @@ export async function createServer(
     await migrateWithRetry(database);
     const now = options.now ?? (() => new Date());
     const defaultEnvironment = () => config.defaultEnvironment;
-    const registry = createKindRegistry({ defaultEnvironment });
+    const log = options.logger && typeof options.logger === 'object' ? options.logger : undefined;
+    const emergency = new EmergencyService(database.db, now);
+    await emergency.start();
+    const registry = createKindRegistry({ defaultEnvironment, emergency: (env) => emergency.status(env) });
     const resources = new ResourceService(database.db, registry, now);
+    const flagSets = new FlagSetCache(
+      database.db,
+      emergency,
+      (message, error) => log?.error({ err: error }, message),
+      now,
+    );
+    await flagSets.start();
+    resources.onChange((change) => {
+      if (change.environment && (change.kind === 'Flag' || change.kind === 'Segment'))
+        flagSets.invalidate(change.environment);
+    });
+    const flags = new FlagsService(database.db, flagSets, now);
     const tokens = new TokenService(database.db, now);
     const environmentKind = registry.get('Environment');
     await seedEnvironments(resources, environmentKind, config.defaultEnvironment);
@@ -72,8 +95,20 @@ export async function createServer(
       ...resourceRoutes(resources, defaultEnvironment),
       ...auditRoutes(database.db),
       ...tokenRoutes(tokens),
+      ...emergencyRoutes(emergency, async (name) => {
+        await resources.get(registry.get('Environment'), null, name);
+      }),
+      ...flagRoutes(flags, defaultEnvironment),
     );
-    app = buildApp({ routes, tokens, logger: options.logger ?? false });
+    app = buildApp({
+      routes,
+      tokens,
+      logger: options.logger ?? false,
+      decorateResponse: (reply, environment) => {
+        const state = environment ? emergency.status(environment) : null;
+        if (state) reply.header('sluice-emergency', `active; environment=${state.environment}`);
+      },
+    });
     const built = app;
     return {
       config,
@@ -81,12 +116,17 @@ export async function createServer(
       database,
       resources,
       tokens,
+      emergency,
+      flagSets,
+      flags,
       bootstrap,
       async listen() {
         return built.fastify.listen({ port: config.port, host: config.host });
       },
       async close() {
         await built.fastify.close();
+        flagSets.stop();
+        emergency.stop();
         await database.close();
       },
     };

@@ -1,2 +1,3 @@
 export * from './environment.kind.js';
+export * from './generation.js';
 export * from './seed.js';

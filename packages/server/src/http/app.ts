@@ -33,6 +33,8 @@ export interface AppOptions {
   tokens: TokenVerifier;
   logger?: FastifyBaseLogger | boolean;
   bodyLimit?: number;
+  /** Adds headers that depend on the environment a request acts on (Sluice-Emergency). */
+  decorateResponse?: (reply: FastifyReply, environment: string | null) => void;
 }
 
 export interface SluiceApp {
@@ -85,11 +87,11 @@ export function buildApp(options: AppOptions): SluiceApp {
     sendError(NotFound(`no route for ${request.method} ${request.url.split('?')[0]}`), request, reply),
   );
 
-  for (const route of options.routes) register(fastify, route, options.tokens);
+  for (const route of options.routes) register(fastify, route, options);
   return { fastify, routes: options.routes, metrics: registry };
 }
 
-function register(fastify: FastifyInstance, route: AnyRoute, tokens: TokenVerifier): void {
+function register(fastify: FastifyInstance, route: AnyRoute, { tokens, decorateResponse }: AppOptions): void {
   fastify.route({
     method: route.method,
     url: route.url,
@@ -101,6 +103,7 @@ function register(fastify: FastifyInstance, route: AnyRoute, tokens: TokenVerifi
         ? route.environment(input)
         : (((input.query as Record<string, unknown> | undefined)?.environment as string | undefined) ?? null);
       authorizeOrThrow(principal, route.scope, environment);
+      decorateResponse?.(reply, environment);
       input.body = validate(route, request, ['body']).body;
       const result = await route.handler({
         ...input,

@@ -110,8 +110,9 @@ function normalizeOne(
     const recognised = kind.recognise(doc);
     if (!recognised) continue;
     return recognised.flatMap((r, i) => {
+      const yielded = r.kind ? registry.getForDocument(r.kind, path) : kind;
       const one = finish(
-        kind,
+        yielded,
         r,
         recognised.length > 1 ? `${path}[${i}]` : path,
         source,

@@ -10,6 +10,8 @@ import type { StoredResource } from './resource.schema.js';
 
 /** One resource a bare document yields. */
 export interface RecognisedResource {
+  /** Another kind this document also yields (a flagd file's `$evaluators` become Segments); default: this kind. */
+  kind?: string;
   name: string;
   environment?: string | undefined;
   spec: unknown;
@@ -19,6 +21,8 @@ export interface RecognisedResource {
 export interface KindContext {
   trx: Executor;
   actor: string;
+  /** The acting token's scopes (empty for the system itself). */
+  scopes: readonly string[];
   requestId: string | null;
   now: Date;
 }

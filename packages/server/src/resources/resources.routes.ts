@@ -70,7 +70,11 @@ export function resourceRoutes(service: ResourceService, defaultEnvironment: () 
           sources: body.sources,
         });
         for (const r of resources) authorize(r.kind.writeScope ?? 'write', r.environment);
-        return service.apply(resources, { subject: principal.subject, requestId }, body.dryRun);
+        return service.apply(
+          resources,
+          { subject: principal.subject, requestId, scopes: principal.scopes },
+          body.dryRun,
+        );
       },
     }),
     defineRoute({
@@ -173,7 +177,11 @@ function kindRoutes(kind: AnyKind, service: ResourceService, defaultEnvironment:
         );
         const expected = ifMatchVersion(headers['if-match']) ?? body.metadata?.version;
         if (expected !== undefined) resource.expectedVersion = expected;
-        const outcome = await service.put(resource, { subject: principal.subject, requestId });
+        const outcome = await service.put(resource, {
+          subject: principal.subject,
+          requestId,
+          scopes: principal.scopes,
+        });
         reply.header('etag', `"${outcome.resource.metadata.version}"`);
         if (outcome.action === 'created') reply.status(201);
         return outcome.resource;
@@ -193,6 +201,7 @@ function kindRoutes(kind: AnyKind, service: ResourceService, defaultEnvironment:
         return service.delete(kind, envOf(query), params.name, ifMatchVersion(headers['if-match']), {
           subject: principal.subject,
           requestId,
+          scopes: principal.scopes,
         });
       },
     }),

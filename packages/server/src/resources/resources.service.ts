@@ -14,6 +14,8 @@ import { createResourceStore } from './resource-store.kysely.js';
 export interface Actor {
   subject: string;
   requestId: string | null;
+  /** The token's scopes, for kinds whose rules depend on them (emergency mode). */
+  scopes?: readonly string[];
 }
 
 export interface ResourceChange {
@@ -150,7 +152,13 @@ export class ResourceService {
   }
 
   private context(trx: Executor, actor: Actor): KindContext {
-    return { trx, actor: actor.subject, requestId: actor.requestId, now: this.now() };
+    return {
+      trx,
+      actor: actor.subject,
+      scopes: actor.scopes ?? [],
+      requestId: actor.requestId,
+      now: this.now(),
+    };
   }
 
   private async write(

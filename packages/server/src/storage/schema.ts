@@ -43,8 +43,31 @@ export interface TokenTable {
   revoked_at: string | null;
 }
 
+export interface FlagKillTable {
+  environment: string;
+  flag: string;
+  reason: string;
+  killed_by: string;
+  killed_at: string;
+}
+
+export interface EmergencyTable {
+  environment: string;
+  reason: string;
+  started_by: string;
+  started_at: string;
+}
+
+export interface FlagGenerationTable {
+  environment: string;
+  generation: number;
+}
+
 export interface Database {
   sluice_resource: ResourceTable;
   sluice_audit: AuditTable;
   sluice_token: TokenTable;
+  sluice_flag_kill: FlagKillTable;
+  sluice_emergency: EmergencyTable;
+  sluice_flag_generation: FlagGenerationTable;
 }

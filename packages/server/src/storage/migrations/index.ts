@@ -5,10 +5,14 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../db.js';
 import * as m001 from './001-foundation.js';
+import * as m002 from './002-flags.js';
 
 export interface MigrationStep {
   name: string;
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
 }
 
-export const migrations: MigrationStep[] = [{ name: '001-foundation', up: m001.up }];
+export const migrations: MigrationStep[] = [
+  { name: '001-foundation', up: m001.up },
+  { name: '002-flags', up: m002.up },
+];

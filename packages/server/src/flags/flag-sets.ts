@@ -1,0 +1,129 @@
+/**
+ * The compiled flag set of each environment, ready for evaluation without touching the
+ * database. Rebuilt when the environment's generation moves (local writes rebuild at once;
+ * other replicas' writes are seen by polling one small table), and announced to listeners
+ * (OFREP change stream, SDK streams).
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@sluice/core';
+import { type CompiledFlagSet, compileFlagSet, type KillOverlay } from '@sluice/core/flags';
+import type { EmergencyService } from '../emergency/emergency.service.js';
+import { readGenerations } from '../environments/generation.js';
+import type { Executor } from '../storage/index.js';
+import { loadEnvironment } from './flag.kind.js';
+import type { FlagKill } from './kill-store.js';
+import { createKillStore } from './kill-store.kysely.js';
+
+export interface EnvironmentFlags {
+  environment: string;
+  generation: number;
+  set: CompiledFlagSet;
+  overlay: KillOverlay;
+  kills: ReadonlyMap<string, FlagKill>;
+  /** Digest of everything that decides results here (flags, segments, kills, emergency). */
+  digest: string;
+  /** When the digest last changed (ISO), for Last-Modified style metadata. */
+  builtAt: string;
+}
+
+export type FlagSetListener = (flags: EnvironmentFlags) => void;
+
+export class FlagSetCache {
+  private readonly cache = new Map<string, Promise<EnvironmentFlags>>();
+  private generations = new Map<string, number>();
+  private readonly listeners = new Set<FlagSetListener>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Executor,
+    private readonly emergency: EmergencyService,
+    private readonly log: (message: string, error?: unknown) => void = () => {},
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    emergency.onChange((s) => this.invalidate(s.environment));
+  }
+
+  async start(pollMs = 1000): Promise<void> {
+    this.generations = await readGenerations(this.db);
+    this.timer = setInterval(() => void this.poll(), pollMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  onChange(listener: FlagSetListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The environment's flags; compiled on first use and after every change. */
+  get(environment: string): Promise<EnvironmentFlags> {
+    let entry = this.cache.get(environment);
+    if (!entry) {
+      entry = this.build(environment);
+      this.cache.set(environment, entry);
+      entry.catch(() => this.cache.delete(environment));
+    }
+    return entry;
+  }
+
+  /** Rebuilds an environment now (after a local write) and tells listeners. */
+  invalidate(environment: string): void {
+    const had = this.cache.has(environment) || this.listeners.size > 0;
+    this.cache.delete(environment);
+    if (!had) return;
+    this.get(environment).then(
+      (flags) => {
+        for (const l of this.listeners) l(flags);
+      },
+      (error) => this.log(`rebuilding the flag set of ${environment} failed`, error),
+    );
+  }
+
+  /** Reads every environment's generation; rebuilds those that moved. */
+  poll(): Promise<void> {
+    this.polling ??= (async () => {
+      try {
+        const next = await readGenerations(this.db);
+        for (const [env, gen] of next) if (this.generations.get(env) !== gen) this.invalidate(env);
+        this.generations = next;
+      } catch (error) {
+        this.log('reading flag generations failed', error);
+      } finally {
+        this.polling = undefined;
+      }
+    })();
+    return this.polling;
+  }
+
+  private async build(environment: string): Promise<EnvironmentFlags> {
+    const generation = (await readGenerations(this.db)).get(environment) ?? 0;
+    const { flags, segments } = await loadEnvironment({ trx: this.db }, environment);
+    const kills = new Map((await createKillStore(this.db).list(environment)).map((k) => [k.flag, k]));
+    const emergency = this.emergency.status(environment) !== null;
+    let set: CompiledFlagSet;
+    try {
+      set = compileFlagSet({ flags }, { segments });
+    } catch (error) {
+      // stored flags were valid when written; if a later change broke one, serve the rest
+      this.log(`the flag set of ${environment} does not compile strictly; isolating broken flags`, error);
+      set = compileFlagSet({ flags }, { segments, mode: 'flagd' });
+    }
+    const digest = createHash('sha256')
+      .update(canonicalJson({ flags, segments, killed: [...kills.keys()].sort(), emergency }))
+      .digest('base64url')
+      .slice(0, 22);
+    return {
+      environment,
+      generation,
+      set,
+      overlay: { killed: new Set(kills.keys()), emergency },
+      kills,
+      digest,
+      builtAt: this.now().toISOString(),
+    };
+  }
+}
