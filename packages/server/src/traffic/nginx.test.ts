@@ -99,6 +99,25 @@ describe('nginx provider specifics', () => {
     }
   });
 
+  it('reports TRAFFIC_APPLY_TIMEOUT when NGINX does not load the change, which lands once it does', async () => {
+    const nginx = await startNginx();
+    try {
+      const p = createNginxProvider({ ...nginx.options, reloadTimeoutMs: 300 });
+      await p.setBackends({ blue: [upstreams.urls.blue!] });
+      // A stopped master cannot act on the reload signal; its workers keep serving the old config.
+      process.kill(nginx.masterPid, 'SIGSTOP');
+      try {
+        await expect(p.setWeights({ blue: 100 })).rejects.toMatchObject({ code: 'TRAFFIC_APPLY_TIMEOUT' });
+        expect((await p.read()).weights).toEqual({ blue: 0 });
+      } finally {
+        process.kill(nginx.masterPid, 'SIGCONT');
+      }
+      expect(await eventually(async () => (await p.read()).weights.blue === 100)).toBe(true);
+    } finally {
+      await nginx.stop();
+    }
+  });
+
   it('refuses values NGINX cannot carry, naming the field', async () => {
     const nginx = await startNginx();
     try {

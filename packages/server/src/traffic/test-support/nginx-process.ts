@@ -11,6 +11,8 @@ export const NGINX_BIN = '/usr/sbin/nginx';
 export interface NginxProcess {
   options: NginxOptions;
   url: string;
+  /** The master process (NGINX runs in the foreground, so it is our child). */
+  masterPid: number;
   stop(): Promise<void>;
 }
 
@@ -70,5 +72,5 @@ ${temp}
     }
     await rm(dir, { recursive: true, force: true });
   };
-  return { options, url: `http://127.0.0.1:${port}/`, stop };
+  return { options, url: `http://127.0.0.1:${port}/`, masterPid: child.pid ?? 0, stop };
 }
