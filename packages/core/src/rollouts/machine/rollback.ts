@@ -53,7 +53,10 @@ export function beginRollback(
       setStage(tx, n, 'cancelled', 'the run is rolling back');
     }
   }
-  st.rollback = { queue, finalStatus, reason, failures: [] };
+  // A stage failure with nothing to undo (e.g. a rejected entry gate) is a plain failure.
+  const final =
+    finalStatus === 'rolled_back' && scope !== 'all' && queue.length === 0 ? 'failed' : finalStatus;
+  st.rollback = { queue, finalStatus: final, reason, failures: [] };
   st.reason = reason;
   st.deferred = [];
   setRun(tx, 'rolling_back', reason);

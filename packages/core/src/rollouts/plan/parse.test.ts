@@ -6,6 +6,10 @@ import { gatePhase } from './gate-schema.js';
 import { parsePlan, validatePlan } from './parse.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
+type Loose = {
+  stages: { gates: Record<string, unknown>[]; dependencies: string[]; config: Record<string, unknown> }[];
+};
+const loose = (): Loose => structuredClone(seedPlan) as unknown as Loose;
 
 function errorsOf(input: unknown) {
   const r = validatePlan(input);
@@ -71,8 +75,9 @@ describe('plan parsing', () => {
     expect(errors[0]?.path).toBe('stages[2].strategy');
     expect(errors[0]?.message).toContain('did you mean `canary`?');
 
-    const gate = clone(seedPlan);
-    (gate.stages[0]?.gates[0] as Record<string, unknown>).type = 'metric';
+    const gate = loose();
+    const firstGate = gate.stages[0]?.gates[0];
+    if (firstGate) firstGate.type = 'metric';
     const gateErrors = errorsOf(gate);
     expect(gateErrors[0]?.path).toBe('stages[0].gates[0].type');
     expect(gateErrors[0]?.message).toContain('did you mean `metric_based`?');
@@ -89,7 +94,7 @@ describe('plan parsing', () => {
   });
 
   it('checks dependencies: unknown stages and cycles', () => {
-    const unknown = clone(seedPlan);
+    const unknown = loose();
     unknown.stages[2]?.dependencies.splice(0, 1, 'enable_featur_flag');
     expect(errorsOf(unknown)).toContainEqual({
       path: 'stages[2].dependencies[0]',

@@ -6,16 +6,51 @@ import { z } from 'zod';
 import { RolloutScenarioInvalid } from '../errors.js';
 import { issuesToFields } from '../plan/parse.js';
 import { durationSchema } from '../plan/strategy-schemas.js';
+import { isDuration } from '../text.js';
 
-/** One reading per listed metric, from `at` until the next sample; `null` means no value. */
+/**
+ * One reading per metric, from `at` until the next sample; `null` means no value. Written flat
+ * as in YAML (`{at: 10m, error_rate: 0.5, sample_count: 200}`); `error` makes every metric of
+ * the sample a provider error.
+ */
 export const metricSampleSchema = z
-  .object({
-    at: durationSchema,
-    sample_count: z.number().int().nonnegative().optional(),
-    /** A provider error: every metric of this sample comes back as an error. */
-    error: z.string().optional(),
+  .record(z.string(), z.union([z.string(), z.number(), z.null()]))
+  .superRefine((sample, ctx) => {
+    for (const [key, value] of Object.entries(sample)) {
+      if (key === 'at') {
+        if (typeof value !== 'string' || !isDuration(value)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['at'],
+            message: 'must be a duration such as 30s, 10m or 2h',
+          });
+        }
+      } else if (key === 'error') {
+        if (typeof value !== 'string')
+          ctx.addIssue({ code: 'custom', path: [key], message: 'must be a string' });
+      } else if (key === 'sample_count') {
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'must be a non-negative integer' });
+        }
+      } else if (typeof value === 'string') {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'a metric value must be a number or null' });
+      }
+    }
+    if (!('at' in sample)) ctx.addIssue({ code: 'custom', path: ['at'], message: 'is required' });
   })
-  .catchall(z.number().nullable());
+  .transform((sample) => {
+    const values: Record<string, number | null> = {};
+    for (const [key, value] of Object.entries(sample)) {
+      if (key !== 'at' && key !== 'error' && key !== 'sample_count' && typeof value !== 'string')
+        values[key] = value;
+    }
+    return {
+      at: String(sample.at),
+      sampleCount: typeof sample.sample_count === 'number' ? sample.sample_count : undefined,
+      error: typeof sample.error === 'string' ? sample.error : undefined,
+      values,
+    };
+  });
 
 const commandKinds = [
   'deploy',
@@ -73,13 +108,18 @@ export const scenarioSchema = z.strictObject({
     .default([]),
   controls: z
     .array(
-      z.strictObject({
-        at: durationSchema,
-        action: z.enum(['pause', 'resume', 'abort', 'promote', 'retry', 'emergency', 'watchdog']),
-        stage: z.string().optional(),
-        subject: z.string().optional(),
-        reason: z.string().optional(),
-      }),
+      z
+        .strictObject({
+          at: durationSchema,
+          action: z.enum(['pause', 'resume', 'abort', 'promote', 'retry', 'emergency', 'watchdog']),
+          stage: z.string().optional(),
+          subject: z.string().optional(),
+          reason: z.string().optional(),
+        })
+        .refine((c) => c.action !== 'retry' || c.stage !== undefined, {
+          message: 'retry needs a stage',
+          path: ['stage'],
+        }),
     )
     .default([]),
   /** The version a flag has before the run (set_flag answers with it); absent: it did not exist. */

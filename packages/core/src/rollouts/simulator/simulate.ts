@@ -155,7 +155,7 @@ export function simulate(
     commands,
     notes,
     waitingFor: waitingFor(state),
-    endedAt: Math.min(now, until === Number.POSITIVE_INFINITY ? now : Math.max(now, until)),
+    endedAt: now,
   };
 }
 
@@ -199,12 +199,12 @@ function readings(
       out.push({ metric, value: null, error: latest.error, sampleCount: 0 });
       continue;
     }
-    const value = latest[metric];
-    if (value === undefined || typeof value === 'string') continue;
+    const value = latest.values[metric];
+    if (value === undefined) continue;
     out.push({
       metric,
       value,
-      sampleCount: value === null ? 0 : (latest.sample_count ?? scenario.sample_count),
+      sampleCount: value === null ? 0 : (latest.sampleCount ?? scenario.sample_count),
     });
   }
   return out;
