@@ -1,0 +1,194 @@
+import type { FieldError } from '../errors/index.js';
+import { FLAGD_OPS, SLUICE_OPS } from './custom-ops.js';
+import { FlagDefinitionInvalid } from './errors.js';
+import {
+  childPath,
+  LogicCompiler,
+  type LogicEnv,
+  type LogicNode,
+  type LogicProblem,
+  type OpSpec,
+} from './logic-compile.js';
+import { STANDARD_OPS } from './logic-ops.js';
+import { checkPrerequisites } from './prerequisites.js';
+import { deepFreeze, resolved } from './results.js';
+import { type FlagDefinition, type FlagMetadata, FlagSetDocumentSchema, SegmentsSchema } from './schema.js';
+import type { CompiledFlag, CompiledFlagSet, CompileOptions, JsonValue, Resolved } from './types.js';
+import { validateOps } from './validate-ops.js';
+
+const OPS: Readonly<Record<string, OpSpec>> = { ...STANDARD_OPS, ...validateOps(FLAGD_OPS), ...SLUICE_OPS };
+
+/** Resolves `$ref` (shared evaluators, then segments) and `segment` to raw rules, inlined by the compiler. */
+function environment(
+  evaluators: Readonly<Record<string, unknown>>,
+  segments: Readonly<Record<string, unknown>>,
+): LogicEnv {
+  return {
+    ref: (name) => {
+      if (Object.hasOwn(evaluators, name))
+        return { raw: evaluators[name], path: childPath('$evaluators', name) };
+      if (Object.hasOwn(segments, name)) return { raw: segments[name], path: childPath('segments', name) };
+      return `$ref "${name}" does not name a shared evaluator`;
+    },
+    segment: (name) => {
+      if (Object.hasOwn(segments, name)) return { raw: segments[name], path: childPath('segments', name) };
+      return `no segment "${name}"`;
+    },
+  };
+}
+
+/** Problems of one shared rule compiled on its own (reported even when no flag uses it). */
+function sharedProblems(raw: unknown, path: string, env: LogicEnv): LogicProblem[] {
+  const compiler = new LogicCompiler(OPS, env);
+  compiler.compile(raw, path);
+  return compiler.problems;
+}
+
+function zodPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => childPath(out, typeof key === 'number' ? key : String(key)), '');
+}
+
+/**
+ * Validates and compiles a flagd flag-set document (plus Sluice's extras) into closures.
+ * @throws SluiceError FLAG_DEFINITION_INVALID with one `{path, message}` per problem.
+ */
+export function compileFlagSet(doc: unknown, options: CompileOptions = {}): CompiledFlagSet {
+  const strict = (options.mode ?? 'strict') === 'strict';
+  const parsed = FlagSetDocumentSchema.safeParse(doc);
+  const segmentsParsed = SegmentsSchema.safeParse(options.segments ?? {});
+  const fields: FieldError[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      fields.push({ path: zodPath(issue.path), message: issue.message });
+  }
+  if (!segmentsParsed.success) {
+    for (const issue of segmentsParsed.error.issues) {
+      fields.push({ path: zodPath(['segments', ...issue.path]), message: issue.message });
+    }
+  }
+  if (!parsed.success || !segmentsParsed.success) throw invalid(fields);
+
+  const document = parsed.data;
+  const env = environment(document.$evaluators ?? {}, segmentsParsed.data);
+  for (const name of Object.keys(segmentsParsed.data)) {
+    fields.push(...sharedProblems({ segment: name }, childPath('segments', name), env).map(plain));
+  }
+  if (strict) {
+    for (const name of Object.keys(document.$evaluators ?? {})) {
+      fields.push(...sharedProblems({ $ref: name }, childPath('$evaluators', name), env).map(plain));
+    }
+  }
+  fields.push(...checkPrerequisites(document.flags));
+
+  const setMetadata = deepFreeze({ ...document.metadata });
+  const isolated: FieldError[] = [];
+  const flags = new Map<string, CompiledFlag>();
+  for (const [key, definition] of Object.entries(document.flags)) {
+    const path = childPath('flags', key);
+    const compiler = new LogicCompiler(OPS, env);
+    const targeting = hasTargeting(definition.targeting)
+      ? compiler.compile(definition.targeting, childPath(path, 'targeting'))
+      : undefined;
+    let parseError: string | undefined;
+    if (
+      definition.targeting !== undefined &&
+      (typeof definition.targeting !== 'object' || Array.isArray(definition.targeting))
+    ) {
+      compiler.problem(
+        childPath(path, 'targeting'),
+        'targeting must be a JsonLogic rule (an object) or null',
+        true,
+      );
+    }
+    if (strict) {
+      fields.push(...compiler.problems.map(plain));
+      fields.push(...variantTypeProblems(definition, path));
+    } else {
+      const hard = compiler.problems.filter((p) => !p.strictOnly).map(plain);
+      if (hard.length > 0) {
+        parseError = `Invalid targeting configuration for flag '${key}': ${hard[0]!.message} (at ${hard[0]!.path})`;
+        isolated.push(...hard);
+      }
+    }
+    flags.set(key, buildFlag(key, definition, targeting, parseError, setMetadata));
+  }
+  if (fields.length > 0) throw invalid(dedupe(fields));
+  return Object.freeze({ flags, metadata: setMetadata, problems: Object.freeze(isolated), document });
+}
+
+function dedupe(fields: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return fields.filter((f) => {
+    const id = `${f.path}\u0000${f.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+function plain(p: { path: string; message: string }): FieldError {
+  return { path: p.path, message: p.message };
+}
+
+function invalid(fields: FieldError[]) {
+  const first = fields[0];
+  const detail =
+    fields.length === 1 && first
+      ? `${first.path}: ${first.message}`
+      : `${fields.length} problems in the flag set`;
+  return FlagDefinitionInvalid(detail, { fields });
+}
+
+/** flagd-core's test: a falsy rule, or one with no keys (`{}`, `true`, `5`), means a static flag. */
+function hasTargeting(targeting: unknown): boolean {
+  return Boolean(targeting) && Object.keys(targeting as object).length > 0;
+}
+
+function variantTypeProblems(flag: FlagDefinition, path: string): FieldError[] {
+  const types = new Set(Object.values(flag.variants).map((v) => typeof v));
+  if (types.size <= 1) return [];
+  return [
+    {
+      path: childPath(path, 'variants'),
+      message: `all variants must have the same type, found ${[...types].sort().join(' and ')}`,
+    },
+  ];
+}
+
+function buildFlag(
+  key: string,
+  definition: FlagDefinition,
+  targeting: LogicNode | undefined,
+  parseError: string | undefined,
+  setMetadata: Readonly<FlagMetadata>,
+): CompiledFlag {
+  const metadata = deepFreeze({ ...setMetadata, ...definition.metadata });
+  const values = new Map<string, JsonValue>();
+  for (const [name, value] of Object.entries(definition.variants)) {
+    values.set(name, deepFreeze(JSON.parse(JSON.stringify(value)) as JsonValue));
+  }
+  const build = (variant: string | null | undefined, reason: Parameters<typeof resolved>[2]) => {
+    if (!variant || !values.has(variant)) return undefined;
+    return resolved(values.get(variant)!, variant, reason, metadata);
+  };
+  const matches = new Map<string, Resolved>();
+  for (const name of values.keys()) matches.set(name, build(name, 'TARGETING_MATCH')!);
+  const constantTarget = targeting?.constant === true;
+  return {
+    key,
+    enabled: definition.state === 'ENABLED',
+    metadata,
+    // a constant rule still runs through the targeting path, so reasons match flagd
+    targeting: targeting ? (constantTarget ? () => targeting.value : targeting.fn) : undefined,
+    parseError,
+    prerequisites: (definition.prerequisites ?? []).map((p) => ({
+      flag: p.flag,
+      variants: new Set(p.variants),
+    })),
+    fallback: build(definition.defaultVariant, targeting ? 'DEFAULT' : 'STATIC'),
+    fallbackReason: targeting ? 'DEFAULT' : 'STATIC',
+    matches,
+    prerequisiteFailed: build(definition.defaultVariant, 'PREREQUISITE_FAILED'),
+    killed: build(definition.safeVariant, 'DISABLED'),
+  };
+}

@@ -1,0 +1,33 @@
+export { compileFlagSet } from './compile.js';
+export { FlagDefinitionInvalid } from './errors.js';
+export { evaluate, evaluateAll } from './evaluate.js';
+export { bucketOf, murmur3Utf8, seedHash } from './murmur3.js';
+export {
+  FLAG_KEY_PATTERN,
+  type FlagDefinition,
+  FlagKeySchema,
+  type FlagMetadata,
+  FlagMetadataSchema,
+  FlagSchema,
+  type FlagSetDocument,
+  FlagSetDocumentSchema,
+  type Prerequisite,
+  PrerequisiteSchema,
+  SegmentsSchema,
+  type VariantValue,
+  VariantValueSchema,
+} from './schema.js';
+export type {
+  BulkEvaluation,
+  CompiledFlag,
+  CompiledFlagSet,
+  CompileOptions,
+  EvaluateOptions,
+  EvaluationErrorCode,
+  EvaluationReason,
+  EvaluationResult,
+  FlagValueOf,
+  FlagValueType,
+  JsonValue,
+  KillOverlay,
+} from './types.js';

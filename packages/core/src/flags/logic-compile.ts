@@ -1,0 +1,318 @@
+import { LogicError, splitPath, step } from './logic-semantics.js';
+
+/**
+ * Compiles flagd JsonLogic into closures, `(data, rt) => value`; `data` is the evaluation context
+ * at the top level and the current element inside map/filter/all/some/none/reduce.
+ *
+ * The reference (flagd-core on json-logic-engine 5) runs a rule in two regimes with slightly
+ * different semantics, and we follow both: `compiled` (its code generator, used from the root down
+ * to the first lazy operation it cannot compile, such as a two-argument `if`) and `optimized` (its
+ * interpreter with the optimiser, used below that point and for constant folding). Sub-trees that
+ * do not read the context are folded to constants at compile time as the reference does: in the
+ * compiled regime a constant that fails is a compile problem (flagd-core: PARSE_ERROR); in the
+ * optimized regime it fails when its enclosing lazily-evaluated unit runs (GENERAL).
+ */
+
+/** Per-evaluation state. One instance is reused across evaluations (evaluation is synchronous). */
+export interface Runtime {
+  ctx: Record<string, unknown>;
+  flagKey: string;
+  /** `$flagd.timestamp`, epoch seconds; null when the caller gave no clock. */
+  timestamp: number | null;
+  /** The context with `$flagd` merged in, built only when a rule reads the whole context. */
+  merged: Record<string, unknown> | undefined;
+  /**
+   * The reference's generated code keeps one scratch variable, `prev`, per compiled function;
+   * `var`, comparisons and `and`/`or` write it, and a comparison reads it back after evaluating
+   * its right operand — which may have overwritten it. Compiled-regime nodes mirror those writes.
+   */
+  prev: unknown;
+}
+
+export type Fn = (data: unknown, rt: Runtime) => unknown;
+export type Mode = 'compiled' | 'optimized';
+
+export interface LogicNode {
+  readonly fn: Fn;
+  readonly constant: boolean;
+  readonly value?: unknown;
+  /** Optimized regime: a constant part of this node always fails (with this error). */
+  readonly failing?: unknown;
+}
+
+export interface LogicProblem {
+  path: string;
+  message: string;
+  /** A rule flagd would accept (and answer with a default) but Sluice rejects when writing. */
+  strictOnly: boolean;
+}
+
+/** What the compiler asks its host for: shared `$evaluators` and named segments, as raw JSON. */
+export interface LogicEnv {
+  ref(name: string): { raw: unknown; path: string } | string;
+  segment(name: string): { raw: unknown; path: string } | string;
+}
+
+export interface OpSpec {
+  compile: (c: LogicCompiler, raw: unknown, path: string) => LogicNode;
+  /** json-logic-engine's determinism: false for context readers and custom operations. */
+  deterministic: (c: LogicCompiler, raw: unknown, insideIterator: boolean) => boolean;
+}
+
+export function constantNode(value: unknown): LogicNode {
+  return { fn: () => value, constant: true, value };
+}
+
+export const NULL_NODE = constantNode(null);
+
+const FOLD_RUNTIME: Runtime = { ctx: {}, flagKey: '', timestamp: null, merged: undefined, prev: undefined };
+
+/** `path.key`, or `path["odd-key"]` when the key is not an identifier. */
+export function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  if (/^[A-Za-z_$][\w$]*$/.test(key)) return path ? `${path}.${key}` : key;
+  return `${path}[${JSON.stringify(key)}]`;
+}
+
+function thrower(error: unknown): Fn {
+  return () => {
+    throw error;
+  };
+}
+
+export class LogicCompiler {
+  readonly problems: LogicProblem[] = [];
+  mode: Mode = 'compiled';
+  /** True while compiling the per-element rule of an iterator (var reads the element). */
+  inIterator = false;
+  private refDepth = 0;
+  private segmentDepth = 0;
+
+  constructor(
+    private readonly ops: Readonly<Record<string, OpSpec>>,
+    readonly env: LogicEnv,
+  ) {}
+
+  problem(path: string, message: string, strictOnly = false): void {
+    this.problems.push({ path, message, strictOnly });
+  }
+
+  compile(node: unknown, path: string): LogicNode {
+    if (node === null || typeof node !== 'object') return constantNode(node);
+    if (Array.isArray(node)) return this.compileArray(node, path);
+    const keys = Object.keys(node);
+    if (keys.length === 0) return constantNode(node);
+    if (keys.length > 1) {
+      this.problem(
+        path,
+        `an operation object must have exactly one key, found ${keys.length}: ${keys.join(', ')}`,
+      );
+      return NULL_NODE;
+    }
+    const op = keys[0]!;
+    const raw = (node as Record<string, unknown>)[op];
+    if (op === '$ref') return this.compileRef(raw, childPath(path, op));
+    const spec = Object.hasOwn(this.ops, op) ? this.ops[op] : undefined;
+    if (!spec) {
+      this.problem(path, `unknown JsonLogic operation "${op}"`);
+      return NULL_NODE;
+    }
+    if (spec.deterministic(this, raw, false)) return this.fold(spec, raw, childPath(path, op));
+    return spec.compile(this, raw, childPath(path, op));
+  }
+
+  /**
+   * Whether `node` reads nothing from the context (json-logic-engine's isDeterministic).
+   * `insideIterator`: judging an iterator's per-element rule, where reading the element is fine.
+   */
+  deterministic(node: unknown, insideIterator = false): boolean {
+    if (node === null || typeof node !== 'object') return true;
+    if (Array.isArray(node)) return node.every((item) => this.deterministic(item, insideIterator));
+    const keys = Object.keys(node);
+    if (keys.length === 0) return true;
+    const op = keys[0]!;
+    const raw = (node as Record<string, unknown>)[op];
+    if (keys.length > 1) return false;
+    if (op === '$ref') {
+      const found = typeof raw === 'string' && this.refDepth === 0 ? this.env.ref(raw) : undefined;
+      return typeof found === 'object' && this.deterministic(found.raw, insideIterator);
+    }
+    const spec = Object.hasOwn(this.ops, op) ? this.ops[op] : undefined;
+    return spec ? spec.deterministic(this, raw, insideIterator) : false;
+  }
+
+  /** Compiles with the optimized regime and evaluates once; a throw is remembered as `failing`. */
+  private fold(spec: OpSpec, raw: unknown, path: string): LogicNode {
+    const outer = this.mode;
+    this.mode = 'optimized';
+    let node: LogicNode;
+    try {
+      node = spec.compile(this, raw, path);
+    } finally {
+      this.mode = outer;
+    }
+    let error = node.failing;
+    if (error === undefined) {
+      if (node.constant) return node;
+      try {
+        return constantNode(node.fn(undefined, FOLD_RUNTIME));
+      } catch (e) {
+        error = e;
+      }
+    }
+    if (outer === 'compiled') {
+      this.problem(path, `this expression always fails: ${describe(error)}`);
+      return { fn: thrower(error), constant: false };
+    }
+    return { fn: thrower(error), constant: false, failing: error };
+  }
+
+  /** Compiles `raw` in another regime and/or iterator scope. */
+  within(mode: Mode, inIterator: boolean, compile: () => LogicNode): LogicNode {
+    const [outerMode, outerIterator] = [this.mode, this.inIterator];
+    this.mode = mode;
+    this.inIterator = inIterator;
+    try {
+      return compile();
+    } finally {
+      this.mode = outerMode;
+      this.inIterator = outerIterator;
+    }
+  }
+
+  /**
+   * A child the reference evaluates lazily, through its optimized interpreter: its own constant
+   * failures surface only when it runs.
+   */
+  unit(raw: unknown, path: string): LogicNode {
+    const node = this.within('optimized', this.inIterator, () => this.compile(raw, path));
+    return node.failing === undefined ? node : { fn: thrower(node.failing), constant: false };
+  }
+
+  /** Combines eagerly evaluated children: a failing child makes the parent fail (optimized regime). */
+  node(fn: Fn, children: readonly LogicNode[]): LogicNode {
+    for (const child of children)
+      if (child.failing !== undefined) return { fn, constant: false, failing: child.failing };
+    return { fn, constant: false };
+  }
+
+  /**
+   * Arguments of an eager (non-lazy) operation: a literal array gives one node per element, anything
+   * else is evaluated and wrapped in an array when it is not one (json-logic-engine's coerceArray).
+   */
+  args(raw: unknown, path: string): { get: (data: unknown, rt: Runtime) => unknown[]; nodes: LogicNode[] } {
+    const list = raw === null || typeof raw !== 'object' ? [raw] : raw;
+    if (Array.isArray(list)) {
+      const nodes = list.map((item, i) => this.compile(item, childPath(path, i)));
+      const fns = nodes.map((n) => n.fn);
+      const n = fns.length;
+      return {
+        nodes,
+        get: (data, rt) => {
+          const out = new Array<unknown>(n);
+          for (let i = 0; i < n; i++) out[i] = fns[i]!(data, rt);
+          return out;
+        },
+      };
+    }
+    const node = this.compile(list, path);
+    const fn = node.fn;
+    return {
+      nodes: [node],
+      get: (data, rt) => {
+        const value = fn(data, rt);
+        return Array.isArray(value) ? value : [value];
+      },
+    };
+  }
+
+  /** Compiles a segment's rule (always compiled regime, top-level scope). */
+  compileSegment(name: string, path: string): LogicNode | undefined {
+    if (this.segmentDepth > 0) {
+      this.problem(path, `segments cannot use other segments ("${name}")`);
+      return undefined;
+    }
+    const found = this.env.segment(name);
+    if (typeof found === 'string') {
+      this.problem(path, found);
+      return undefined;
+    }
+    this.segmentDepth++;
+    try {
+      return this.within('compiled', false, () => this.compile(found.raw, found.path));
+    } finally {
+      this.segmentDepth--;
+    }
+  }
+
+  private compileArray(items: readonly unknown[], path: string): LogicNode {
+    const nodes = items.map((item, i) => this.compile(item, childPath(path, i)));
+    if (nodes.every((n) => n.constant)) return constantNode(nodes.map((n) => n.value));
+    const fns = nodes.map((n) => n.fn);
+    const n = fns.length;
+    return this.node((data, rt) => {
+      const out = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) out[i] = fns[i]!(data, rt);
+      return out;
+    }, nodes);
+  }
+
+  private compileRef(raw: unknown, path: string): LogicNode {
+    if (typeof raw !== 'string') {
+      this.problem(path, '$ref must name a shared evaluator (a string)');
+      return NULL_NODE;
+    }
+    if (this.refDepth > 0) {
+      this.problem(path, `shared evaluators cannot use $ref (found $ref "${raw}")`);
+      return NULL_NODE;
+    }
+    const found = this.env.ref(raw);
+    if (typeof found === 'string') {
+      this.problem(path, found);
+      return NULL_NODE;
+    }
+    this.refDepth++;
+    try {
+      return this.compile(found.raw, found.path);
+    } finally {
+      this.refDepth--;
+    }
+  }
+}
+
+export function describe(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/**
+ * Reads a dotted path. At the top level `$flagd.flagKey` and `$flagd.timestamp` come from the
+ * runtime (flagd overwrites any `$flagd` the caller sends). Returns undefined when not found.
+ */
+export function readPath(data: unknown, parts: readonly string[], rt: Runtime, topLevel: boolean): unknown {
+  let value = data;
+  let i = 0;
+  if (topLevel && parts[0] === '$flagd') {
+    if (parts.length === 1) return flagdObject(rt);
+    const name = parts[1];
+    value = name === 'flagKey' ? rt.flagKey : name === 'timestamp' ? (rt.timestamp ?? undefined) : undefined;
+    i = 2;
+  }
+  for (; i < parts.length; i++) {
+    if (value === null || value === undefined) return undefined;
+    value = step(value, parts[i]!);
+  }
+  return value;
+}
+
+export function flagdObject(rt: Runtime): Record<string, unknown> {
+  return { flagKey: rt.flagKey, timestamp: rt.timestamp ?? undefined };
+}
+
+/** The whole evaluation context as the rule sees it, `$flagd` included. */
+export function wholeContext(rt: Runtime): Record<string, unknown> {
+  if (rt.merged === undefined) rt.merged = { ...rt.ctx, $flagd: flagdObject(rt) };
+  return rt.merged;
+}
+
+export { LogicError, splitPath };

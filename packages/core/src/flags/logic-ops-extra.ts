@@ -1,0 +1,142 @@
+import { childPath, type LogicCompiler, NULL_NODE, type OpSpec, type Runtime } from './logic-compile.js';
+import { invalidArguments, notANumber, precoerceNumber, truthy } from './logic-semantics.js';
+
+/** Arithmetic and iterators: supported as flagd documents them, not part of the differential test. */
+
+const byArgs = (c: LogicCompiler, raw: unknown, inside: boolean) => c.deterministic(raw, inside);
+
+function toNumber(v: unknown): number {
+  return +(precoerceNumber(v) as number);
+}
+
+function checked(result: number): number {
+  if (Number.isNaN(result)) notANumber();
+  return result;
+}
+
+type Arith = (values: unknown[]) => number;
+const ARITHMETIC: Record<string, Arith> = {
+  '+': (vs) => checked(vs.reduce<number>((sum, v) => sum + toNumber(v), 0)),
+  '*': (vs) => checked(vs.reduce<number>((product, v) => product * toNumber(v), 1)),
+  '-': (vs) => {
+    if (vs.length === 0) invalidArguments();
+    if (vs.length === 1) return checked(-toNumber(vs[0]));
+    return checked(vs.slice(1).reduce<number>((acc, v) => acc - toNumber(v), toNumber(vs[0])));
+  },
+  '/': (vs) => {
+    if (vs.length === 0) invalidArguments();
+    const operands = vs.length === 1 ? [1, vs[0]] : vs;
+    let acc = toNumber(operands[0]);
+    for (let i = 1; i < operands.length; i++) acc /= checked(toNumber(operands[i]) || Number.NaN);
+    return checked(acc);
+  },
+  '%': (vs) => {
+    if (vs.length < 2) invalidArguments();
+    return checked(vs.slice(1).reduce<number>((acc, v) => acc % toNumber(v), toNumber(vs[0])));
+  },
+};
+
+function arithmetic(name: string): OpSpec {
+  const apply = ARITHMETIC[name]!;
+  return {
+    deterministic: byArgs,
+    compile: (c, raw, path) => {
+      const args = c.args(raw, path);
+      const get = args.get;
+      return c.node((data, rt) => apply(get(data, rt)), args.nodes);
+    },
+  };
+}
+
+export const ARITHMETIC_OPS: Record<string, OpSpec> = Object.fromEntries(
+  Object.keys(ARITHMETIC).map((name) => [name, arithmetic(name)]),
+);
+
+const iteratorDeterministic = (c: LogicCompiler, raw: unknown, inside: boolean) =>
+  Array.isArray(raw) && c.deterministic(raw[0], inside) && c.deterministic(raw[1], true);
+
+type IteratorKind = 'map' | 'filter' | 'all' | 'some' | 'none';
+function iterator(kind: IteratorKind): OpSpec {
+  return {
+    deterministic: iteratorDeterministic,
+    compile: (c, raw, path) => {
+      if (!Array.isArray(raw)) {
+        c.problem(path, `${kind} needs [list, rule]`);
+        return NULL_NODE;
+      }
+      const selector = c.compile(raw[0], childPath(path, 0)).fn;
+      const mapper = c.within(c.mode, true, () => c.compile(raw[1], childPath(path, 1))).fn;
+      const compiled = c.mode === 'compiled';
+      const list = (data: unknown, rt: Runtime) => {
+        const value = selector(data, rt);
+        if (compiled && kind === 'all') rt.prev = value;
+        return (value || []) as unknown[];
+      };
+      // the reference builds the per-element rule as its own function, with its own `prev`
+      const isolated = (rt: Runtime, item: unknown) => {
+        const saved = rt.prev;
+        try {
+          return mapper(item, rt);
+        } finally {
+          rt.prev = saved;
+        }
+      };
+      const test = (rt: Runtime) => (item: unknown) => truthy(isolated(rt, item));
+      switch (kind) {
+        case 'map':
+          return { constant: false, fn: (data, rt) => list(data, rt).map((item) => isolated(rt, item)) };
+        case 'filter':
+          return { constant: false, fn: (data, rt) => list(data, rt).filter(test(rt)) };
+        case 'all':
+          return {
+            constant: false,
+            fn: (data, rt) => {
+              const items = list(data, rt);
+              return !(Array.isArray(items) && items.length === 0) && items.every(test(rt));
+            },
+          };
+        case 'some':
+          return { constant: false, fn: (data, rt) => list(data, rt).some(test(rt)) };
+        case 'none':
+          return { constant: false, fn: (data, rt) => !list(data, rt).some(test(rt)) };
+      }
+    },
+  };
+}
+
+const REDUCE: OpSpec = {
+  deterministic: iteratorDeterministic,
+  compile: (c, raw, path) => {
+    if (!Array.isArray(raw)) {
+      c.problem(path, 'reduce needs [list, rule, initial]');
+      return NULL_NODE;
+    }
+    const selector = c.compile(raw[0], childPath(path, 0)).fn;
+    const mapper = c.within(c.mode, true, () => c.compile(raw[1], childPath(path, 1))).fn;
+    const initial = raw[2] === undefined ? undefined : c.compile(raw[2], childPath(path, 2)).fn;
+    return {
+      constant: false,
+      fn: (data, rt) => {
+        const items = (selector(data, rt) || []) as unknown[];
+        const step = (accumulator: unknown, current: unknown) => {
+          const saved = rt.prev;
+          try {
+            return mapper({ accumulator, current }, rt);
+          } finally {
+            rt.prev = saved;
+          }
+        };
+        return initial === undefined ? items.reduce(step) : items.reduce(step, initial(data, rt));
+      },
+    };
+  },
+};
+
+export const ITERATOR_OPS: Record<string, OpSpec> = {
+  map: iterator('map'),
+  filter: iterator('filter'),
+  all: iterator('all'),
+  some: iterator('some'),
+  none: iterator('none'),
+  reduce: REDUCE,
+};

@@ -1,0 +1,96 @@
+/**
+ * MurmurHash3 x86 32-bit, seed 0 by default, over the UTF-8 bytes of a string — the hash flagd (Go)
+ * uses for `fractional`. The bytes go to a reusable scratch buffer, so hashing does not allocate.
+ * Lone surrogates become U+FFFD, as TextEncoder and Go's []byte(string) do.
+ */
+export function murmur3Utf8(text: string, seed = 0): number {
+  const length = encodeUtf8(text);
+  const bytes = scratch;
+  let h = seed | 0;
+  const blocks = length & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    const k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    h ^= mixK(k);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const tail = length & 3;
+  if (tail > 0) {
+    let k = bytes[blocks]!;
+    if (tail > 1) k ^= bytes[blocks + 1]! << 8;
+    if (tail > 2) k ^= bytes[blocks + 2]! << 16;
+    h ^= mixK(k);
+  }
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+let scratch = new Uint8Array(256);
+
+/** Writes the UTF-8 form of `text` into `scratch` (growing it when needed); returns the byte count. */
+function encodeUtf8(text: string): number {
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
+  const out = scratch;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out[n++] = c;
+    } else if (c < 0x800) {
+      out[n++] = 0xc0 | (c >> 6);
+      out[n++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+        const next = text.charCodeAt(i + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+          out[n++] = 0xf0 | (c >> 18);
+          out[n++] = 0x80 | ((c >> 12) & 0x3f);
+          out[n++] = 0x80 | ((c >> 6) & 0x3f);
+          out[n++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+      }
+      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // unpaired surrogate
+      out[n++] = 0xe0 | (c >> 12);
+      out[n++] = 0x80 | ((c >> 6) & 0x3f);
+      out[n++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return n;
+}
+
+function mixK(k: number): number {
+  let x = Math.imul(k, 0xcc9e2d51);
+  x = (x << 15) | (x >>> 17);
+  return Math.imul(x, 0x1b873593);
+}
+
+/**
+ * flagd's high-precision bucket: `(hash * totalWeight) >> 32`, computed without BigInt. The hash is
+ * split into 16-bit halves so every intermediate product stays below 2^53.
+ */
+export function bucketOf(hash: number, totalWeight: number): number {
+  const hi = hash >>> 16;
+  const lo = hash & 0xffff;
+  const low = Math.floor((lo * totalWeight) / 0x10000);
+  return Math.floor((hi * totalWeight + low) / 0x10000);
+}
+
+/**
+ * The seed service's legacy string hash (phase 4, section 3.1): Java-style `hash * 31 + code` over
+ * UTF-16 code units, kept to 32 bits, then made non-negative with Math.abs (so -2^31 stays 2^31).
+ */
+export function seedHash(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) {
+    hash = ((hash << 5) - hash + text.charCodeAt(i)) | 0;
+  }
+  return Math.abs(hash);
+}
