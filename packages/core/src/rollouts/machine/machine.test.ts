@@ -5,7 +5,7 @@ import { parsePlan } from '../plan/parse.js';
 import { newRun, waitingFor } from '../state.js';
 import { harness, T0 } from '../test-support/harness.js';
 import { seedPlan } from '../test-support/seed-plan.js';
-import { startRun, transition } from './transition.js';
+import { type HistoryEntry, replay, startRun, transition } from './transition.js';
 
 const canary = (name: string, dependencies: string[] = [], extra: Record<string, unknown> = {}) => ({
   name,
@@ -57,6 +57,17 @@ describe('the state machine', () => {
     expect(again.notes[0]).toMatch(/result ignored/);
     expect(again.state).toEqual(before);
     expect(h.send({ type: 'timer_fired', timerId: 'r1/web#1/nope' }).notes[0]).toMatch(/not set/);
+  });
+
+  it('replays a stored history into the same state', () => {
+    const plan = parsePlan({ name: 'x', version: '2', stages: [canary('web')] });
+    const history: HistoryEntry[] = [{ at: T0, event: { type: 'run_started', startedBy: 'ci' } }];
+    let state = replay('r', plan, history);
+    const deploy = Object.keys(state.pending)[0] ?? '';
+    history.push({ at: T0 + 5000, event: { type: 'command_result', opId: deploy, ok: true } });
+    state = transition(state, history[1]?.event ?? { type: 'watchdog' }, T0 + 5000).state;
+    expect(replay('r', plan, history)).toEqual(state);
+    expect(state.stages.web?.waitingFor).toBe('shifting 50% of traffic to 2');
   });
 
   it('does not mutate the state it is given', () => {

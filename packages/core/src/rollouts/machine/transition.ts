@@ -68,6 +68,22 @@ export function startRun(
   return transition(newRun(opts.runId, plan), { type: 'run_started', startedBy: opts.startedBy }, now);
 }
 
+/** One stored event of a run's history and the time it was applied. */
+export interface HistoryEntry {
+  at: number;
+  event: RolloutEventInput | RolloutEvent;
+}
+
+/**
+ * Rebuilds a run's state from its stored events (the first being `run_started`): what a
+ * control plane does after a restart. Commands are not returned: they were applied already.
+ */
+export function replay(runId: string, plan: Plan, history: readonly HistoryEntry[]): RunState {
+  let state = newRun(runId, plan);
+  for (const { at, event } of history) state = transition(state, event, at).state;
+  return state;
+}
+
 function dispatch(tx: Tx, ev: RolloutEvent) {
   const st = tx.state;
   if (isTerminal(st.status)) return void tx.notes.push(`run is ${st.status}; ${ev.type} ignored`);
