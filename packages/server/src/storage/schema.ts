@@ -63,6 +63,34 @@ export interface FlagGenerationTable {
   generation: number;
 }
 
+export interface FlagScheduleTable {
+  id: string;
+  environment: string;
+  flag: string;
+  /** When to run (ISO, UTC). */
+  at: string;
+  /** The change, JSON. */
+  change: string;
+  status: string;
+  created_at: string;
+  created_by: string;
+  finished_at: string | null;
+  /** Why it failed or was cancelled. */
+  reason: string | null;
+  applied_version: number | null;
+}
+
+export interface FlagEvaluationTable {
+  environment: string;
+  flag: string;
+  variant: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  /** bigint: PostgreSQL returns it as a string; read with Number(). */
+  count: number | string;
+  last_at: string;
+}
+
 export interface Database {
   sluice_resource: ResourceTable;
   sluice_audit: AuditTable;
@@ -70,4 +98,6 @@ export interface Database {
   sluice_flag_kill: FlagKillTable;
   sluice_emergency: EmergencyTable;
   sluice_flag_generation: FlagGenerationTable;
+  sluice_flag_schedule: FlagScheduleTable;
+  sluice_flag_evaluation: FlagEvaluationTable;
 }

@@ -6,6 +6,8 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../db.js';
 import * as m001 from './001-foundation.js';
 import * as m002 from './002-flags.js';
+import * as m003 from './003-flag-schedules.js';
+import * as m004 from './004-flag-evaluations.js';
 
 export interface MigrationStep {
   name: string;
@@ -15,4 +17,6 @@ export interface MigrationStep {
 export const migrations: MigrationStep[] = [
   { name: '001-foundation', up: m001.up },
   { name: '002-flags', up: m002.up },
+  { name: '003-flag-schedules', up: m003.up },
+  { name: '004-flag-evaluations', up: m004.up },
 ];
