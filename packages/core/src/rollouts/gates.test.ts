@@ -65,6 +65,19 @@ describe('manual gates', () => {
     expect(h.stage('web').status).toBe('running');
   });
 
+  it('cannot be skipped by promote, even as an exit gate', () => {
+    const h = harness(stageWith([{ ...manual, when: 'after' }]));
+    h.ok('deploy');
+    h.ok('set_traffic');
+    h.fire('web');
+    expect(h.stage('web').status).toBe('verifying');
+    const r = h.send({ type: 'promote', subject: 'ops' });
+    expect(r.notes[0]).toMatch(
+      /cannot be promoted while verifying \(approval from product_manager, engineering_lead\)/,
+    );
+    expect(h.stage('web').status).toBe('verifying');
+  });
+
   it('fails the stage on reject, with the reason', () => {
     const h = harness(stageWith([manual]));
     h.send({ type: 'reject', stage: 'web', subject: 'lee', reason: 'not during the sale' });
@@ -177,6 +190,16 @@ describe('metric and automatic gates', () => {
     expect(h.now - entered).toBe(30 * 60_000);
     expect(h.stage('web').status).toBe('rolling_back');
     expect(h.stage('web').error).toBe('metrics gate timed out after 30m: error_rate: no measurement');
+  });
+
+  it('promote skips a metric exit gate and cancels its timers', () => {
+    const h = acted([metricGate]);
+    h.measure({});
+    expect(h.timers('web').length).toBeGreaterThan(0);
+    h.send({ type: 'promote', subject: 'ops' });
+    expect(h.stage('web').status).toBe('finishing');
+    expect(h.timers('web')).toEqual([]);
+    expect(h.last.commands.filter((c) => c.kind === 'cancel_timer').length).toBeGreaterThan(0);
   });
 
   it('fails at once on a bad value', () => {

@@ -248,7 +248,10 @@ function onPromote(tx: Tx, ev: EventOf<'promote'>) {
       continue;
     }
     const exec = executorFor(s.strategy);
-    const canPromote = s.status === 'verifying' || (s.status === 'running' && exec.promotable(s.exec));
+    // Promote skips waits and metric checks, never a human decision.
+    const atApproval = s.status === 'verifying' && s.gate?.type === 'manual';
+    const canPromote =
+      (s.status === 'verifying' && !atApproval) || (s.status === 'running' && exec.promotable(s.exec));
     if (!canPromote) {
       tx.notes.push(
         `stage ${name} cannot be promoted while ${s.status}${s.waitingFor ? ` (${s.waitingFor})` : ''}`,
