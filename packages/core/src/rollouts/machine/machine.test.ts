@@ -190,6 +190,7 @@ describe('the state machine', () => {
     expect(h.state.status).toBe('paused');
     const r = h.ok('set_traffic');
     expect(r.commands).toEqual([]);
+    expect(r.notes).toEqual(['run is paused; command_result held until resume']);
     expect(h.state.deferred).toHaveLength(1);
     expect(waitingFor(h.state)[0]).toBe('run paused: incident elsewhere; resume to continue');
     const resumed = h.send({ type: 'resume' });

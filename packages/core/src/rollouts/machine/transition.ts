@@ -97,6 +97,7 @@ function dispatch(tx: Tx, ev: RolloutEvent) {
   }
   if (st.status === 'paused' && DEFERRED_WHEN_PAUSED.has(ev.type) && !isWatchdogTimer(tx, ev)) {
     st.deferred.push(ev);
+    tx.notes.push(`run is paused; ${ev.type} held until resume`);
     return;
   }
   switch (ev.type) {

@@ -174,6 +174,14 @@ describe('plan parsing', () => {
     expect(gatePhase({ ...manualGate, when: 'after' })).toBe('exit');
   });
 
+  it('refuses a plan that cannot finish within max_duration_hours', () => {
+    // The seed needs 15h of flag stages + ~1h of canary steps + 1h of monitoring.
+    const tight = { ...clone(seedPlan), max_duration_hours: 12 };
+    expect(errorsOf(tight)).toEqual([
+      { path: 'max_duration_hours', message: 'the stages need at least 17h10m30s, more than 12h' },
+    ]);
+  });
+
   it('parses progressive and shadow stages', () => {
     const plan = parsePlan({
       name: 'p',

@@ -6,8 +6,9 @@
 import type { z } from 'zod';
 import type { FieldError } from '../../errors/index.js';
 import { RolloutPlanInvalid } from '../errors.js';
-import { didYouMean } from '../text.js';
+import { didYouMean, formatDuration } from '../text.js';
 import { findCycle } from './dag.js';
+import { minimumPlanDuration } from './duration.js';
 import { type Plan, planSchema } from './plan-schema.js';
 
 type Seg = PropertyKey;
@@ -157,6 +158,15 @@ export function graphErrors(plan: Plan): FieldError[] {
   if (cycle) {
     const at = names.indexOf(cycle[0] ?? '');
     out.push({ path: `stages[${at}].dependencies`, message: `dependency cycle: ${cycle.join(' -> ')}` });
+  } else {
+    // A plan that cannot finish before its own watchdog would always fail: say so now.
+    const least = minimumPlanDuration(plan);
+    if (least > plan.max_duration_hours * 3_600_000) {
+      out.push({
+        path: 'max_duration_hours',
+        message: `the stages need at least ${formatDuration(least)}, more than ${plan.max_duration_hours}h`,
+      });
+    }
   }
   return out;
 }
