@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { FieldError } from '../errors/index.js';
 import { FLAGD_OPS, SLUICE_OPS } from './custom-ops.js';
 import { FlagDefinitionInvalid } from './errors.js';
@@ -44,6 +45,12 @@ function sharedProblems(raw: unknown, path: string, env: LogicEnv): LogicProblem
   return compiler.problems;
 }
 
+/** A bad record key's own message ("flag keys are ...") says more than zod's "Invalid key in record". */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
+  return issue.message;
+}
+
 function zodPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => childPath(out, typeof key === 'number' ? key : String(key)), '');
 }
@@ -59,11 +66,11 @@ export function compileFlagSet(doc: unknown, options: CompileOptions = {}): Comp
   const fields: FieldError[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues)
-      fields.push({ path: zodPath(issue.path), message: issue.message });
+      fields.push({ path: zodPath(issue.path), message: issueMessage(issue) });
   }
   if (!segmentsParsed.success) {
     for (const issue of segmentsParsed.error.issues) {
-      fields.push({ path: zodPath(['segments', ...issue.path]), message: issue.message });
+      fields.push({ path: zodPath(['segments', ...issue.path]), message: issueMessage(issue) });
     }
   }
   if (!parsed.success || !segmentsParsed.success) throw invalid(fields);
