@@ -1,0 +1,24 @@
+// Starts the Sluice router from the built package for the traffic benchmark.
+// argv: port adminPort upstreamA upstreamB
+import { createRouter } from '@sluice/router';
+
+const [port, adminPort, a, b] = process.argv.slice(2);
+const router = await createRouter({
+  listen: { port: Number(port), host: '127.0.0.1' },
+  adminListen: { port: Number(adminPort), host: '127.0.0.1' },
+});
+await router.applyConfig({
+  version: 1,
+  routes: [
+    {
+      name: 'bench',
+      versions: [
+        { name: 'blue', url: a },
+        { name: 'green', url: b },
+      ],
+      weights: { blue: 90, green: 10 },
+    },
+  ],
+});
+process.stdout.write('ready\n');
+process.on('SIGTERM', () => router.close().then(() => process.exit(0)));
