@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +41,9 @@ describe('sluice CLI', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
-    server = await createServer(configFromEnv({}, { dataDir: join(dir, 'data'), adminToken: ADMIN, port: 0 }));
+    server = await createServer(
+      configFromEnv({}, { dataDir: join(dir, 'data'), adminToken: ADMIN, port: 0 }),
+    );
     url = await server.listen();
     writeFileSync(
       join(dir, 'envs.yaml'),
@@ -58,23 +61,35 @@ describe('sluice CLI', () => {
     const envs = JSON.parse((await cli('get', 'env', '-o', 'json')).stdout);
     expect(envs.map((e: any) => e.metadata.name)).toEqual(['development', 'production', 'qa', 'staging']);
     const audit = await cli('audit', '--kind', 'Environment', '-o', 'json');
-    expect(JSON.parse(audit.stdout).filter((e: any) => e.actor === 'admin').map((e: any) => e.name)).toEqual(['qa', 'staging']);
+    expect(
+      JSON.parse(audit.stdout)
+        .filter((e: any) => e.actor === 'admin')
+        .map((e: any) => e.name),
+    ).toEqual(['qa', 'staging']);
     expect((await cli('delete', 'env', 'qa')).stdout).toMatch(/deleted Environment\/qa/);
     expect((await cli('get', 'env', 'qa')).code).toBe(1);
   });
 
   it('shows a diff and applies nothing on --dry-run', async () => {
-    writeFileSync(join(dir, 'changed.yaml'), 'kind: Environment\nmetadata: {name: staging}\nspec: {description: renamed}\n');
+    writeFileSync(
+      join(dir, 'changed.yaml'),
+      'kind: Environment\nmetadata: {name: staging}\nspec: {description: renamed}\n',
+    );
     const diff = await cli('diff', '-f', join(dir, 'changed.yaml'));
     expect(diff.stdout).toContain('- description: pre-production');
     expect(diff.stdout).toContain('+ description: renamed');
     const dry = await cli('apply', '--dry-run', '-f', join(dir, 'changed.yaml'));
     expect(dry.stdout).toMatch(/updated[\s\S]*dry run: nothing was written/);
-    expect(JSON.parse((await cli('get', 'env', 'staging', '-o', 'json')).stdout).spec.description).toBe('pre-production');
+    expect(JSON.parse((await cli('get', 'env', 'staging', '-o', 'json')).stdout).spec.description).toBe(
+      'pre-production',
+    );
   });
 
   it('prints the problem, the file and the bad fields, never a stack trace', async () => {
-    writeFileSync(join(dir, 'bad.yaml'), 'kind: Environment\nmetadata: {name: Bad_Name}\nspec: {colour: blue}\n');
+    writeFileSync(
+      join(dir, 'bad.yaml'),
+      'kind: Environment\nmetadata: {name: Bad_Name}\nspec: {colour: blue}\n',
+    );
     const offline = await cli('validate', '-f', join(dir, 'bad.yaml'));
     expect(offline.code).toBe(1);
     expect(offline.stderr).toMatch(/bad\.yaml: metadata\.name/);
@@ -92,18 +107,62 @@ describe('sluice CLI', () => {
     expect((await cli('get')).code).toBe(2);
     expect((await cli('frobnicate')).code).toBe(2);
     expect((await cli('get', 'env', '-o', 'xml')).code).toBe(2);
-    const created = JSON.parse((await cli('token', 'create', '--subject', 'ci', '--scope', 'write:production', '-o', 'json')).stdout);
+    const created = JSON.parse(
+      (await cli('token', 'create', '--subject', 'ci', '--scope', 'write:production', '-o', 'json')).stdout,
+    );
     expect(created.token).toMatch(/^slc_/);
     expect((await cli('token', 'list')).stdout).toMatch(/ci\s+write:production/);
     expect((await cli('token', 'revoke', created.id)).stdout).toMatch(/revoked/);
   });
 
+  it('sends bounded load to loopback only, and summarises it', async () => {
+    const target = http.createServer((_req, res) => res.writeHead(200, { 'sluice-version': 'v1' }).end('ok'));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const port = (target.address() as { port: number }).port;
+    try {
+      const res = await cli(
+        'load',
+        '--url',
+        `http://127.0.0.1:${port}/`,
+        '--rps',
+        '40',
+        '--duration',
+        '500ms',
+        '--users',
+        '5',
+        '-o',
+        'json',
+      );
+      expect(res.code).toBe(0);
+      const summary = JSON.parse(res.stdout);
+      expect(summary.sent).toBe(20);
+      expect(summary.failed).toBe(0);
+      expect(summary.byVersion).toEqual({ v1: 20 });
+      const refused = await cli('load', '--url', 'http://192.0.2.1/', '--rps', '1', '--duration', '1s');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/loopback/);
+      expect((await cli('load', '--url', `http://127.0.0.1:${port}/`, '--duration', 'forever')).code).toBe(2);
+    } finally {
+      await new Promise((r) => target.close(r));
+    }
+  });
+
   it('runs `up` as a process: writes the admin-token file (0600), serves /readyz, stops on SIGTERM', async () => {
     const data = join(dir, 'up-data');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions', 'sluice-source', ENTRY, 'up', '--port', '0', '--data-dir', data], {
-      env: { ...process.env, SLUICE_LOG_LEVEL: 'warn', SLUICE_ADMIN_TOKEN: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions', 'sluice-source', ENTRY, 'up', '--port', '0', '--data-dir', data],
+      {
+        env: {
+          ...process.env,
+          SLUICE_LOG_LEVEL: 'warn',
+          SLUICE_ADMIN_TOKEN: '',
+          SLUICE_ROUTER_PORT: '0',
+          SLUICE_ROUTER_ADMIN_PORT: '0',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -115,6 +174,7 @@ describe('sluice CLI', () => {
       child.on('exit', (code) => reject(new Error(`up exited ${code}: ${out}`)));
     });
     const token = readFileSync(join(data, 'admin-token'), 'utf8').trim();
+    expect(out).toMatch(/Router http:\/\/127\.0\.0\.1:\d+/);
     expect(out).toContain(token);
     expect(statSync(join(data, 'admin-token')).mode & 0o777).toBe(0o600);
     expect((await fetch(`${upUrl}/readyz`)).status).toBe(200);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerResourceCommands } from './commands/resources.js';
+import { registerTrafficCommands } from './commands/traffic.js';
 import { registerUpCommand } from './commands/up.js';
 import { createContext } from './context.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, formatError, toCliError } from './errors.js';
@@ -8,17 +9,22 @@ import type { CliIo } from './io.js';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('sluice')
-    .description('Sluice: progressive delivery — blue-green, canary, shadow, flags and experiments under one plan')
+    .description(
+      'Sluice: progressive delivery — blue-green, canary, shadow, flags and experiments under one plan',
+    )
     .version('0.1.0')
     .option('--url <url>', 'control plane URL (SLUICE_URL, default http://127.0.0.1:4200)')
     .option('--token <token>', 'API token (SLUICE_TOKEN, else <data dir>/admin-token)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // global options go before the command, so `load --url` can mean the load target
+    .enablePositionalOptions();
   const ctx = createContext(io, program);
   registerUpCommand(program, ctx);
   registerResourceCommands(program, ctx);
   registerAdminCommands(program, ctx);
+  registerTrafficCommands(program, ctx);
   const quiet = (command: Command): void => {
     for (const sub of command.commands) {
       sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -37,7 +43,12 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return EXIT_OK;
       return EXIT_USAGE;
     }
     const cli = toCliError(error);

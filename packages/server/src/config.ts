@@ -18,6 +18,9 @@ export const serverConfigSchema = z
     adminToken: z.string().min(16, 'SLUICE_ADMIN_TOKEN must be at least 16 characters').optional(),
     defaultEnvironment: z.string().default('development'),
     routerPort: z.coerce.number().int().min(0).max(65535).default(4280),
+    routerAdminPort: z.coerce.number().int().min(0).max(65535).default(4281),
+    /** Run the embedded router in this process (off in most tests). */
+    embeddedRouter: z.boolean().default(true),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .strict();
@@ -38,6 +41,7 @@ export function configFromEnv(
     adminToken: pick('SLUICE_ADMIN_TOKEN'),
     defaultEnvironment: pick('SLUICE_DEFAULT_ENV'),
     routerPort: pick('SLUICE_ROUTER_PORT'),
+    routerAdminPort: pick('SLUICE_ROUTER_ADMIN_PORT'),
     logLevel: pick('SLUICE_LOG_LEVEL'),
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;

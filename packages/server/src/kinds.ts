@@ -6,6 +6,7 @@ import { environmentKind } from './environments/environment.kind.js';
 import { type EmergencyLookup, flagKind, flagSetCheck } from './flags/flag.kind.js';
 import { segmentKind } from './flags/segment.kind.js';
 import { KindRegistry } from './resources/registry.js';
+import { routeKind } from './routing/route.kind.js';
 import { tokenKind } from './tokens/token.kind.js';
 
 export interface KindOptions {
@@ -21,6 +22,7 @@ export function createKindRegistry(options: KindOptions): KindRegistry {
     environmentKind(options.defaultEnvironment),
     flagKind(emergency),
     segmentKind((ctx, r) => check(ctx, r, 'Segment')),
+    routeKind,
     tokenKind,
   ]);
 }

@@ -3,12 +3,20 @@
  * `close` give a graceful lifecycle: close stops accepting, lets in-flight requests finish,
  * then closes the database.
  */
+
+import { join } from 'node:path';
+import { createRouter, type Router } from '@sluice/router';
 import type { FastifyBaseLogger } from 'fastify';
 import { auditRoutes } from './audit/audit.routes.js';
 import type { ServerConfig } from './config.js';
 import { emergencyRoutes } from './emergency/emergency.routes.js';
 import { EmergencyService } from './emergency/emergency.service.js';
 import { seedEnvironments } from './environments/seed.js';
+import { EvaluationInsight } from './flag-insight/evaluation-insight.js';
+import { flagInsightRoutes } from './flag-insight/insight.routes.js';
+import { countEvaluations } from './flag-insight/instrument.js';
+import { FlagScheduler } from './flag-schedules/flag-scheduler.js';
+import { flagScheduleRoutes } from './flag-schedules/schedules.routes.js';
 import { FlagSetCache } from './flags/flag-sets.js';
 import { flagRoutes } from './flags/flags.routes.js';
 import { FlagsService } from './flags/flags.service.js';
@@ -16,8 +24,12 @@ import { buildApp, type SluiceApp } from './http/app.js';
 import { openApiDocument } from './http/openapi.js';
 import type { AnyRoute } from './http/route.js';
 import { createKindRegistry } from './kinds.js';
+import { mountOfrep } from './ofrep/ofrep.routes.js';
 import { resourceRoutes } from './resources/resources.routes.js';
 import { ResourceService } from './resources/resources.service.js';
+import { RouterConfigService } from './routing/router-config.service.js';
+import { routingRoutes } from './routing/routing.routes.js';
+import { mountSeedApi } from './seed-api/seed-api.routes.js';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
 import { systemRoutes } from './system/system.routes.js';
 import { type BootstrapResult, bootstrapAdminToken } from './tokens/bootstrap.js';
@@ -35,6 +47,12 @@ export interface SluiceServer {
   emergency: EmergencyService;
   flagSets: FlagSetCache;
   flags: FlagsService;
+  /** Evaluation counters (`recordEvaluation`) and stale-flag detection. */
+  insight: EvaluationInsight;
+  schedules: FlagScheduler;
+  routerConfig: RouterConfigService;
+  /** The embedded data-plane router, when `embeddedRouter` is on. */
+  router: Router | null;
   bootstrap: BootstrapResult;
   /** Starts listening; resolves to the bound URL. */
   listen(): Promise<string>;
@@ -76,6 +94,23 @@ export async function createServer(
         flagSets.invalidate(change.environment);
     });
     const flags = new FlagsService(database.db, flagSets, now);
+    const insight = new EvaluationInsight({ db: database.db, now, log: (m, e) => log?.error({ err: e }, m) });
+    countEvaluations(flags, insight);
+    const schedules = new FlagScheduler({
+      db: database.db,
+      resources,
+      now,
+      onApplied: (s) => flagSets.invalidate(s.environment),
+      log: (m, e) => log?.error({ err: e }, m),
+    });
+    const routerConfig = new RouterConfigService(database.db, now, (message, error) =>
+      log?.error({ err: error }, message),
+    );
+    await routerConfig.start();
+    const router = config.embeddedRouter ? await startEmbeddedRouter(config, routerConfig, log) : null;
+    resources.onChange((change) => {
+      if (change.kind === 'Route') void routerConfig.refresh();
+    });
     const tokens = new TokenService(database.db, now);
     const environmentKind = registry.get('Environment');
     await seedEnvironments(resources, environmentKind, config.defaultEnvironment);
@@ -99,6 +134,9 @@ export async function createServer(
         await resources.get(registry.get('Environment'), null, name);
       }),
       ...flagRoutes(flags, defaultEnvironment),
+      ...flagScheduleRoutes(schedules, defaultEnvironment),
+      ...flagInsightRoutes(insight, resources, defaultEnvironment),
+      ...routingRoutes(routerConfig, () => router?.status() ?? null),
     );
     app = buildApp({
       routes,
@@ -110,6 +148,19 @@ export async function createServer(
       },
     });
     const built = app;
+    insight.registerMetrics(built.metrics);
+    insight.start();
+    await schedules.start();
+    // OFREP and the seed API answer in their own error shapes, so they sit beside the route table
+    const evaluation = {
+      flagSets,
+      tokens,
+      emergency: (env: string) => emergency.status(env),
+      defaultEnvironment,
+      now,
+    };
+    mountOfrep(built.fastify, evaluation);
+    mountSeedApi(built.fastify, { ...evaluation, resources });
     return {
       config,
       app: built,
@@ -119,12 +170,20 @@ export async function createServer(
       emergency,
       flagSets,
       flags,
+      insight,
+      schedules,
+      routerConfig,
+      router,
       bootstrap,
       async listen() {
         return built.fastify.listen({ port: config.port, host: config.host });
       },
       async close() {
+        routerConfig.stop();
         await built.fastify.close();
+        await schedules.stop();
+        await insight.stop();
+        await router?.close();
         flagSets.stop();
         emergency.stop();
         await database.close();
@@ -134,6 +193,31 @@ export async function createServer(
     await database.close();
     throw error;
   }
+}
+
+/**
+ * The data plane in this process: applies every snapshot the control plane publishes, and
+ * keeps serving its last one (saved under the data directory) whatever happens to the rest.
+ */
+async function startEmbeddedRouter(
+  config: ServerConfig,
+  routerConfig: RouterConfigService,
+  log: FastifyBaseLogger | undefined,
+): Promise<Router> {
+  const router = await createRouter({
+    listen: { port: config.routerPort, host: config.host },
+    adminListen: { port: config.routerAdminPort, host: config.host },
+    stateDir: join(config.dataDir, 'router'),
+    log: (level, message, fields) =>
+      log?.[level === 'debug' ? 'debug' : level]({ ...fields, component: 'router' }, message),
+  });
+  const apply = (snapshot: unknown) =>
+    router
+      .applyConfig(snapshot)
+      .catch((error: unknown) => log?.error({ err: error }, 'the embedded router refused a snapshot'));
+  routerConfig.onSnapshot((snapshot) => void apply(snapshot));
+  await apply(await routerConfig.snapshot());
+  return router;
 }
 
 /** SQLite can report BUSY when another process holds the lock past the timeout; try again. */

@@ -4,7 +4,11 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import type { CommandContext } from '../context.js';
 
-export function registerUpCommand(program: Command, ctx: CommandContext, onStarted?: (stop: () => Promise<void>) => void): void {
+export function registerUpCommand(
+  program: Command,
+  ctx: CommandContext,
+  onStarted?: (stop: () => Promise<void>) => void,
+): void {
   program
     .command('up')
     .description('start the control plane (API, orchestrator, embedded router)')
@@ -18,6 +22,12 @@ export function registerUpCommand(program: Command, ctx: CommandContext, onStart
       const url = await server.listen();
       logger.info({ url, database: server.database.location }, 'sluice is up');
       ctx.io.stdout(`Sluice ${url} (database: ${server.database.location})\n`);
+      const proxy = server.router?.status();
+      if (proxy?.listen) {
+        ctx.io.stdout(
+          `Router http://${proxy.listen.host}:${proxy.listen.port} (admin http://${proxy.admin?.host}:${proxy.admin?.port})\n`,
+        );
+      }
       if (server.bootstrap.generated) {
         ctx.io.stdout(
           `\nAdmin token (shown once; also saved to ${server.bootstrap.file} for the CLI on this machine):\n  ${server.bootstrap.generated}\n\n`,

@@ -32,6 +32,9 @@ export async function startTestServer(
       pgSchema: db.pgSchema,
       adminToken: ADMIN_TOKEN,
       port: 0,
+      routerPort: 0,
+      routerAdminPort: 0,
+      embeddedRouter: false,
       ...overrides,
     },
   );

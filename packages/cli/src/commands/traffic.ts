@@ -1,0 +1,106 @@
+/** `sluice router` (a standalone data plane) and `sluice load` (bounded simulated users). */
+import { resolve } from 'node:path';
+import { runStandaloneRouter, stderrLogger } from '@sluice/router';
+import type { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { usageError } from '../errors.js';
+import { runLoad } from '../load/index.js';
+import { parseFormat, render } from '../output/format.js';
+
+/** "30s", "2m", "1h", "500ms" or plain seconds → milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m?.[1]) throw usageError(`"${text}" is not a duration (e.g. 30s, 2m, 1h, 500ms)`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * factor);
+}
+
+function positiveInt(name: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw usageError(`${name} takes a whole number (got "${text}")`);
+  return Number(text);
+}
+
+export function registerTrafficCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command('router')
+    .description('run a standalone router that follows a control plane and keeps serving without it')
+    .requiredOption('--control-plane <url>', 'the control plane URL')
+    .option('--router-token <token>', 'a token with the router scope (SLUICE_ROUTER_TOKEN)')
+    .option('--port <port>', 'proxy port', '4280')
+    .option('--host <host>', 'proxy address', '0.0.0.0')
+    .option('--admin-port <port>', 'status and metrics port', '4281')
+    .option('--state-dir <dir>', 'where the last configuration is kept', './.sluice-router')
+    .option('--id <id>', 'router id reported to the control plane')
+    .action(
+      async (opts: {
+        controlPlane: string;
+        routerToken?: string;
+        port: string;
+        host: string;
+        adminPort: string;
+        stateDir: string;
+        id?: string;
+      }) => {
+        const token = opts.routerToken ?? ctx.io.env.SLUICE_ROUTER_TOKEN;
+        if (!token) throw usageError('a router token is needed: --router-token or SLUICE_ROUTER_TOKEN');
+        const router = await runStandaloneRouter({
+          controlPlaneUrl: opts.controlPlane,
+          token,
+          port: positiveInt('--port', opts.port),
+          host: opts.host,
+          adminPort: positiveInt('--admin-port', opts.adminPort),
+          stateDir: resolve(ctx.io.cwd, opts.stateDir),
+          ...(opts.id ? { routerId: opts.id } : {}),
+          log: stderrLogger,
+        });
+        const status = router.router.status();
+        ctx.io.stdout(
+          `router ${router.routerId} on ${status.listen?.host}:${status.listen?.port} (admin ${status.admin?.host}:${status.admin?.port}), serving configuration v${status.configVersion} (${status.source})\n`,
+        );
+        await new Promise<void>((done) => {
+          const stop = () => void router.close().then(done);
+          process.once('SIGTERM', stop);
+          process.once('SIGINT', stop);
+        });
+      },
+    );
+
+  program
+    .command('load')
+    .description('send bounded traffic from simulated sticky users (loopback addresses only)')
+    .requiredOption('--url <url>', 'target URL (127.0.0.0/8, ::1 or localhost)')
+    .option('--rps <n>', 'requests per second (at most 5000)', '50')
+    .option('--duration <d>', 'how long: 30s, 2m, … (at most 1h)', '30s')
+    .option('--users <n>', 'distinct simulated users', '100')
+    .option('-o, --output <format>', 'table, json or yaml for the summary', 'table')
+    .action(async (opts: { url: string; rps: string; duration: string; users: string; output: string }) => {
+      const format = parseFormat(opts.output);
+      const live = ctx.io.isTty && format === 'table';
+      const summary = await runLoad({
+        url: opts.url,
+        rps: positiveInt('--rps', opts.rps),
+        durationMs: parseDuration(opts.duration),
+        users: positiveInt('--users', opts.users),
+        onProgress: (p) => {
+          const line = `${(p.elapsedMs / 1000).toFixed(0)}s  sent ${p.sent}  ok ${p.ok}  failed ${p.failed}  dropped ${p.dropped}  in flight ${p.inFlight}`;
+          if (live) ctx.io.stdout(`\r${line}   `);
+          else if (format === 'table') ctx.io.stderr(`${line}\n`);
+        },
+      });
+      if (live) ctx.io.stdout('\n');
+      ctx.io.stdout(
+        render(summary, format, () => {
+          const versions =
+            Object.entries(summary.byVersion)
+              .map(([v, n]) => `${v} ${n}`)
+              .join(', ') || '—';
+          return [
+            `sent ${summary.sent} in ${(summary.elapsedMs / 1000).toFixed(1)}s (${summary.achievedRps.toFixed(0)}/s): ${summary.ok} ok, ${summary.failed} failed, ${summary.dropped} dropped`,
+            `by version: ${versions}; users who switched version: ${summary.usersSwitchedVersion}`,
+            `latency p50 ${summary.latency.p50.toFixed(1)} ms, p95 ${summary.latency.p95.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms`,
+            '',
+          ].join('\n');
+        }),
+      );
+    });
+}

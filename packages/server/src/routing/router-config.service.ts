@@ -1,0 +1,109 @@
+/**
+ * The router configuration the control plane publishes: every Route resource, as one
+ * versioned snapshot (version = the router generation, which moves in the same transaction as
+ * each Route change). The embedded router gets each new snapshot at once; standalone routers
+ * follow the SSE stream. Routers report back with heartbeats.
+ */
+import { parseRouterSnapshot, type RouterSnapshot } from '@sluice/router/config';
+import { readGenerations } from '../environments/generation.js';
+import { createResourceStore } from '../resources/resource-store.kysely.js';
+import type { Executor } from '../storage/index.js';
+import { ROUTER_GENERATION, type RouteSpec } from './route.kind.js';
+
+export interface RouterHeartbeat {
+  routerId: string;
+  adminUrl: string | null;
+  configVersion: number;
+  health: Record<string, unknown>;
+  lastSeen: string;
+}
+
+export type SnapshotListener = (snapshot: RouterSnapshot) => void;
+
+export class RouterConfigService {
+  private latest: RouterSnapshot | null = null;
+  private readonly listeners = new Set<SnapshotListener>();
+  private readonly heartbeats = new Map<string, RouterHeartbeat>();
+  private timer: NodeJS.Timeout | undefined;
+  private building: Promise<RouterSnapshot> | undefined;
+  private readonly streams = new Set<() => void>();
+
+  constructor(
+    private readonly db: Executor,
+    private readonly now: () => Date = () => new Date(),
+    private readonly log: (message: string, error?: unknown) => void = () => {},
+  ) {}
+
+  async start(pollMs = 1000): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(
+      () => void this.refresh().catch((e) => this.log('refreshing the router snapshot failed', e)),
+      pollMs,
+    );
+    this.timer.unref();
+  }
+
+  /** Stops polling and ends every open stream, so a shutdown does not wait on them. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const end of this.streams) end();
+    this.streams.clear();
+  }
+
+  /** Tracks an open stream; `end` is called on stop. Returns the unregister function. */
+  trackStream(end: () => void): () => void {
+    this.streams.add(end);
+    return () => this.streams.delete(end);
+  }
+
+  /** The current snapshot (built on first use). */
+  async snapshot(): Promise<RouterSnapshot> {
+    return this.latest ?? this.refresh();
+  }
+
+  onSnapshot(listener: SnapshotListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Rebuilds when the router generation moved; announces a new snapshot. */
+  refresh(): Promise<RouterSnapshot> {
+    this.building ??= (async () => {
+      try {
+        const version = (await readGenerations(this.db)).get(ROUTER_GENERATION) ?? 0;
+        if (this.latest && this.latest.version === version) return this.latest;
+        const snapshot = await this.build(version);
+        this.latest = snapshot;
+        for (const l of this.listeners) l(snapshot);
+        return snapshot;
+      } finally {
+        this.building = undefined;
+      }
+    })();
+    return this.building;
+  }
+
+  recordHeartbeat(routerId: string, beat: Omit<RouterHeartbeat, 'routerId' | 'lastSeen'>): RouterHeartbeat {
+    const entry = { routerId, ...beat, lastSeen: this.now().toISOString() };
+    this.heartbeats.set(routerId, entry);
+    return entry;
+  }
+
+  routers(): RouterHeartbeat[] {
+    return [...this.heartbeats.values()].sort((a, b) => a.routerId.localeCompare(b.routerId));
+  }
+
+  private async build(version: number): Promise<RouterSnapshot> {
+    const store = createResourceStore(this.db);
+    const routes: unknown[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await store.list('Route', null, { limit: 500, cursor });
+      for (const r of page) routes.push({ ...(r.spec as RouteSpec), name: r.metadata.name });
+      if (page.length < 500) break;
+      cursor = page.at(-1)?.metadata.name;
+    }
+    // each route was valid when written; the whole set is checked again (host+prefix overlaps)
+    return parseRouterSnapshot({ version, generatedAt: this.now().toISOString(), routes });
+  }
+}
