@@ -1,7 +1,24 @@
-import { childPath, type LogicCompiler, NULL_NODE, type OpSpec, type Runtime } from './logic-compile.js';
-import { invalidArguments, notANumber, precoerceNumber, truthy } from './logic-semantics.js';
+import {
+  childPath,
+  type LogicCompiler,
+  NULL_NODE,
+  type OpSpec,
+  type Runtime,
+  readPath,
+} from './logic-compile.js';
+import {
+  invalidArguments,
+  LogicError,
+  notANumber,
+  precoerceNumber,
+  splitPath,
+  truthy,
+} from './logic-semantics.js';
 
-/** Arithmetic and iterators: supported as flagd documents them, not part of the differential test. */
+/**
+ * missing/missing_some, string and list helpers, arithmetic and iterators: supported as flagd
+ * documents them; only `missing` takes part in the differential test.
+ */
 
 const byArgs = (c: LogicCompiler, raw: unknown, inside: boolean) => c.deterministic(raw, inside);
 
@@ -140,3 +157,56 @@ export const ITERATOR_OPS: Record<string, OpSpec> = {
   none: iterator('none'),
   reduce: REDUCE,
 };
+
+function missing(keys: unknown[], data: unknown, rt: Runtime, top: boolean): unknown[] {
+  const out: unknown[] = [];
+  for (const key of keys) if (readPath(data, splitPath(String(key)), rt, top) === undefined) out.push(key);
+  return out;
+}
+
+export const MISSING: OpSpec = {
+  deterministic: (_c, raw) => Array.isArray(raw) && raw.length === 0,
+  compile: (c, raw, path) => {
+    const args = c.args(raw, path);
+    const get = args.get;
+    const top = !c.inIterator;
+    return c.node((data, rt) => missing(get(data, rt), data, rt, top), args.nodes);
+  },
+};
+
+export const MISSING_SOME: OpSpec = {
+  deterministic: () => false,
+  compile: (c, raw, path) => {
+    const args = c.args(raw, path);
+    const get = args.get;
+    const top = !c.inIterator;
+    return c.node((data, rt) => {
+      const [need, options] = get(data, rt);
+      if (!Array.isArray(options)) throw new LogicError('missing_some needs a list of keys');
+      const absent = missing(options, data, rt, top);
+      return options.length - absent.length >= (need as number) ? [] : absent;
+    }, args.nodes);
+  },
+};
+
+export function substr([text, from, end]: unknown[]): string {
+  if (typeof text !== 'string') throw new LogicError('substr needs a string');
+  const start = from as number;
+  if ((end as number) < 0) {
+    const rest = text.substr(start);
+    return rest.substr(0, rest.length + (end as number));
+  }
+  return text.substr(start, end as number);
+}
+
+export function extremum(max: boolean) {
+  return (values: unknown[]) => {
+    if (values.length === 0 || typeof values[0] !== 'number') invalidArguments();
+    let best = values[0] as number;
+    for (const v of values) {
+      if (typeof v !== 'number') invalidArguments();
+      if (max ? v > best : v < best) best = v;
+    }
+    return best;
+  };
+}

@@ -1,14 +1,5 @@
-import {
-  childPath,
-  constantNode,
-  type Fn,
-  type LogicCompiler,
-  NULL_NODE,
-  type OpSpec,
-  type Runtime,
-  readPath,
-} from './logic-compile.js';
-import { ARITHMETIC_OPS, ITERATOR_OPS } from './logic-ops-extra.js';
+import { childPath, type Fn, type LogicCompiler, NULL_NODE, type OpSpec } from './logic-compile.js';
+import { ARITHMETIC_OPS, extremum, ITERATOR_OPS, MISSING, MISSING_SOME, substr } from './logic-ops-extra.js';
 import {
   COMPARISONS,
   type Comparison,
@@ -17,8 +8,6 @@ import {
   concatPiece,
   invalidArguments,
   LogicError,
-  precoerceNumber,
-  splitPath,
   truthy,
 } from './logic-semantics.js';
 import { VAR } from './logic-var.js';
@@ -254,59 +243,6 @@ export function eager(impl: (args: unknown[]) => unknown): OpSpec {
   };
 }
 
-function missing(keys: unknown[], data: unknown, rt: Runtime, top: boolean): unknown[] {
-  const out: unknown[] = [];
-  for (const key of keys) if (readPath(data, splitPath(String(key)), rt, top) === undefined) out.push(key);
-  return out;
-}
-
-const MISSING: OpSpec = {
-  deterministic: (_c, raw) => Array.isArray(raw) && raw.length === 0,
-  compile: (c, raw, path) => {
-    const args = c.args(raw, path);
-    const get = args.get;
-    const top = !c.inIterator;
-    return c.node((data, rt) => missing(get(data, rt), data, rt, top), args.nodes);
-  },
-};
-
-const MISSING_SOME: OpSpec = {
-  deterministic: () => false,
-  compile: (c, raw, path) => {
-    const args = c.args(raw, path);
-    const get = args.get;
-    const top = !c.inIterator;
-    return c.node((data, rt) => {
-      const [need, options] = get(data, rt);
-      if (!Array.isArray(options)) throw new LogicError('missing_some needs a list of keys');
-      const absent = missing(options, data, rt, top);
-      return options.length - absent.length >= (need as number) ? [] : absent;
-    }, args.nodes);
-  },
-};
-
-function substr([text, from, end]: unknown[]): string {
-  if (typeof text !== 'string') throw new LogicError('substr needs a string');
-  const start = from as number;
-  if ((end as number) < 0) {
-    const rest = text.substr(start);
-    return rest.substr(0, rest.length + (end as number));
-  }
-  return text.substr(start, end as number);
-}
-
-function extremum(max: boolean) {
-  return (values: unknown[]) => {
-    if (values.length === 0 || typeof values[0] !== 'number') invalidArguments();
-    let best = values[0] as number;
-    for (const v of values) {
-      if (typeof v !== 'number') invalidArguments();
-      if (max ? v > best : v < best) best = v;
-    }
-    return best;
-  };
-}
-
 export const STANDARD_OPS: Readonly<Record<string, OpSpec>> = {
   var: VAR,
   missing: MISSING,
@@ -328,5 +264,3 @@ export const STANDARD_OPS: Readonly<Record<string, OpSpec>> = {
   ...ARITHMETIC_OPS,
   ...ITERATOR_OPS,
 };
-
-export { constantNode, precoerceNumber };
