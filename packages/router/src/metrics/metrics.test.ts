@@ -81,6 +81,19 @@ describe('sliding window metrics', () => {
   });
 });
 
+describe('pruning', () => {
+  it('forgets versions that left the configuration once their window is empty', () => {
+    const m = new RouterMetrics({ retentionMs: 10_000 });
+    m.record('api', 'old', { status: 200, seconds: 0.01 }, T0);
+    m.record('api', 'live', { status: 200, seconds: 0.01 }, T0);
+    const isLive = (_route: string, version: string) => version === 'live';
+    expect(m.prune(isLive, T0 + 5_000)).toBe(0);
+    expect(m.window('api', 'old', 10_000, T0 + 5_000).requests).toBe(1);
+    expect(m.prune(isLive, T0 + 20_000)).toBe(1);
+    expect(m.totals().map((t) => t.version)).toEqual(['live']);
+  });
+});
+
 describe('prometheus exposition', () => {
   it('writes counters, a cumulative histogram and gauges with escaped labels', () => {
     const m = new RouterMetrics();

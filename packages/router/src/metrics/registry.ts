@@ -49,6 +49,7 @@ export function isError(status: number): boolean {
 interface Series {
   window: SlidingWindow;
   totals: SeriesTotals;
+  lastAt: number;
 }
 
 /**
@@ -79,6 +80,7 @@ export class RouterMetrics {
           latencySum: 0,
           buckets: new Array(PROM_BUCKETS.length + 1).fill(0),
         },
+        lastAt: 0,
       };
       this.series.set(key, s);
     }
@@ -87,6 +89,7 @@ export class RouterMetrics {
 
   record(route: string, version: string, outcome: RequestOutcome, now: number): void {
     const s = this.get(route, version);
+    s.lastAt = now;
     const error = isError(outcome.status);
     s.window.record(now, outcome.seconds, error);
     const t = s.totals;
@@ -140,6 +143,24 @@ export class RouterMetrics {
 
   skipMirror(route: string, primary: string, shadow: string): void {
     this.mirror(route, primary, shadow).skipped++;
+  }
+
+  /**
+   * Forgets series of versions that left the configuration once their window has emptied, so
+   * a long-lived router does not keep every version it ever served.
+   */
+  prune(isLive: (route: string, version: string) => boolean, now: number): number {
+    let removed = 0;
+    for (const [key, s] of this.series) {
+      if (isLive(s.totals.route, s.totals.version) || now - s.lastAt <= this.retentionMs) continue;
+      this.series.delete(key);
+      removed++;
+    }
+    for (const [key, m] of this.mirrors) {
+      if (!this.series.has(`${m.route}\u0000${m.shadow}`) && !isLive(m.route, m.shadow))
+        this.mirrors.delete(key);
+    }
+    return removed;
   }
 
   totals(): SeriesTotals[] {

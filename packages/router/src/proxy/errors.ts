@@ -18,6 +18,11 @@ export const UpstreamTimeout = defineError(
   'The upstream did not answer in time',
 );
 export const BadRequest = defineError('ROUTER_BAD_REQUEST', 400, 'The request is malformed');
+export const RequestTimeout = defineError(
+  'ROUTER_REQUEST_TIMEOUT',
+  408,
+  'The request was not received in time',
+);
 export const HeadersTooLarge = defineError(
   'ROUTER_HEADERS_TOO_LARGE',
   431,

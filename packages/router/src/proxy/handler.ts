@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { findRoute, type RoutingTable } from '../table/index.js';
-import { BadRequest, HeadersTooLarge, NoRoute, NoVersion, rawProblem, sendProblem } from './errors.js';
+import {
+  BadRequest,
+  HeadersTooLarge,
+  NoRoute,
+  NoVersion,
+  RequestTimeout,
+  rawProblem,
+  sendProblem,
+} from './errors.js';
 import { type ForwardDeps, forward } from './forward.js';
 import { ambiguousFraming } from './headers.js';
 import type { Mirror } from './mirror.js';
@@ -92,6 +100,8 @@ export function handleClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   const error =
     err.code === 'HPE_HEADER_OVERFLOW'
       ? HeadersTooLarge('the request headers exceed the size limit')
-      : BadRequest(`the request could not be parsed (${err.code ?? 'parse error'})`);
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? RequestTimeout('the request headers and body did not arrive in time')
+        : BadRequest(`the request could not be parsed (${err.code ?? 'parse error'})`);
   socket.end(rawProblem(error));
 }

@@ -5,6 +5,7 @@ export {
   NoRoute,
   NoVersion,
   problemBody,
+  RequestTimeout,
   UpstreamTimeout,
   UpstreamUnavailable,
 } from './errors.js';

@@ -121,6 +121,23 @@ describe('request smuggling and malformed framing', () => {
   });
 });
 
+describe('slow clients', () => {
+  it('answers 408 to a client that never finishes its headers', async () => {
+    const strict = await createRouter({ listen: { port: 0 }, headersTimeoutMs: 300 });
+    try {
+      const raw = await rawExchange(
+        strict.status().listen?.port ?? 0,
+        'GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ',
+        10_000,
+      );
+      expect(statusOf(raw)).toBe(408);
+      expect(raw).toContain('"code":"ROUTER_REQUEST_TIMEOUT"');
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
 describe('framing check behind the parser', () => {
   // node's parser refuses all of the above already (verified by the raw-socket cases); this
   // check guards the proxy should it ever run with a lenient parser.

@@ -102,6 +102,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     source = from;
     appliedAt = now();
     agents.retain(liveOrigins(table));
+    metrics.prune((route, version) => table.byName.get(route)?.versions.has(version) === true, now());
     events.emit('config', { version: table.version });
   };
 
@@ -125,10 +126,15 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   });
   const tunnels = new Set<Duplex>();
   const deps = { table: () => current, agents, metrics, now, mirror, tunnels, trustForwarded };
+  const headersTimeout = options.headersTimeoutMs ?? 60_000;
   const server = http.createServer({
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
     requireHostHeader: true,
     keepAliveTimeout: 5_000,
+    headersTimeout,
+    requestTimeout: Math.max(headersTimeout, options.requestTimeoutMs ?? 300_000),
+    // How often node looks for connections past those limits.
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(headersTimeout / 4))),
   });
   server.on('request', createRequestHandler(deps));
   server.on('upgrade', createUpgradeHandler(deps));

@@ -23,6 +23,10 @@ export interface RouterOptions {
   metricsRetentionMs?: number;
   /** Request header limit in bytes (node's parser); larger headers get 431. Default 16 KiB. */
   maxHeaderSize?: number;
+  /** Slow clients (slowloris): all request headers must arrive within this. Default 60 s → 408. */
+  headersTimeoutMs?: number;
+  /** The whole request (headers and body) must arrive within this. Default 300 s → 408. */
+  requestTimeoutMs?: number;
   maxMirrorsInFlight?: number;
   /** Idle keep-alive connections to upstreams close after this long. */
   upstreamIdleMs?: number;
