@@ -1,0 +1,65 @@
+/**
+ * Who may evaluate where, for the routes outside /api/v1 (OFREP, the seed API, the change
+ * stream). An `sdk:<env>` token picks its environment; a read/write/admin token may name one
+ * with `?environment=` and otherwise gets the server's default.
+ */
+import { isSluiceError } from '@sluice/core';
+import { parseScope, scopesGrant } from '@sluice/core/auth';
+import { bearerSecret, type TokenVerifier } from '../http/auth.js';
+import type { Principal } from '../http/route.js';
+import { OfrepForbidden, OfrepUnauthorized } from './errors.js';
+
+/** The presented secret: `Authorization: Bearer`, else OFREP's optional `X-API-Key`. */
+export function presentedSecret(headers: Record<string, string | string[] | undefined>): string | null {
+  try {
+    const bearer = bearerSecret(headers.authorization);
+    if (bearer !== null) return bearer;
+  } catch (error) {
+    if (isSluiceError(error)) throw OfrepUnauthorized(error.detail);
+    throw error;
+  }
+  const key = headers['x-api-key'];
+  const value = Array.isArray(key) ? key[0] : key;
+  return value?.trim() ? value.trim() : null;
+}
+
+/** The principal for a secret; 401 when it is unknown, revoked or expired. */
+export async function principalFor(tokens: TokenVerifier, secret: string): Promise<Principal> {
+  const principal = await tokens.verify(secret);
+  if (!principal) throw OfrepUnauthorized('the token is unknown, revoked or expired');
+  return principal;
+}
+
+/** The environment a request evaluates in: the one named, the token's sdk environment, or the default. */
+export function environmentFor(principal: Principal, named: string | undefined, fallback: string): string {
+  if (named) return named;
+  for (const scope of principal.scopes) {
+    const parsed = parseScope(scope);
+    if (parsed.level === 'sdk' && parsed.environment) return parsed.environment;
+  }
+  return fallback;
+}
+
+/** Throws 403 unless the principal may evaluate flags in the environment. */
+export function requireEvaluate(principal: Principal, environment: string): void {
+  if (!scopesGrant(principal.scopes, 'sdk', environment))
+    throw OfrepForbidden(
+      `the token (${principal.scopes.join(', ') || 'no scopes'}) may not evaluate flags in "${environment}"`,
+    );
+}
+
+/** Authenticates and picks the environment in one step (OFREP routes and the change stream). */
+export async function authorizeEvaluation(
+  tokens: TokenVerifier,
+  headers: Record<string, string | string[] | undefined>,
+  named: string | undefined,
+  fallback: string,
+  queryToken?: string,
+): Promise<{ principal: Principal; environment: string; secret: string }> {
+  const secret = presentedSecret(headers) ?? (queryToken || null);
+  if (secret === null) throw OfrepUnauthorized('send "Authorization: Bearer <token>" (an sdk:<env> token)');
+  const principal = await principalFor(tokens, secret);
+  const environment = environmentFor(principal, named, fallback);
+  requireEvaluate(principal, environment);
+  return { principal, environment, secret };
+}

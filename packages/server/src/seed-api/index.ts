@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './seed-api.routes.js';
+export * from './seed-flag.js';
