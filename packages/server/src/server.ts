@@ -25,14 +25,12 @@ import { openApiDocument } from './http/openapi.js';
 import type { AnyRoute } from './http/route.js';
 import { createKindRegistry } from './kinds.js';
 import { mountOfrep } from './ofrep/ofrep.routes.js';
-import { mountOfrep } from './ofrep/ofrep.routes.js';
 import { resourceRoutes } from './resources/resources.routes.js';
 import { ResourceService } from './resources/resources.service.js';
 import { RouterConfigService } from './routing/router-config.service.js';
 import { routingRoutes } from './routing/routing.routes.js';
 import { mountSeedApi } from './seed-api/seed-api.routes.js';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
-import { mountSeedApi } from './seed-api/seed-api.routes.js';
 import { systemRoutes } from './system/system.routes.js';
 import { type BootstrapResult, bootstrapAdminToken } from './tokens/bootstrap.js';
 import { tokenRoutes } from './tokens/tokens.routes.js';
@@ -163,16 +161,6 @@ export async function createServer(
     insight.registerMetrics(built.metrics);
     insight.start();
     await schedules.start();
-    // OFREP and the seed API answer in their own error shapes, so they sit beside the route table
-    const evaluation = {
-      flagSets,
-      tokens,
-      emergency: (env: string) => emergency.status(env),
-      defaultEnvironment,
-      now,
-    };
-    mountOfrep(built.fastify, evaluation);
-    mountSeedApi(built.fastify, { ...evaluation, resources });
     return {
       config,
       app: built,
