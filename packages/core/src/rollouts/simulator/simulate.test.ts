@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSluiceError } from '../../errors/index.js';
 import { parsePlan } from '../plan/parse.js';
@@ -136,6 +137,39 @@ describe('simulate', () => {
       expect(r.status).toBe('rolled_back');
       expect(r.state.stages.enable_feature_flag?.status).toBe('cancelled');
     }
+  });
+
+  it('never completes a stage whose judged metrics are missing (property)', () => {
+    const judged: Record<string, string[]> = {
+      deploy_backend: ['error_rate', 'latency_p95'],
+      enable_feature_flag: ['error_rate', 'latency_p95'],
+      frontend_canary: ['error_rate', 'bounce_rate', 'conversion_rate_drop'],
+    };
+    const stages = Object.keys(judged);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...stages),
+        fc.nat(2),
+        fc.constantFrom('missing', 'null', 'error', 'few'),
+        (stage, pick, how) => {
+          const names = judged[stage] ?? [];
+          const dropped = names[pick % names.length] ?? '';
+          const sample: Record<string, string | number | null> = { at: '0s', ...healthy };
+          if (how === 'missing') delete sample[dropped];
+          if (how === 'null') sample[dropped] = null;
+          if (how === 'error') sample.error = 'provider down';
+          if (how === 'few') sample.sample_count = 0;
+          const r = simulate(
+            plan,
+            { ...good, metrics: { ...good.metrics, [stage]: [sample] } },
+            { startAt: T0 },
+          );
+          expect(r.state.stages[stage]?.status).not.toBe('completed');
+          expect(r.status).not.toBe('succeeded');
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('scripts command failures and operator controls', () => {
