@@ -16,7 +16,7 @@ function custom(impl: (args: unknown[], data: unknown, rt: Runtime, top: boolean
   return {
     deterministic: () => false,
     compile: (c, raw, path) => {
-      const args = c.args(raw, path);
+      const args = c.args(raw, path, true);
       const get = args.get;
       const top = !c.inIterator;
       return c.node((data, rt) => impl(get(data, rt), data, rt, top), args.nodes);

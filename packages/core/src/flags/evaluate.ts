@@ -72,7 +72,9 @@ function resolveFlag<T>(
   }
   if (!flag.enabled) return callerDefault(defaultValue, 'DISABLED', flag);
 
-  for (const pre of flag.prerequisites) {
+  const prerequisites = flag.prerequisites;
+  for (let i = 0; i < prerequisites.length; i++) {
+    const pre = prerequisites[i]!;
     const target = set.flags.get(pre.flag);
     // compile-time checks rule out missing targets and cycles; depth is a second guard
     const outcome =

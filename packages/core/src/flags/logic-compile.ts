@@ -185,16 +185,22 @@ export class LogicCompiler {
    * Arguments of an eager (non-lazy) operation: a literal array gives one node per element, anything
    * else is evaluated and wrapped in an array when it is not one (json-logic-engine's coerceArray).
    */
-  args(raw: unknown, path: string): { get: (data: unknown, rt: Runtime) => unknown[]; nodes: LogicNode[] } {
+  args(
+    raw: unknown,
+    path: string,
+    reuse = false,
+  ): { get: (data: unknown, rt: Runtime) => unknown[]; nodes: LogicNode[] } {
     const list = raw === null || typeof raw !== 'object' ? [raw] : raw;
     if (Array.isArray(list)) {
       const nodes = list.map((item, i) => this.compile(item, childPath(path, i)));
       const fns = nodes.map((n) => n.fn);
       const n = fns.length;
+      // `reuse`: the consumer never keeps the list, so one array per node serves every call
+      const scratch = reuse ? new Array<unknown>(n) : undefined;
       return {
         nodes,
         get: (data, rt) => {
-          const out = new Array<unknown>(n);
+          const out = scratch ?? new Array<unknown>(n);
           for (let i = 0; i < n; i++) out[i] = fns[i]!(data, rt);
           return out;
         },
