@@ -10,9 +10,9 @@ describe('canonicalJson', () => {
   });
   it('round-trips any JSON value to an equal value', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), (v) =>
-        expect(JSON.parse(canonicalJson(v))).toEqual(JSON.parse(JSON.stringify(v))),
-      ),
+      fc.property(fc.jsonValue(), (v) => {
+        expect(JSON.parse(canonicalJson(v))).toEqual(JSON.parse(JSON.stringify(v)));
+      }),
     );
   });
 });

@@ -96,15 +96,18 @@ function register(fastify: FastifyInstance, route: AnyRoute, { tokens, decorateR
     method: route.method,
     url: route.url,
     handler: async (request, reply) => {
-      // who, then where (params and query), then may they, and only then the body
+      // who, then may they (judged on the raw environment: a bad value can only narrow what a
+      // limited token may do), and only then is the input validated
       const principal = await authenticate(route, request, tokens);
-      const input = validate(route, request, ['params', 'query']);
-      const environment = route.environment
-        ? route.environment(input)
-        : (((input.query as Record<string, unknown> | undefined)?.environment as string | undefined) ?? null);
+      const raw = { params: request.params ?? {}, query: request.query ?? {} } as {
+        params: Record<string, unknown>;
+        query: Record<string, unknown>;
+      };
+      const named = route.environment ? route.environment(raw) : raw.query.environment;
+      const environment = typeof named === 'string' ? named : named == null ? null : String(named);
       authorizeOrThrow(principal, route.scope, environment);
+      const input = validate(route, request, ['params', 'query', 'body']);
       decorateResponse?.(reply, environment);
-      input.body = validate(route, request, ['body']).body;
       const result = await route.handler({
         ...input,
         headers: request.headers,
