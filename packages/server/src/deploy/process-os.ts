@@ -1,0 +1,152 @@
+/**
+ * Operating-system pieces of the process provider: argv templates, detached spawning, free
+ * ports, and telling whether a recorded pid is still the process we started.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+
+/**
+ * Splits a command line into argv the way a POSIX shell would for plain words, '…' and "…"
+ * quoting and backslash escapes — but runs no shell, so a placeholder's value can never
+ * become a second command. Returns null for an unterminated quote.
+ */
+export function splitCommand(command: string): string[] | null {
+  const args: string[] = [];
+  let current = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i] as string;
+    if (quote === "'") {
+      if (c === "'") quote = null;
+      else current += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = null;
+      else if (c === '\\' && i + 1 < command.length && '"\\$`'.includes(command[i + 1] as string))
+        current += command[++i];
+      else current += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < command.length) {
+      current += command[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) args.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += c;
+      inWord = true;
+    }
+  }
+  if (quote !== null) return null;
+  if (inWord) args.push(current);
+  return args;
+}
+
+/**
+ * The process start time in clock ticks since boot (`/proc/<pid>/stat` field 22), and whether
+ * it is a zombie. Null where there is no /proc (then only `kill(pid, 0)` is checked).
+ */
+export function procStat(pid: number): { startTime: string; zombie: boolean } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { startTime: fields[19] ?? '', zombie: fields[0] === 'Z' || fields[0] === 'X' };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether `pid` is alive and still the process recorded with `startTime` (a recycled pid
+ * belongs to someone else and must never be adopted or signalled).
+ */
+export function isOurProcess(pid: number, startTime: string | null): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    // ESRCH: gone. EPERM: exists but is another user's — so not a process we started either.
+    return false;
+  }
+  const stat = procStat(pid);
+  if (stat === null) return true;
+  if (stat.zombie) return false;
+  return startTime === null || stat.startTime === startTime;
+}
+
+/** Signals the whole process group the version leads (the command's children too). */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * Spawns `argv` detached: its own process group, stdin closed, stdout and stderr appended to
+ * `logFile`, not waited for — so a SIGKILL of the control plane leaves it running.
+ * Resolves with its pid once the spawn succeeded (ENOENT etc. reject).
+ */
+export function spawnDetached(
+  argv: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; logFile: string },
+): Promise<{ pid: number; exited: Promise<number | null> }> {
+  const fd = openSync(options.logFile, 'a');
+  try {
+    const [file, ...args] = argv as [string, ...string[]];
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null)));
+      child.once('error', () => resolve(null));
+    });
+    child.unref();
+    return new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('spawn', () => resolve({ pid: child.pid as number, exited }));
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A port the OS considers free on `host` now (bound to :0 and released: the caller retries on a race). */
+export function pickPort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something accepts TCP connections on host:port. */
+export function portOpen(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

@@ -1,0 +1,290 @@
+/**
+ * `process`: the embedded default. Each version is a local process started from a command
+ * template (`{version}`, `{port}`, `{service}`, `{image}`), detached so it outlives the control
+ * plane, recorded in `<data dir>/deploy/process/<environment>/<service>/state.json` and
+ * re-adopted by the next provider instance (pid alive, same start time, health check).
+ */
+import { mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DeployFailed, DeployOperationConflict } from './errors.js';
+import {
+  DEFAULT_HEALTH_CHECK,
+  type Deployment,
+  deployRequestSchema,
+  envMapSchema,
+  fillTemplate,
+  type HealthCheck,
+  parseInput,
+  retireRequestSchema,
+  versionNameSchema,
+} from './model.js';
+import {
+  isOurProcess,
+  pickPort,
+  portOpen,
+  procStat,
+  signalGroup,
+  spawnDetached,
+  splitCommand,
+} from './process-os.js';
+import { type ProcessRecord, ProcessState } from './process-state.js';
+import type { DeployProvider } from './provider.js';
+import { waitUntilReady } from './wait.js';
+
+export const processDeploySchema = z.strictObject({
+  provider: z.literal('process'),
+  /** argv template, split like a shell would but never run by one: `node server.mjs --port {port}`. */
+  command: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((c) => (splitCommand(c)?.length ?? 0) > 0, 'an empty command or an unterminated quote'),
+  /** Working directory of the command; default the control plane's. */
+  cwd: z.string().min(1).optional(),
+  /** Environment for every version (the control plane's own is not passed on: it holds secrets). */
+  env: envMapSchema.default({}),
+  /** Address the version listens on, and the upstream host. */
+  host: z.string().default('127.0.0.1'),
+  /** How long `deploy` waits for the port to open before answering `starting`. */
+  startTimeoutSeconds: z.number().positive().max(600).default(10),
+  /** Default bound of `waitReady`. */
+  readyTimeoutSeconds: z.number().positive().max(3600).default(120),
+  /** SIGTERM, then SIGKILL after this long. */
+  stopGraceSeconds: z.number().min(0).max(600).default(10),
+});
+export type ProcessDeploySpec = z.input<typeof processDeploySchema>;
+
+export interface ProcessDeployDeps {
+  service: string;
+  environment?: string;
+  /** The control plane's data dir: state and logs go under `deploy/process/`. */
+  dataDir: string;
+  healthCheck?: HealthCheck;
+  /** Default working directory when the spec names none. */
+  cwd?: string;
+  /** Epoch milliseconds. */
+  now?: () => number;
+}
+
+/** Variables a version inherits from the control plane; everything else is left behind. */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SYSTEMROOT'];
+/** How many fresh ports to try when another process took the chosen one first. */
+const PORT_ATTEMPTS = 4;
+
+export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDeployDeps): DeployProvider {
+  const o = parseInput(processDeploySchema, spec, 'deploy');
+  const now = deps.now ?? (() => Date.now());
+  const healthCheck = deps.healthCheck ?? DEFAULT_HEALTH_CHECK;
+  const dir = join(deps.dataDir, 'deploy', 'process', deps.environment ?? '_', deps.service);
+  const logs = join(dir, 'logs');
+  const state = new ProcessState(dir);
+  const readyTimeoutMs = o.readyTimeoutSeconds * 1000;
+  const hostInUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
+
+  const healthy = async (r: ProcessRecord): Promise<boolean> => {
+    try {
+      const res = await fetch(`http://${hostInUrl}:${r.port}${healthCheck.endpoint}`, {
+        signal: AbortSignal.timeout(healthCheck.timeout_seconds * 1000),
+        redirect: 'manual',
+      });
+      await res.body?.cancel();
+      return res.status >= 200 && res.status < 300;
+    } catch {
+      return false;
+    }
+  };
+
+  const describe = async (r: ProcessRecord): Promise<Deployment> => {
+    const base = {
+      version: r.version,
+      opId: r.opId,
+      upstreams: [`http://${hostInUrl}:${r.port}`],
+      info: { pid: r.pid, port: r.port, logFile: r.logFile },
+    };
+    if (r.retiredAt !== undefined) return { ...base, state: 'retired', detail: `retired by ${r.retiredBy}` };
+    if (!isOurProcess(r.pid, r.startTime))
+      return {
+        ...base,
+        state: 'failed',
+        detail: `process ${r.pid} is not running${await logTail(r.logFile)}`,
+      };
+    if (await healthy(r)) return { ...base, state: 'ready' };
+    const young = now() - r.startedAt < readyTimeoutMs;
+    return {
+      ...base,
+      state: young ? 'starting' : 'unhealthy',
+      detail: `GET ${healthCheck.endpoint} does not answer 2xx`,
+    };
+  };
+
+  /** Spawns the version on a fresh port, records it at once, then waits for the port or an early exit. */
+  const start = async (
+    request: z.output<typeof deployRequestSchema>,
+    current: Record<string, ProcessRecord>,
+    save: (versions: Record<string, ProcessRecord>) => Promise<void>,
+  ): Promise<ProcessRecord> => {
+    const taken = new Set(Object.values(current).map((r) => r.port));
+    const logFile = join(logs, `${request.version}.log`);
+    await mkdir(logs, { recursive: true });
+    for (let attempt = 1; ; attempt++) {
+      let port = await pickPort(o.host);
+      while (taken.has(port)) port = await pickPort(o.host);
+      taken.add(port);
+      const values = { version: request.version, port, service: deps.service, image: request.image ?? '' };
+      const argv = (splitCommand(o.command) ?? []).map((a) => fillTemplate(a, values));
+      const env = {
+        ...inheritedEnv(),
+        ...o.env,
+        ...request.env,
+        PORT: String(port),
+        SLUICE_VERSION: request.version,
+        SLUICE_SERVICE: deps.service,
+        ...(request.image ? { SLUICE_IMAGE: request.image } : {}),
+      };
+      const spawned = await spawnDetached(argv, {
+        cwd: o.cwd ?? deps.cwd ?? process.cwd(),
+        env,
+        logFile,
+      }).catch((err: Error) => {
+        throw DeployFailed(`cannot start ${argv[0]}: ${err.message}`, { cause: err });
+      });
+      const record: ProcessRecord = {
+        version: request.version,
+        opId: request.opId,
+        pid: spawned.pid,
+        startTime: procStat(spawned.pid)?.startTime ?? null,
+        host: o.host,
+        port,
+        argv,
+        logFile,
+        startedAt: now(),
+      };
+      await save({ ...current, [request.version]: record });
+      const outcome = await untilListening(o.host, port, spawned.exited, o.startTimeoutSeconds * 1000);
+      if (outcome !== 'exited') return record;
+      const tail = await logTail(logFile);
+      if (tail.includes('EADDRINUSE') && attempt < PORT_ATTEMPTS) continue;
+      return record; // reported as failed by describe, with the log tail
+    }
+  };
+
+  const failIfFailed = (d: Deployment): Deployment => {
+    if (d.state === 'failed')
+      throw DeployFailed(`version ${d.version}: ${d.detail ?? 'failed'}`, { extensions: { deployment: d } });
+    return d;
+  };
+
+  const status = async (version: string): Promise<Deployment | null> => {
+    const v = parseInput(versionNameSchema, version, 'version');
+    const record = (await state.read()).versions[v];
+    return record ? describe(record) : null;
+  };
+
+  return {
+    name: 'process',
+
+    async deploy(request) {
+      const r = parseInput(deployRequestSchema, request, 'request');
+      const d = await state.update(async (st, save) => {
+        const byOp = Object.values(st.versions).find((x) => x.opId === r.opId);
+        if (byOp && byOp.version !== r.version)
+          throw DeployOperationConflict(`operation ${r.opId} already deployed version ${byOp.version}`, {
+            fields: [{ path: 'request.opId', message: `already used for version ${byOp.version}` }],
+          });
+        const existing = st.versions[r.version];
+        const running =
+          existing && existing.retiredAt === undefined && isOurProcess(existing.pid, existing.startTime);
+        // The same operation again (a replay after a crash) or the version already up: never a second process.
+        if (existing && (running || existing.opId === r.opId)) return { state: null, result: existing };
+        const record = await start(r, st.versions, (versions) => save({ ...st, versions }));
+        return { state: { ...st, versions: { ...st.versions, [r.version]: record } }, result: record };
+      });
+      return failIfFailed(await describe(d));
+    },
+
+    status,
+
+    waitReady: (version, options) =>
+      waitUntilReady(status, version, options, { timeoutMs: readyTimeoutMs, healthCheck }),
+
+    async retire(request) {
+      const r = parseInput(retireRequestSchema, request, 'request');
+      const record = await state.update(async (st) => {
+        const existing = st.versions[r.version];
+        if (!existing) return { state: null, result: null };
+        if (existing.retiredAt !== undefined) return { state: null, result: existing };
+        await stopGroup(existing, o.stopGraceSeconds * 1000);
+        const retired = { ...existing, retiredBy: r.opId, retiredAt: now() };
+        return { state: { ...st, versions: { ...st.versions, [r.version]: retired } }, result: retired };
+      });
+      return record ? describe(record) : null;
+    },
+
+    async list() {
+      const records = Object.values((await state.read()).versions).filter((r) => r.retiredAt === undefined);
+      return Promise.all(records.sort((a, b) => a.startedAt - b.startedAt).map(describe));
+    },
+
+    async close() {},
+  };
+}
+
+function inheritedEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
+  return env;
+}
+
+/** Resolves when the port accepts connections, the process exits, or the time is up. */
+async function untilListening(
+  host: string,
+  port: number,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<'listening' | 'exited' | 'timeout'> {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 10; Date.now() < deadline; wait = Math.min(wait * 2, 200)) {
+    if (gone) return 'exited';
+    if (await portOpen(host, port, 200)) return 'listening';
+    await new Promise((r) => setTimeout(r, wait));
+  }
+  return gone ? 'exited' : 'timeout';
+}
+
+/** SIGTERM to the group, then SIGKILL once the grace is over; resolves when the leader is gone. */
+async function stopGroup(r: ProcessRecord, graceMs: number): Promise<void> {
+  if (!isOurProcess(r.pid, r.startTime)) return;
+  signalGroup(r.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isOurProcess(r.pid, r.startTime)) return;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  signalGroup(r.pid, 'SIGKILL');
+  for (let i = 0; i < 200 && isOurProcess(r.pid, r.startTime); i++)
+    await new Promise((res) => setTimeout(res, 10));
+}
+
+/** The last lines of a version's log, for error details. */
+async function logTail(file: string): Promise<string> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, 1024);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      const text = buffer.toString('utf8').trim();
+      return text ? `; log ends: ${text.split('\n').slice(-5).join(' | ')}` : '';
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
+}
