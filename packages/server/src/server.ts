@@ -24,6 +24,8 @@ import { buildApp, type SluiceApp } from './http/app.js';
 import { openApiDocument } from './http/openapi.js';
 import type { AnyRoute } from './http/route.js';
 import { createKindRegistry } from './kinds.js';
+import type { MetricRegistry } from './metrics/registry.js';
+import { setupMetrics } from './metrics/setup.js';
 import { mountOfrep } from './ofrep/ofrep.routes.js';
 import { resourceRoutes } from './resources/resources.routes.js';
 import { ResourceService } from './resources/resources.service.js';
@@ -51,6 +53,8 @@ export interface SluiceServer {
   insight: EvaluationInsight;
   schedules: FlagScheduler;
   routerConfig: RouterConfigService;
+  /** Metric providers by metric name (`error_rate`, `bounce_rate`, …), for metric gates. */
+  metrics: MetricRegistry;
   /** The embedded data-plane router, when `embeddedRouter` is on. */
   router: Router | null;
   bootstrap: BootstrapResult;
@@ -119,6 +123,16 @@ export async function createServer(
       dataDir: config.dataDir,
     });
 
+    const metricsSetup = setupMetrics({
+      db: database.db,
+      router,
+      routers: () => routerConfig.routers(),
+      defaultEnvironment,
+      environmentExists: async (name) => {
+        await resources.get(registry.get('Environment'), null, name);
+      },
+      now,
+    });
     const routes: AnyRoute[] = [];
     let app: SluiceApp | undefined;
     routes.push(
@@ -137,6 +151,7 @@ export async function createServer(
       ...flagScheduleRoutes(schedules, defaultEnvironment),
       ...flagInsightRoutes(insight, resources, defaultEnvironment),
       ...routingRoutes(routerConfig, () => router?.status() ?? null),
+      ...metricsSetup.routes,
     );
     app = buildApp({
       routes,
@@ -173,6 +188,7 @@ export async function createServer(
       insight,
       schedules,
       routerConfig,
+      metrics: metricsSetup.registry,
       router,
       bootstrap,
       async listen() {

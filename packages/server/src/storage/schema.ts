@@ -91,6 +91,64 @@ export interface FlagEvaluationTable {
   last_at: string;
 }
 
+/** A business event (`POST /api/v1/events`); `time` is the sender's, normalised to ISO UTC. */
+export interface EventTable {
+  id: string;
+  environment: string;
+  version: string;
+  name: string;
+  user_key: string;
+  time: string;
+  received_at: string;
+  /** The subject of the token that sent it. */
+  sent_by: string;
+}
+
+export interface RolloutRunTable {
+  id: string;
+  rollout: string;
+  environment: string;
+  rollout_version: number;
+  status: string;
+  plan: string;
+  state: string;
+  seq: number;
+  started_by: string;
+  started_at: string;
+  updated_at: string;
+}
+
+export interface RolloutEventTable {
+  run_id: string;
+  seq: number;
+  at: number;
+  actor: string;
+  event: string;
+  transitions: string;
+}
+
+export interface RolloutOpTable {
+  op_id: string;
+  run_id: string;
+  seq: number;
+  command: string;
+  status: string;
+  result: string | null;
+  updated_at: string;
+}
+
+export interface RolloutTimerTable {
+  run_id: string;
+  timer_id: string;
+  due_at: number;
+  purpose: string;
+}
+
+export interface RolloutLockTable {
+  resource: string;
+  run_id: string;
+}
+
 export interface Database {
   sluice_resource: ResourceTable;
   sluice_audit: AuditTable;
@@ -100,4 +158,10 @@ export interface Database {
   sluice_flag_generation: FlagGenerationTable;
   sluice_flag_schedule: FlagScheduleTable;
   sluice_flag_evaluation: FlagEvaluationTable;
+  sluice_event: EventTable;
+  sluice_rollout_run: RolloutRunTable;
+  sluice_rollout_event: RolloutEventTable;
+  sluice_rollout_op: RolloutOpTable;
+  sluice_rollout_timer: RolloutTimerTable;
+  sluice_rollout_lock: RolloutLockTable;
 }

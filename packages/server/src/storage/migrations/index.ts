@@ -8,6 +8,8 @@ import * as m001 from './001-foundation.js';
 import * as m002 from './002-flags.js';
 import * as m003 from './003-flag-schedules.js';
 import * as m004 from './004-flag-evaluations.js';
+import * as m006 from './006-events.js';
+import * as m007 from './007-rollouts.js';
 
 export interface MigrationStep {
   name: string;
@@ -19,4 +21,6 @@ export const migrations: MigrationStep[] = [
   { name: '002-flags', up: m002.up },
   { name: '003-flag-schedules', up: m003.up },
   { name: '004-flag-evaluations', up: m004.up },
+  { name: '006-events', up: m006.up },
+  { name: '007-rollouts', up: m007.up },
 ];
