@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { SluiceError } from '@sluice/core/errors';
 import { findRoute, type RoutingTable } from '../table/index.js';
 import {
   BadRequest,
@@ -14,7 +15,7 @@ import { type ForwardDeps, forward } from './forward.js';
 import { ambiguousFraming } from './headers.js';
 import type { Mirror } from './mirror.js';
 import { selectVersion } from './select.js';
-import { originForm } from './target.js';
+import { hasDotSegment, originForm } from './target.js';
 import { forwardUpgrade } from './upgrade.js';
 
 export interface ProxyDeps extends ForwardDeps {
@@ -29,18 +30,26 @@ function describe(req: IncomingMessage, path: string): string {
   return `${req.method} ${req.headers.host ?? '(no host)'}${path}`;
 }
 
+/** The request's origin-form path, or the 400 it gets (ambiguous framing, odd target, dot segments). */
+function checkTarget(req: IncomingMessage): string | SluiceError {
+  const framing = ambiguousFraming(req);
+  if (framing !== undefined) return BadRequest(framing);
+  const path = originForm(req.url);
+  if (path === undefined) return BadRequest(`unsupported request target ${req.url}`);
+  if (hasDotSegment(path)) return BadRequest('the path has "." or ".." segments');
+  return path;
+}
+
 export function createRequestHandler(deps: ProxyDeps) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const framing = ambiguousFraming(req);
-    const path = originForm(req.url);
-    if (framing !== undefined || path === undefined) {
+    const target = checkTarget(req);
+    if (typeof target !== 'string') {
       res.shouldKeepAlive = false;
-      sendProblem(res, BadRequest(framing ?? `unsupported request target ${req.url}`), {
-        connection: 'close',
-      });
+      sendProblem(res, target, { connection: 'close' });
       req.socket.destroySoon();
       return;
     }
+    const path = target;
     const table = deps.table();
     const route = findRoute(table, req.headers.host, path);
     if (!route) {
@@ -69,10 +78,9 @@ export function createRequestHandler(deps: ProxyDeps) {
 
 export function createUpgradeHandler(deps: ProxyDeps) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const path = originForm(req.url);
-    const framing = ambiguousFraming(req);
-    if (path === undefined || framing !== undefined) {
-      socket.end(rawProblem(BadRequest(framing ?? `unsupported request target ${req.url}`)));
+    const path = checkTarget(req);
+    if (typeof path !== 'string') {
+      socket.end(rawProblem(path));
       return;
     }
     const route = findRoute(deps.table(), req.headers.host, path);

@@ -58,6 +58,9 @@ const refused: [string, string][] = [
   ],
   ['header folding', 'GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n'],
   ['missing Host', 'GET / HTTP/1.1\r\n\r\n'],
+  ['a dot-dot segment (prefix routing bypass)', 'GET /api/../admin HTTP/1.1\r\nHost: a\r\n\r\n'],
+  ['an encoded dot-dot segment', 'GET /api/%2E%2e/admin HTTP/1.1\r\nHost: a\r\n\r\n'],
+  ['a dot segment at the end', 'GET /api/. HTTP/1.1\r\nHost: a\r\n\r\n'],
   ['bare LF in a header line', 'GET / HTTP/1.1\r\nHost: a\r\nX-A: b\nTransfer-Encoding: chunked\r\n\r\n'],
 ];
 
@@ -135,6 +138,17 @@ describe('slow clients', () => {
     } finally {
       await strict.close();
     }
+  });
+});
+
+describe('dot segments', () => {
+  it('allows dots inside segment names', async () => {
+    upstream.seen.length = 0;
+    for (const path of ['/file.txt', '/a/..b/c', '/.well-known/x', '/v1.2/...']) {
+      const raw = await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+      expect(statusOf(raw)).toBe(200);
+    }
+    expect(upstream.seen.map((s) => s.url)).toEqual(['/file.txt', '/a/..b/c', '/.well-known/x', '/v1.2/...']);
   });
 });
 

@@ -13,6 +13,17 @@ export function originForm(rawUrl: string | undefined): string | undefined {
   }
 }
 
+/**
+ * True when the path has `.` or `..` segments (also percent-encoded). Routing is by prefix, so
+ * `/api/../admin` would reach the `/api` upstream and be read there as `/admin`; such paths are
+ * refused rather than normalised (browsers and curl never send them).
+ */
+export function hasDotSegment(path: string): boolean {
+  const q = path.indexOf('?');
+  const p = (q === -1 ? path : path.slice(0, q)).replace(/%2e/gi, '.');
+  return /(^|\/)\.{1,2}(\/|$)/.test(p);
+}
+
 /** Path sent to the upstream: its base path + the request path (minus the prefix if stripped). */
 export function upstreamPath(route: CompiledRoute, version: CompiledVersion, path: string): string {
   let rest = path;
