@@ -32,7 +32,10 @@ function fractional(args: unknown[], data: unknown, rt: Runtime, top: boolean): 
   const scope = top ? rt.ctx : (data as Record<string, unknown> | null | undefined);
   if (!top && (scope === null || scope === undefined || !(scope as Record<string, unknown>).$flagd))
     return null;
+  // the bucketing key is `bucketBy + suffix`; the default (flag key + targeting key) is hashed
+  // in two parts rather than concatenated
   let bucketBy: string;
+  let suffix = '';
   let first = 0;
   if (typeof args[0] === 'string') {
     bucketBy = args[0];
@@ -40,10 +43,8 @@ function fractional(args: unknown[], data: unknown, rt: Runtime, top: boolean): 
   } else {
     const targetingKey = (scope as Record<string, unknown>).targetingKey;
     if (!targetingKey) return null;
-    const flagKey = top
-      ? rt.flagKey
-      : ((scope as Record<string, Record<string, unknown>>).$flagd!.flagKey as string);
-    bucketBy = `${flagKey}${targetingKey as string}`;
+    bucketBy = top ? rt.flagKey : `${(scope as Record<string, Record<string, unknown>>).$flagd!.flagKey}`;
+    suffix = typeof targetingKey === 'string' ? targetingKey : `${targetingKey}`;
   }
   // validate every bucket before picking one: a bad entry anywhere means null
   let total = 0;
@@ -68,7 +69,7 @@ function fractional(args: unknown[], data: unknown, rt: Runtime, top: boolean): 
     } else total += 1;
   }
   if (total > MAX_WEIGHT) return null;
-  const bucket = bucketOf(murmur3Utf8(bucketBy), total);
+  const bucket = bucketOf(murmur3Utf8(bucketBy, 0, suffix), total);
   let sum = 0;
   for (let i = first; i < args.length; i++) {
     const entry = args[i] as unknown[];

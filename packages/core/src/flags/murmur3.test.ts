@@ -38,6 +38,20 @@ describe('murmur3Utf8', () => {
     expect(murmur3Utf8('😀')).toBe(new MurmurHash3('\u00f0\u009f\u0098\u0080').result() >>> 0);
   });
 
+  it('hashes text + suffix as their concatenation, ASCII or not', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 12 }),
+        fc.string({ maxLength: 12 }),
+        (text, suffix) => {
+          expect(murmur3Utf8(text, 0, suffix)).toBe(murmur3Utf8(text + suffix));
+          expect(murmur3Utf8(suffix, 7, text)).toBe(murmur3Utf8(suffix + text, 7));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('encodes a lone surrogate as U+FFFD, like TextEncoder', () => {
     expect(murmur3Utf8('a\ud800b')).toBe(murmur3Utf8('a\ufffdb'));
   });

@@ -1,18 +1,43 @@
 /**
- * MurmurHash3 x86 32-bit, seed 0 by default, over the UTF-8 bytes of a string — the hash flagd (Go)
- * uses for `fractional`. The bytes go to a reusable scratch buffer, so hashing does not allocate.
- * Lone surrogates become U+FFFD, as TextEncoder and Go's []byte(string) do.
+ * MurmurHash3 x86 32-bit, seed 0 by default, over the UTF-8 bytes of `text + suffix` — the hash
+ * flagd (Go) uses for `fractional`. ASCII input (the common case) is hashed straight from the
+ * string; anything else is first encoded into a reusable scratch buffer. Either way nothing is
+ * allocated, and the two parts are never concatenated. Lone surrogates become U+FFFD, as
+ * TextEncoder and Go's []byte(string) do.
  */
-export function murmur3Utf8(text: string, seed = 0): number {
-  const length = encodeUtf8(text);
+export function murmur3Utf8(text: string, seed = 0, suffix = ''): number {
+  const ascii = hashAscii(text, suffix, seed);
+  return ascii >= 0 ? ascii : hashBytes(encodeUtf8(suffix ? text + suffix : text), seed);
+}
+
+/** The hash of `a + b` when both are ASCII, else -1. */
+function hashAscii(a: string, b: string, seed: number): number {
+  let h = seed | 0;
+  let k = 0;
+  let filled = 0;
+  for (let part = 0; part < 2; part++) {
+    const s = part === 0 ? a : b;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return -1;
+      k |= c << (filled << 3);
+      if (++filled === 4) {
+        h = mixH(h, k);
+        k = 0;
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) h ^= mixK(k);
+  return finish(h, a.length + b.length);
+}
+
+function hashBytes(length: number, seed: number): number {
   const bytes = scratch;
   let h = seed | 0;
   const blocks = length & ~3;
   for (let i = 0; i < blocks; i += 4) {
-    const k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    h ^= mixK(k);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    h = mixH(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
   }
   const tail = length & 3;
   if (tail > 0) {
@@ -21,7 +46,17 @@ export function murmur3Utf8(text: string, seed = 0): number {
     if (tail > 2) k ^= bytes[blocks + 2]! << 16;
     h ^= mixK(k);
   }
-  h ^= length;
+  return finish(h, length);
+}
+
+function mixH(h: number, k: number): number {
+  let x = h ^ mixK(k);
+  x = (x << 13) | (x >>> 19);
+  return (Math.imul(x, 5) + 0xe6546b64) | 0;
+}
+
+function finish(hash: number, length: number): number {
+  let h = hash ^ length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
