@@ -1,0 +1,4 @@
+export * from './evaluation-insight.js';
+export * from './insight.routes.js';
+export * from './instrument.js';
+export * from './stale.js';
