@@ -1,0 +1,2 @@
+export * from './flags-file-loader.js';
+export * from './locate.js';
