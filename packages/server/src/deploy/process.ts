@@ -8,6 +8,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DeployFailed, DeployOperationConflict } from './errors.js';
+import { probeHealth } from './health.js';
 import {
   DEFAULT_HEALTH_CHECK,
   type Deployment,
@@ -82,19 +83,6 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
   const readyTimeoutMs = o.readyTimeoutSeconds * 1000;
   const hostInUrl = o.host.includes(':') ? `[${o.host}]` : o.host;
 
-  const healthy = async (r: ProcessRecord): Promise<boolean> => {
-    try {
-      const res = await fetch(`http://${hostInUrl}:${r.port}${healthCheck.endpoint}`, {
-        signal: AbortSignal.timeout(healthCheck.timeout_seconds * 1000),
-        redirect: 'manual',
-      });
-      await res.body?.cancel();
-      return res.status >= 200 && res.status < 300;
-    } catch {
-      return false;
-    }
-  };
-
   const describe = async (r: ProcessRecord): Promise<Deployment> => {
     const base = {
       version: r.version,
@@ -109,7 +97,7 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
         state: 'failed',
         detail: `process ${r.pid} is not running${await logTail(r.logFile)}`,
       };
-    if (await healthy(r)) return { ...base, state: 'ready' };
+    if (await probeHealth(base.upstreams[0] as string, healthCheck)) return { ...base, state: 'ready' };
     const young = now() - r.startedAt < readyTimeoutMs;
     return {
       ...base,
