@@ -170,6 +170,9 @@ export async function createServer(
       emergency: (env: string) => emergency.status(env),
       defaultEnvironment,
       now,
+      onEvaluated: (env: string, flag: string, variant: string | undefined) => {
+        if (variant !== undefined) insight.recordEvaluation(env, flag, variant);
+      },
     };
     mountOfrep(built.fastify, evaluation);
     mountSeedApi(built.fastify, { ...evaluation, resources });
