@@ -129,6 +129,12 @@ export const routerSnapshotSchema = z
   .strictObject({
     /** Monotonic; a router ignores a snapshot older than the one it applied. */
     version: z.number().int().min(0),
+    /**
+     * Identifies the control plane's store (e.g. a database id). A snapshot from another epoch
+     * is applied whatever its version: a rebuilt control plane counting from 1 again is not
+     * ignored forever by routers that remember a higher version.
+     */
+    epoch: z.string().min(1).max(128).optional(),
     generatedAt: z.string().optional(),
     routes: z.array(routeSchema).max(1024),
   })

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { renderPrometheus } from './prometheus.js';
 import { RouterMetrics } from './registry.js';
@@ -35,6 +36,29 @@ describe('sliding window metrics', () => {
     expect(w.p95).toBeLessThan(0.95 * 1.1);
     expect(w.p99).toBeGreaterThan(0.99 * 0.9);
     expect(w.p99).toBeLessThan(0.99 * 1.1);
+  });
+
+  it('puts every percentile within 10% of the exact nearest-rank value (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.0002, max: 60, noNaN: true }), { minLength: 1, maxLength: 400 }),
+        (xs) => {
+          const m = new RouterMetrics();
+          for (const x of xs) m.record('api', 'v1', { status: 200, seconds: x }, T0);
+          const w = m.window('api', 'v1', 60_000, T0);
+          const sorted = [...xs].sort((a, b) => a - b);
+          for (const [q, got] of [
+            [0.5, w.p50],
+            [0.95, w.p95],
+            [0.99, w.p99],
+          ] as const) {
+            const exact = sorted[Math.ceil(q * sorted.length) - 1] ?? Number.NaN;
+            expect(got).not.toBeNull();
+            expect(Math.abs((got ?? 0) - exact) / exact).toBeLessThanOrEqual(0.1 + 1e-9);
+          }
+        },
+      ),
+    );
   });
 
   it('slides: old slots leave the window, and reused slots start empty', () => {

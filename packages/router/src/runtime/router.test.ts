@@ -96,6 +96,23 @@ describe('configuration', () => {
     }
   });
 
+  it('applies a lower version from a new control-plane epoch', async () => {
+    const router = await createRouter({ listen: { port: 0 } });
+    try {
+      await router.applyConfig({ ...snapshot(40, { v1: 100, v2: 0 }), epoch: 'db-1' });
+      expect((await router.applyConfig({ ...snapshot(3, { v1: 0, v2: 100 }), epoch: 'db-1' })).applied).toBe(
+        false,
+      );
+      expect(await router.applyConfig({ ...snapshot(1, { v1: 0, v2: 100 }), epoch: 'db-2' })).toEqual({
+        applied: true,
+        version: 1,
+      });
+      expect((await request(router.status().listen?.port ?? 0, '/')).headers['sluice-version']).toBe('v2');
+    } finally {
+      await router.close();
+    }
+  });
+
   it('starts empty (and keeps running) when the saved snapshot is unreadable', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-router-bad-'));
     await writeFile(join(dir, SNAPSHOT_FILE), '{"version": 3, "routes": [');

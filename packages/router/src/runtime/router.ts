@@ -150,7 +150,8 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     table: () => current,
     async applyConfig(input, applyOptions = {}) {
       const snapshot = parseRouterSnapshot(input);
-      if (!applyOptions.force && source !== 'none' && snapshot.version <= current.version) {
+      const sameEpoch = snapshot.epoch === current.snapshot.epoch;
+      if (!applyOptions.force && source !== 'none' && sameEpoch && snapshot.version <= current.version) {
         return { applied: false, version: current.version, reason: 'stale' } satisfies ApplyResult;
       }
       swap(snapshot, 'applied');
