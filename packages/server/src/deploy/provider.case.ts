@@ -63,10 +63,11 @@ export function describeDeployProviderContract(
       expect(deploymentSchema.safeParse(d).success).toBe(true);
       expect(d.version).toBe(v1);
       expect(['starting', 'ready']).toContain(d.state);
-      expect(d.upstreams.length).toBeGreaterThan(0);
       const ready = await p.waitReady(v1, { timeoutMs: 20_000 });
       expect(ready.state).toBe('ready');
-      expect(ready.upstreams).toEqual(d.upstreams);
+      expect(ready.upstreams.length).toBeGreaterThan(0);
+      // A deploy system may not know the address until the version is up; once known it stays.
+      if (d.upstreams.length > 0) expect(ready.upstreams).toEqual(d.upstreams);
       expect((await p.status(v1))?.state).toBe('ready');
       if (f.reachable) for (const u of ready.upstreams) expect(await healthVersion(u)).toBe(v1);
     });
@@ -75,8 +76,10 @@ export function describeDeployProviderContract(
       const [v1] = f.versions;
       const first = await p.deploy({ opId: 'op/deploy-1', version: v1 });
       const again = await p.deploy({ opId: 'op/deploy-1', version: v1 });
-      expect(again.upstreams).toEqual(first.upstreams);
+      if (first.upstreams.length > 0) expect(again.upstreams).toEqual(first.upstreams);
       expect(again.info).toEqual(first.info);
+      const ready = await p.waitReady(v1, { timeoutMs: 20_000 });
+      expect((await p.deploy({ opId: 'op/deploy-1', version: v1 })).upstreams).toEqual(ready.upstreams);
       expect((await p.list()).filter((d) => d.version === v1)).toHaveLength(1);
     });
 
