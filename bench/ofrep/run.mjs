@@ -1,0 +1,176 @@
+// bench/ofrep: OFREP evaluation over HTTP on loopback — Sluice's single-flag and bulk (50 flags)
+// evaluation, compared in the same run with @unleash/proxy serving the same 50 flags (50 %
+// sticky rollouts) from a bootstrap. Each server is pinned to CPU 1 (`taskset -c 1`), the load
+// generator (autocannon, in this process) to CPU 0. Every request carries a different user.
+// Needs `npm install --prefix bench`. Usage:
+//   node bench/ofrep/run.mjs [seconds=10] [connections=10] [--record]
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const record = process.argv.includes('--record');
+const seconds = Number(args[0] ?? 10);
+const connections = Number(args[1] ?? 10);
+
+if (!process.env.OFREP_BENCH_PINNED) {
+  const r = spawnSync(
+    'taskset',
+    ['-c', '0', process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, OFREP_BENCH_PINNED: '1' },
+    },
+  );
+  process.exit(r.status ?? 1);
+}
+
+let autocannon;
+try {
+  autocannon = (await import(`${root}bench/node_modules/autocannon/autocannon.js`)).default;
+} catch {
+  console.error('autocannon is missing: npm install --prefix bench');
+  process.exit(2);
+}
+
+const children = [];
+function start(label, nodeArgs, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('taskset', ['-c', '1', process.execPath, ...nodeArgs], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) resolve(JSON.parse(line));
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('exit', (code) => reject(new Error(`${label} exited (${code}): ${err.slice(-2000)}`)));
+  });
+}
+const stopAll = () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+};
+process.on('exit', stopAll);
+
+function load(url, headers, bodyOf, extra = {}) {
+  let n = 0;
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url,
+        method: 'POST',
+        connections,
+        duration: seconds,
+        headers: { 'content-type': 'application/json', ...headers },
+        requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(bodyOf(`user-${n++}`)) }) }],
+        ...extra,
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+async function measure(label, url, headers, bodyOf, expectStatus = '2xx') {
+  await load(url, headers, bodyOf, { duration: 2 }); // warm-up: JIT, caches, connections
+  const r = await load(url, headers, bodyOf);
+  const bad = expectStatus === '2xx' ? r.non2xx + r.errors : r.errors;
+  return {
+    label,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    bad,
+    total: r.requests.total,
+  };
+}
+
+const sluice = await start(
+  'sluice',
+  ['--import', 'tsx', '--conditions=sluice-source', `${here}sluice-server.mjs`, '18190'],
+  root,
+);
+const unleash = await start('unleash-proxy', [`${here}unleash-proxy.mjs`, '18191'], `${root}bench`);
+const sAuth = { authorization: `Bearer ${sluice.token}` };
+const uAuth = { authorization: unleash.token };
+
+// the ETag of a bulk answer for a fixed context, for the 304 row
+const etag = (
+  await fetch(`${sluice.url}/ofrep/v1/evaluate/flags`, {
+    method: 'POST',
+    headers: { ...sAuth, 'content-type': 'application/json' },
+    body: JSON.stringify({ context: { targetingKey: 'fixed' } }),
+  })
+).headers.get('etag');
+
+const rows = [];
+rows.push(
+  await measure(
+    'Sluice OFREP single flag',
+    `${sluice.url}/ofrep/v1/evaluate/flags/feature-07`,
+    sAuth,
+    (u) => ({ context: { targetingKey: u } }),
+  ),
+);
+rows.push(
+  await measure(
+    'unleash-proxy single toggle (POST /proxy, toggles: [1])',
+    `${unleash.url}/proxy`,
+    uAuth,
+    (u) => ({ context: { userId: u }, toggles: ['feature-07'] }),
+  ),
+);
+rows.push(
+  await measure('Sluice OFREP bulk, 50 flags', `${sluice.url}/ofrep/v1/evaluate/flags`, sAuth, (u) => ({
+    context: { targetingKey: u },
+  })),
+);
+rows.push(
+  await measure('unleash-proxy all 50 toggles (POST /proxy/all)', `${unleash.url}/proxy/all`, uAuth, (u) => ({
+    context: { userId: u },
+  })),
+);
+rows.push(
+  await measure(
+    'Sluice OFREP bulk, If-None-Match → 304',
+    `${sluice.url}/ofrep/v1/evaluate/flags`,
+    { ...sAuth, 'if-none-match': etag },
+    () => ({ context: { targetingKey: 'fixed' } }),
+    '304',
+  ),
+);
+stopAll();
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+const table = [
+  '| system / request | req/s | p50 | p99 | failed |',
+  '|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.label} | ${fmt(r.rps)} | ${r.p50} ms | ${r.p99} ms | ${r.bad} |`),
+];
+const ratio = (a, b) => (rows[a].rps / rows[b].rps).toFixed(1);
+const summary = [
+  `Ratio Sluice / unleash-proxy: single ${ratio(0, 1)}×, bulk ${ratio(2, 3)}×.`,
+  `Targets: ≥ 10× unleash-proxy (${Number(ratio(0, 1)) >= 10 && Number(ratio(2, 3)) >= 10 ? 'met' : 'not met'}), ` +
+    `p99 < 5 ms (${rows[0].p99 < 5 && rows[2].p99 < 5 ? 'met' : 'not met'}).`,
+];
+console.log([...table, '', ...summary].join('\n'));
+
+if (record) {
+  const date = new Date().toISOString().slice(0, 10);
+  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, load average at the end ${loadavg()[0].toFixed(1)}`;
+  appendFileSync(
+    `${root}bench/RESULTS.md`,
+    `\n## bench/ofrep — ${date}\n\nMachine: ${machine}. Command: \`node bench/ofrep/run.mjs ${seconds} ${connections} --record\` ` +
+      `(servers on CPU 1, autocannon on CPU 0, ${connections} connections, ${seconds} s after a 2 s warm-up, a new user per request; ` +
+      `@unleash/proxy 1.4.9 from a bootstrap of the same 50 flags as 50 % sticky rollouts).\n\n${table.join('\n')}\n\n${summary.join('\n')}\n`,
+  );
+}
