@@ -258,6 +258,36 @@ describe('faults', () => {
     }
   });
 
+  it('closes the client connection when the upstream cuts its response off, counted as an error', async () => {
+    const cutting = await startUpstream('cut', (_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('only part of it');
+      setTimeout(() => res.socket?.destroy(), 20);
+      return true;
+    });
+    try {
+      await apply({
+        versions: [
+          { name: 'v1', url: cutting.url },
+          { name: 'v2', url: v2.url },
+        ],
+        weights: { v1: 100, v2: 0 },
+      });
+      const before = router.metrics.window('api', 'v1', 60_000, Date.now()).errors;
+      const outcome = await request(port, '/').then(
+        (r) => `complete ${r.status}`,
+        (e: NodeJS.ErrnoException) => `failed ${e.code ?? e.message}`,
+      );
+      // The client must not take a truncated body for a whole one.
+      expect(outcome).toMatch(/^failed /);
+      expect(
+        await until(() => router.metrics.window('api', 'v1', 60_000, Date.now()).errors === before + 1),
+      ).toBe(true);
+    } finally {
+      await cutting.close();
+    }
+  });
+
   it('relays upstream 5xx as is and counts them as errors', async () => {
     const failing = await startUpstream('fail', (_req, res) => {
       res.writeHead(503, { 'content-type': 'text/plain' });
