@@ -78,6 +78,16 @@ describe.each(DIALECTS)('metrics query API on %s', (dialect) => {
     ).toBe(200);
   });
 
+  it('lists the metrics and their providers', async () => {
+    const res = await t.request('GET', '/api/v1/metrics/names');
+    expect(res.body.items).toEqual([
+      { metric: 'bounce_rate', provider: 'events' },
+      { metric: 'conversion_rate_drop', provider: 'events' },
+      { metric: 'error_rate', provider: 'builtin' },
+      { metric: 'latency_p95', provider: 'builtin' },
+    ]);
+  });
+
   it('documents both routes in the OpenAPI document', async () => {
     const doc = (await t.request('GET', '/api/v1/openapi.json', { token: null })).body;
     const get = doc.paths['/api/v1/metrics/query'].get;

@@ -58,6 +58,21 @@ export function metricsRoutes(options: {
   return [
     defineRoute({
       method: 'GET',
+      url: '/api/v1/metrics/names',
+      scope: 'read',
+      summary: 'The metrics gates can check, and the provider answering each',
+      tag: 'metrics',
+      response: z.strictObject({
+        items: z.array(z.strictObject({ metric: z.string(), provider: z.string() })),
+      }),
+      handler: () => ({
+        items: registry
+          .names()
+          .map((metric) => ({ metric, provider: registry.providerOf(metric) ?? 'unknown' })),
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
       url: '/api/v1/metrics/query',
       scope: 'read',
       environment: ({ query }) => query.environment ?? options.defaultEnvironment(),

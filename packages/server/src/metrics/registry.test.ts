@@ -46,6 +46,20 @@ describe('MetricRegistry', () => {
     expect(m).toEqual({ metric: 'x', value: null, sampleCount: 0, error: 'broken provider failed: boom' });
   });
 
+  it('measures several metrics of one target, in the order asked', async () => {
+    const registry = new MetricRegistry([fixed('a', ['error_rate'], 1), fixed('b', ['bounce_rate'], 2)]);
+    const all = await registry.measureAll(['bounce_rate', 'nope', 'error_rate'], {
+      version: 'v2',
+      windowMs: 60_000,
+      now: new Date(0),
+    });
+    expect(all.map((m) => [m.metric, m.value])).toEqual([
+      ['bounce_rate', 2],
+      ['nope', null],
+      ['error_rate', 1],
+    ]);
+  });
+
   it('refuses two providers claiming one name', () => {
     expect(() => new MetricRegistry([fixed('a', ['error_rate'], 1), fixed('b', ['error_rate'], 2)])).toThrow(
       /both a and b/,

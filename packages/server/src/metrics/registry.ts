@@ -51,4 +51,12 @@ export class MetricRegistry {
       return inconclusive(query.metric, `${provider.type} provider failed: ${messageOf(error)}`);
     }
   }
+
+  /**
+   * Measures several metrics of one target in parallel, in the order asked: what a gate's
+   * `measure` command needs (`{metrics, target, windowSeconds}` → one query each).
+   */
+  measureAll(metrics: readonly string[], query: Omit<MetricQuery, 'metric'>): Promise<Measurement[]> {
+    return Promise.all(metrics.map((metric) => this.measure({ ...query, metric })));
+  }
 }
