@@ -107,9 +107,14 @@ function iterator(kind: IteratorKind): OpSpec {
         case 'all':
           return {
             constant: false,
+            // an empty list is false; the generated code tests the raw value (so null → []
+            // → every → true), the interpreter tests it after `|| []` (null → false)
             fn: (data, rt) => {
-              const items = list(data, rt);
-              return !(Array.isArray(items) && items.length === 0) && items.every(test(rt));
+              const raw = selector(data, rt);
+              if (compiled) rt.prev = raw;
+              const items = (raw || []) as unknown[];
+              if (Array.isArray(compiled ? raw : items) && items.length === 0) return false;
+              return items.every(test(rt));
             },
           };
         case 'some':

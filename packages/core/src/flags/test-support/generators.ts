@@ -73,9 +73,11 @@ const varOperand = fc.oneof(
 );
 
 const operand = fc.oneof(
-  { weight: 3, arbitrary: varOperand },
-  { weight: 2, arbitrary: primitive },
-  { weight: 1, arbitrary: fc.tuple(varOperand, str).map(([v, s]) => ({ cat: [v, s] })) },
+  { weight: 6, arbitrary: varOperand },
+  { weight: 4, arbitrary: primitive },
+  { weight: 2, arbitrary: fc.tuple(varOperand, str).map(([v, s]) => ({ cat: [v, s] })) },
+  { weight: 1, arbitrary: varOperand.map((v) => ({ cat: [v] })) },
+  { weight: 1, arbitrary: fc.constantFrom({ var: '' }, { var: 'user' }, { var: ['user.name'] }) },
 );
 
 const COMPARISONS = ['==', '!=', '<', '<=', '>', '>=', '===', '!=='];
@@ -104,7 +106,15 @@ export function ruleArbs(variantNames: readonly string[], refs: readonly string[
         .tuple(fc.constantFrom(...SEMVER_OPS), fc.constantFrom(...VERSIONS))
         .map(([op, v]) => ({ sem_ver: [{ var: 'version' }, op, v] })),
       varOperand,
+      fc.array(fc.constantFrom(...ATTRIBUTES), { maxLength: 3 }).map((keys) => ({ missing: keys })),
+      fc
+        .tuple(fc.nat(3), fc.array(fc.constantFrom(...ATTRIBUTES), { maxLength: 3 }))
+        .map(([n, keys]) => ({ missing_some: [n, keys] })),
       tie('cond').map((c) => ({ '!': c })),
+      varOperand.map((v) => ({ '!': [v] })),
+      fc
+        .tuple(fc.constantFrom('some', 'all', 'none', 'filter', 'map'), str)
+        .map(([op, s]) => ({ [op]: [{ var: 'tags' }, { '==': [{ var: '' }, s] }] })),
       operand.map((o) => ({ '!!': [o] })),
       fc
         .tuple(fc.constantFrom('and', 'or'), fc.array(tie('cond'), { minLength: 1, maxLength: 3 }))
