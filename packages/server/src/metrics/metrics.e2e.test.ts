@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runStandaloneRouter, type StandaloneRouter } from '@sluice/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../config.js';
 import { createServer, type SluiceServer } from '../server.js';
@@ -74,6 +75,7 @@ describe('metrics from real traffic', () => {
   let routerUrl: string;
   let stable: App;
   let canary: App;
+  let edge: StandaloneRouter | undefined;
   /** Answers with status 200 per version: the page views the apps reported. */
   const served: Record<string, number> = { v1: 0, v2: 0 };
 
@@ -146,6 +148,7 @@ describe('metrics from real traffic', () => {
   });
 
   afterAll(async () => {
+    await edge?.close();
     await Promise.all([stopApp(stable), stopApp(canary)]);
     await server?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -231,5 +234,29 @@ describe('metrics from real traffic', () => {
       now: new Date(),
     });
     expect(direct).toEqual({ metric: 'error_rate', value: 0, sampleCount: 305 });
+  });
+
+  it('adds the traffic of a standalone router that reports by heartbeat', async () => {
+    const token = await api('POST', '/api/v1/tokens', { subject: 'edge-router', scopes: ['router'] });
+    edge = await runStandaloneRouter({
+      controlPlaneUrl: cpUrl,
+      token: token.body.token as string,
+      port: 0,
+      adminPort: 0,
+      host: '127.0.0.1',
+      stateDir: join(dataDir, 'edge'),
+      routerId: 'edge-1',
+      heartbeatIntervalMs: 100,
+    });
+    const router = edge.router;
+    await until(() => router.status().configVersion >= 1, 'the standalone router to get the route');
+    await until(
+      () => server.routerConfig.routers().some((r) => r.routerId === 'edge-1' && r.adminUrl !== null),
+      'a heartbeat with the admin URL',
+    );
+    const edgeUrl = `http://127.0.0.1:${router.status().listen?.port}`;
+    for (let i = 0; i < 40; i++) await (await fetch(`${edgeUrl}/api/v2/status`)).text();
+    const m = await measure({ metric: 'error_rate', route: 'shop', version: 'v1' });
+    expect(m).toEqual({ metric: 'error_rate', value: 0, sampleCount: 305 + 20 });
   });
 });
