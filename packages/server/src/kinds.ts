@@ -7,6 +7,7 @@ import { type EmergencyLookup, flagKind, flagSetCheck } from './flags/flag.kind.
 import { segmentKind } from './flags/segment.kind.js';
 import { KindRegistry } from './resources/registry.js';
 import { routeKind } from './routing/route.kind.js';
+import { serviceKind } from './services/service.kind.js';
 import { tokenKind } from './tokens/token.kind.js';
 
 export interface KindOptions {
@@ -23,6 +24,7 @@ export function createKindRegistry(options: KindOptions): KindRegistry {
     flagKind(emergency),
     segmentKind((ctx, r) => check(ctx, r, 'Segment')),
     routeKind,
+    serviceKind,
     tokenKind,
   ]);
 }
