@@ -179,10 +179,9 @@ function requireWrite(principal: Principal, environments: string[]): void {
 function seedErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof SeedInputError)
     return reply.status(400).send({ error: error.message, errors: error.fields });
-  if (isSluiceError(error)) {
-    const status = error.status === 401 || error.status === 403 || error.status < 500 ? error.status : 500;
+  if (isSluiceError(error) && error.status < 500) {
     return reply
-      .status(status)
+      .status(error.status)
       .send({ error: error.detail, ...(error.fields.length ? { errors: error.fields } : {}) });
   }
   const status = error.statusCode ?? 500;
