@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
+import { registerEmergencyCommands } from './commands/emergency.js';
+import { registerFlagCommands } from './commands/flags.js';
 import { registerResourceCommands } from './commands/resources.js';
 import { registerTrafficCommands } from './commands/traffic.js';
 import { registerUpCommand } from './commands/up.js';
@@ -24,6 +26,8 @@ export function buildProgram(io: CliIo): Command {
   registerUpCommand(program, ctx);
   registerResourceCommands(program, ctx);
   registerAdminCommands(program, ctx);
+  registerFlagCommands(program, ctx);
+  registerEmergencyCommands(program, ctx);
   registerTrafficCommands(program, ctx);
   const quiet = (command: Command): void => {
     for (const sub of command.commands) {

@@ -1,5 +1,7 @@
 /** `sluice up`: the control plane, until SIGTERM/SIGINT, then a graceful stop. */
+import { resolve } from 'node:path';
 import { configFromEnv, createServer } from '@sluice/server';
+import { FlagsFileLoader } from '@sluice/server/flags-file';
 import type { Command } from 'commander';
 import pino from 'pino';
 import type { CommandContext } from '../context.js';
@@ -15,10 +17,25 @@ export function registerUpCommand(
     .option('--port <port>', 'API port (SLUICE_PORT, default 4200)')
     .option('--host <host>', 'address to listen on (SLUICE_HOST, default 127.0.0.1)')
     .option('--data-dir <dir>', 'embedded database and state (SLUICE_DATA_DIR, default ./.sluice)')
-    .action(async (opts: { port?: string; host?: string; dataDir?: string }) => {
+    .option(
+      '--flags-file <path>',
+      'flagd flags file (JSON or YAML) loaded into the default environment, reloaded on change',
+    )
+    .action(async (opts: { port?: string; host?: string; dataDir?: string; flagsFile?: string }) => {
       const config = configFromEnv(ctx.io.env, { port: opts.port, host: opts.host, dataDir: opts.dataDir });
       const logger = pino({ level: config.logLevel });
       const server = await createServer(config, { logger });
+      const flagsFile = opts.flagsFile
+        ? new FlagsFileLoader({
+            path: resolve(ctx.io.cwd, opts.flagsFile),
+            environment: config.defaultEnvironment,
+            db: server.database.db,
+            resources: server.resources,
+            onCommitted: (env) => server.flagSets.invalidate(env),
+            log: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
+          })
+        : null;
+      await flagsFile?.start(); // a bad file is logged and retried on its next change
       const url = await server.listen();
       logger.info({ url, database: server.database.location }, 'sluice is up');
       ctx.io.stdout(`Sluice ${url} (database: ${server.database.location})\n`);
@@ -39,6 +56,7 @@ export function registerUpCommand(
           if (stopping) return;
           stopping = true;
           logger.info('shutting down: finishing in-flight requests');
+          await flagsFile?.close();
           await server.close();
           logger.info('stopped');
           resolve();
