@@ -28,7 +28,9 @@ export class AgentPool {
         keepAlive: true,
         maxSockets: this.options.maxSockets ?? 256,
         maxFreeSockets: 64,
-        timeout: this.options.idleMs ?? 30_000,
+        // Below node's default server keep-alive timeout (5 s), so the router, not the
+        // upstream, usually closes an idle connection (fewer keep-alive races).
+        timeout: this.options.idleMs ?? 4_000,
         scheduling: 'lifo' as const,
       };
       agent = origin.startsWith('https:') ? new https.Agent(opts) : new http.Agent(opts);

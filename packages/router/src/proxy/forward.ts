@@ -26,10 +26,25 @@ export interface ForwardResult {
   seconds: number;
 }
 
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A request that can be sent twice: idempotent and without a body. */
+function replayable(req: IncomingMessage): boolean {
+  return (
+    IDEMPOTENT.has(req.method ?? '') &&
+    req.headers['transfer-encoding'] === undefined &&
+    (req.headers['content-length'] === undefined || req.headers['content-length'] === '0')
+  );
+}
+
 /**
  * Sends one request to the selected version and streams the answer back. Every request ends
  * in exactly one recorded outcome: the upstream's status, a 502/504 problem document of ours,
  * 0 for a response cut off mid-body, or 499 when the client went away first.
+ *
+ * A bodiless idempotent request that fails on a reused keep-alive connection before any
+ * response byte is sent once more on a fresh one: the upstream closed that idle connection
+ * as the request went out (the keep-alive race), so the request never reached it.
  */
 export function forward(
   deps: ForwardDeps,
@@ -44,8 +59,17 @@ export function forward(
   const target = targetOf(version);
   const started = performance.now();
   const { connectMs, responseMs } = route.config.timeouts;
+  const canReplay = replayable(req);
+  const headers = upstreamRequestHeaders(req, {
+    upstreamHost: target.host,
+    preserveHost: route.config.preserveHost,
+    trustForwarded: deps.trustForwarded === true,
+  });
+  const transport = target.protocol === 'https:' ? https : http;
   let done = false;
+  let upstream: http.ClientRequest;
   let connectTimer: NodeJS.Timeout | undefined;
+  let responseTimer: NodeJS.Timeout | undefined;
 
   const finish = (status: number) => {
     if (done) return;
@@ -56,21 +80,6 @@ export function forward(
     deps.metrics.record(route.name, version.name, result, deps.now());
     onDone?.(result);
   };
-
-  const transport = target.protocol === 'https:' ? https : http;
-  const upstream = transport.request({
-    protocol: target.protocol,
-    hostname: target.hostname,
-    port: target.port,
-    method: req.method,
-    path: upstreamPath(route, version, path),
-    headers: upstreamRequestHeaders(req, {
-      upstreamHost: target.host,
-      preserveHost: route.config.preserveHost,
-      trustForwarded: deps.trustForwarded === true,
-    }),
-    agent: deps.agents.get(version.origin),
-  });
 
   const fail = (error: SluiceError) => {
     if (done) return;
@@ -86,29 +95,7 @@ export function forward(
     }
   };
 
-  const responseTimer = setTimeout(
-    () =>
-      fail(
-        UpstreamTimeout(
-          `version ${version.name} of route ${route.name} sent no response in ${responseMs} ms`,
-        ),
-      ),
-    responseMs,
-  );
-  upstream.on('socket', (socket) => {
-    if (!socket.connecting) return;
-    connectTimer = setTimeout(
-      () => fail(UpstreamTimeout(`could not connect to version ${version.name} in ${connectMs} ms`)),
-      connectMs,
-    );
-    socket.once('connect', () => clearTimeout(connectTimer));
-  });
-
-  upstream.on('error', (err: NodeJS.ErrnoException) => {
-    fail(UpstreamUnavailable(`version ${version.name} of route ${route.name}: ${err.code ?? err.message}`));
-  });
-
-  upstream.on('response', (upRes) => {
+  const respond = (upRes: IncomingMessage) => {
     clearTimeout(responseTimer);
     clearTimeout(connectTimer);
     if (done) {
@@ -116,21 +103,67 @@ export function forward(
       return;
     }
     const status = upRes.statusCode ?? 502;
-    const headers = clientResponseHeaders(upRes);
-    headers['sluice-version'] = version.name;
+    const out = clientResponseHeaders(upRes);
+    out['sluice-version'] = version.name;
     if (selection.setCookie) {
-      const prior = headers['set-cookie'];
+      const prior = out['set-cookie'];
       const list = prior === undefined ? [] : Array.isArray(prior) ? prior : [String(prior)];
-      headers['set-cookie'] = [...list, selection.setCookie];
+      out['set-cookie'] = [...list, selection.setCookie];
     }
-    res.writeHead(status, headers);
+    res.writeHead(status, out);
     upRes.pipe(res);
     upRes.on('error', () => fail(UpstreamUnavailable('upstream response cut off')));
     upRes.on('close', () => {
       if (!upRes.complete) fail(UpstreamUnavailable('upstream response cut off'));
     });
     res.on('finish', () => finish(status));
-  });
+  };
+
+  const send = (retried: boolean) => {
+    const attempt = transport.request({
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: upstreamPath(route, version, path),
+      headers,
+      agent: deps.agents.get(version.origin),
+    });
+    upstream = attempt;
+    attempt.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      connectTimer = setTimeout(
+        () => fail(UpstreamTimeout(`could not connect to version ${version.name} in ${connectMs} ms`)),
+        connectMs,
+      );
+      socket.once('connect', () => clearTimeout(connectTimer));
+    });
+    // The response clock starts once the request is sent: a slow upload is not the upstream's.
+    attempt.on('finish', () => {
+      if (done || upstream !== attempt) return;
+      responseTimer = setTimeout(
+        () =>
+          fail(
+            UpstreamTimeout(
+              `version ${version.name} of route ${route.name} sent no response in ${responseMs} ms`,
+            ),
+          ),
+        responseMs,
+      );
+    });
+    attempt.on('error', (err: NodeJS.ErrnoException) => {
+      if (upstream !== attempt || done) return;
+      if (canReplay && !retried && attempt.reusedSocket && err.code === 'ECONNRESET') {
+        clearTimeout(responseTimer);
+        send(true);
+        return;
+      }
+      fail(UpstreamUnavailable(`version ${version.name} of route ${route.name}: ${err.code ?? err.message}`));
+    });
+    attempt.on('response', respond);
+    if (canReplay) attempt.end();
+    else req.pipe(attempt);
+  };
 
   res.on('close', () => {
     if (done) return;
@@ -141,5 +174,7 @@ export function forward(
     }
   });
 
-  req.pipe(upstream);
+  send(false);
+  // A bodiless request is not piped; its (empty) stream is drained so it can end.
+  if (canReplay) req.resume();
 }

@@ -77,6 +77,16 @@ describe('mirroring', () => {
     expect(router.metrics.window('api', 'v1', 60_000, Date.now()).errors).toBe(0);
   });
 
+  it('mirrors bodiless requests too', async () => {
+    shadow.seen.length = 0;
+    for (let i = 0; i < 4; i++) expect((await request(port, `/get/${i}`)).status).toBe(200);
+    await until(() => shadow.seen.length === 2);
+    expect(shadow.seen.map((s) => [s.method, s.body])).toEqual([
+      ['GET', ''],
+      ['GET', ''],
+    ]);
+  });
+
   it('skips (and counts) a mirror whose body is larger than the limit', async () => {
     shadow.seen.length = 0;
     const skippedBefore = router.metrics.mirrorTotals()[0]?.skipped ?? 0;

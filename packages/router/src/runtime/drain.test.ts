@@ -38,11 +38,11 @@ async function until(check: () => boolean): Promise<boolean> {
 beforeAll(async () => {
   blue = await startUpstream('blue', delayed('blue'));
   green = await startUpstream('green', delayed('green'));
-  // Upstreams keep idle connections far longer than the test waits: only the router's drain
-  // can close blue's connection in time.
   blue.server.keepAliveTimeout = 120_000;
   green.server.keepAliveTimeout = 120_000;
-  router = await createRouter({ listen: { port: 0 } });
+  // Long idle timeouts on both sides: only the router's drain can close blue's connection in
+  // the time the test waits.
+  router = await createRouter({ listen: { port: 0 }, upstreamIdleMs: 120_000 });
   port = router.status().listen?.port ?? 0;
 });
 

@@ -28,7 +28,7 @@ export interface RouterOptions {
   /** The whole request (headers and body) must arrive within this. Default 300 s → 408. */
   requestTimeoutMs?: number;
   maxMirrorsInFlight?: number;
-  /** Idle keep-alive connections to upstreams close after this long. */
+  /** Idle keep-alive connections to upstreams close after this long (default 4 s). */
   upstreamIdleMs?: number;
   /**
    * Keep the X-Forwarded-Proto/Host a client sends. Only for a router behind a proxy you trust
