@@ -6,6 +6,7 @@ import { environmentKind } from './environments/environment.kind.js';
 import { type EmergencyLookup, flagKind, flagSetCheck } from './flags/flag.kind.js';
 import { segmentKind } from './flags/segment.kind.js';
 import { KindRegistry } from './resources/registry.js';
+import { rolloutKind } from './rollouts/rollout.kind.js';
 import { routeKind } from './routing/route.kind.js';
 import { serviceKind } from './services/service.kind.js';
 import { tokenKind } from './tokens/token.kind.js';
@@ -25,6 +26,7 @@ export function createKindRegistry(options: KindOptions): KindRegistry {
     segmentKind((ctx, r) => check(ctx, r, 'Segment')),
     routeKind,
     serviceKind,
+    rolloutKind,
     tokenKind,
   ]);
 }

@@ -90,11 +90,15 @@ export function targetingRulesToJsonLogic(config: FeatureFlagConfig, percentage:
 /** The whole flagd definition for a feature-flag stage at a given rollout percentage. */
 export function flagDefinitionFor(config: FeatureFlagConfig, percentage: number): FlagdFlag {
   const { variants } = variantsFor(config);
+  const targeting = targetingRulesToJsonLogic(config, percentage);
+  // flagd's targeting is a rule object: a bare variant name (0% or 100%, no rules) is said
+  // with the default variant instead
+  const plain = typeof targeting === 'string';
   return {
     state: 'ENABLED',
     variants,
-    defaultVariant: 'off',
-    targeting: targetingRulesToJsonLogic(config, percentage),
+    defaultVariant: plain ? targeting : 'off',
+    ...(plain ? {} : { targeting }),
     metadata: {
       name: config.name ?? config.flag_key,
       description: config.description,

@@ -56,6 +56,11 @@ export interface KindDefinition<Spec = unknown> {
     ctx: KindContext,
     resource: { name: string; environment: string | null; spec: Spec },
   ): Promise<FieldError[]>;
+  /** Non-fatal findings at write time (a referenced Service that does not exist yet), reported by apply. */
+  warn?(
+    ctx: KindContext,
+    resource: { name: string; environment: string | null; spec: Spec },
+  ): Promise<string[]>;
   /** Refuses a delete by throwing (the default environment, an environment still in use). */
   beforeDelete?(ctx: KindContext, resource: StoredResource): Promise<void>;
   /** Runs in the write transaction after a create, update or delete. */

@@ -73,6 +73,7 @@ export const applyResultSchema = z.object({
       action: z.enum(['created', 'updated', 'unchanged']),
       version: z.number().int(),
       source: z.string().optional(),
+      warnings: z.array(z.string()).optional(),
     }),
   ),
 });

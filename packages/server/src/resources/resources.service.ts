@@ -91,7 +91,14 @@ export class ResourceService {
         const results: ApplyResult['results'] = [];
         for (const r of resources) {
           const { resource, action } = await this.write(trx, r, actor, pending);
+          const warnings =
+            (await r.kind.warn?.(this.context(trx, actor), {
+              name: r.name,
+              environment: r.environment,
+              spec: r.spec,
+            })) ?? [];
           results.push({
+            ...(warnings.length ? { warnings } : {}),
             kind: r.kind.kind,
             name: r.name,
             ...(r.environment ? { environment: r.environment } : {}),

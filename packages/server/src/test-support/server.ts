@@ -19,11 +19,21 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  defaultEnvironment?: string;
+  embeddedRouter?: boolean;
+  /** The server's clock (tests move it to make timers due). */
+  now?: () => Date;
+  /** Reuse a database left by an earlier server (restart tests); its `close` keeps it. */
+  database?: TestDatabase;
+}
+
 export async function startTestServer(
   dialect: 'sqlite' | 'postgres',
-  overrides: { defaultEnvironment?: string } = {},
+  options: TestServerOptions = {},
 ): Promise<TestServer> {
-  const db = await createTestDatabase(dialect);
+  const { now, database, ...overrides } = options;
+  const db = database ?? (await createTestDatabase(dialect));
   const config = configFromEnv(
     {},
     {
@@ -38,7 +48,7 @@ export async function startTestServer(
       ...overrides,
     },
   );
-  const server = await createServer(config);
+  const server = await createServer(config, now ? { now } : {});
   const request: TestServer['request'] = async (method, url, options = {}) => {
     const token = options.token === undefined ? ADMIN_TOKEN : options.token;
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
@@ -72,7 +82,7 @@ export async function startTestServer(
     },
     async close() {
       await server.close();
-      await db.drop();
+      if (!database) await db.drop();
     },
   };
 }

@@ -1,0 +1,112 @@
+/**
+ * `set_flag` and `restore_flag`: a feature_flag stage writes its flag through the resource
+ * machinery (versioned, audited, actor `rollout:<run>`), and a rollback puts back the exact
+ * version that existed before the stage. The op id is kept in the flag's metadata so a command
+ * replayed after a crash recognises its own write and reports the original previous version.
+ */
+import type { CommandOf } from '@sluice/core/rollouts';
+import { createAuditStore } from '../../audit/audit-store.kysely.js';
+import type { KindRegistry } from '../../resources/registry.js';
+import type { ResourceService } from '../../resources/resources.service.js';
+import type { Executor } from '../../storage/index.js';
+import type { CommandHandler, RunContext } from '../command-handler.js';
+
+const OP_KEY = 'sluice.rolloutOp';
+const PREVIOUS_KEY = 'sluice.previousVersion';
+
+export function flagHandlers(deps: { db: Executor; resources: ResourceService; registry: KindRegistry }) {
+  const flagKind = () => deps.registry.get('Flag');
+  const actor = (run: RunContext) => ({
+    subject: `rollout:${run.runId}`,
+    requestId: null,
+    scopes: ['admin'],
+  });
+
+  const setFlag: CommandHandler<'set_flag'> = async (command: CommandOf<'set_flag'>, run) => {
+    const environment = command.environment ?? run.environment;
+    const current = await deps.resources.find(flagKind(), environment, command.flagKey);
+    const meta = (current?.spec as { metadata?: Record<string, unknown> } | undefined)?.metadata ?? {};
+    if (meta[OP_KEY] === command.opId) {
+      const previous = Number(meta[PREVIOUS_KEY]);
+      return { ok: true, data: { previousVersion: previous < 0 ? null : previous, replayed: true } };
+    }
+    const previousVersion = current?.metadata.version ?? null;
+    const existing = (current?.spec ?? {}) as Record<string, unknown>;
+    const spec: Record<string, unknown> = {
+      // keep what the stage does not own (description, owner, tags, safe variant)
+      ...Object.fromEntries(
+        Object.entries(existing).filter(([k]) => ['description', 'owner', 'tags', 'safeVariant'].includes(k)),
+      ),
+      ...command.flag,
+      metadata: {
+        ...(command.flag.metadata ?? {}),
+        [OP_KEY]: command.opId,
+        [PREVIOUS_KEY]: previousVersion ?? -1,
+      },
+    };
+    if (spec.safeVariant !== undefined && !Object.hasOwn(command.flag.variants, spec.safeVariant as string))
+      delete spec.safeVariant;
+    const outcome = await deps.resources.put(
+      {
+        kind: flagKind(),
+        name: command.flagKey,
+        environment,
+        spec: flagKind().spec.parse(spec),
+        source: command.opId,
+      },
+      actor(run),
+    );
+    return {
+      ok: true,
+      data: { previousVersion, version: outcome.resource.metadata.version, percentage: command.percentage },
+    };
+  };
+
+  const restoreFlag: CommandHandler<'restore_flag'> = async (command: CommandOf<'restore_flag'>, run) => {
+    const environment = command.environment ?? run.environment;
+    const current = await deps.resources.find(flagKind(), environment, command.flagKey);
+    if (command.toVersion === null) {
+      if (current)
+        await deps.resources.delete(flagKind(), environment, command.flagKey, undefined, actor(run));
+      return { ok: true, data: { deleted: Boolean(current) } };
+    }
+    if (current?.metadata.version === command.toVersion)
+      return { ok: true, data: { version: command.toVersion } };
+    const spec = await specAtVersion(deps.db, environment, command.flagKey, command.toVersion);
+    if (spec === null)
+      return {
+        ok: false,
+        error: `version ${command.toVersion} of flag "${command.flagKey}" is not in the audit log; cannot restore it`,
+      };
+    const outcome = await deps.resources.put(
+      { kind: flagKind(), name: command.flagKey, environment, spec, source: command.opId },
+      actor(run),
+    );
+    return {
+      ok: true,
+      data: { restoredFrom: command.toVersion, version: outcome.resource.metadata.version },
+    };
+  };
+
+  return { set_flag: setFlag, restore_flag: restoreFlag };
+}
+
+/** The spec a flag had at a version, from the audit log (every write is there). */
+async function specAtVersion(
+  db: Executor,
+  environment: string,
+  flag: string,
+  version: number,
+): Promise<unknown | null> {
+  const audit = createAuditStore(db);
+  let cursor: number | undefined;
+  for (;;) {
+    const page = await audit.query({ kind: 'Flag', name: flag, environment, limit: 200, cursor });
+    for (const entry of page) {
+      const after = entry.after as { metadata?: { version?: number }; spec?: unknown } | null;
+      if (after?.metadata?.version === version) return after.spec ?? null;
+    }
+    if (page.length < 200) return null;
+    cursor = page.at(-1)?.id;
+  }
+}

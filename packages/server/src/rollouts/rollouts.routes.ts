@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { type AnyRoute, defineRoute } from '../http/route.js';
+import type { RolloutsService } from './rollouts.service.js';
+import { type ControlVerb, controlBodies, runSummarySchema } from './run.schema.js';
+
+const envQuery = z.object({ environment: z.string().max(64).optional() }).strict();
+const runParams = z.object({ id: z.string().min(1).max(200) }).strict();
+
+export function rolloutRoutes(rollouts: RolloutsService, defaultEnvironment: () => string): AnyRoute[] {
+  const env = (q: { environment?: string | undefined }) => q.environment ?? defaultEnvironment();
+  /** The run's own environment decides what an environment-limited token may do to it. */
+  const controls: AnyRoute[] = (Object.keys(controlBodies) as ControlVerb[]).map((verb) =>
+    defineRoute({
+      method: 'POST',
+      url: `/api/v1/rollout-runs/:id/${verb}`,
+      scope: 'write',
+      environment: () => '*',
+      summary: `${verb[0]?.toUpperCase()}${verb.slice(1)} a rollout run`,
+      tag: 'rollouts',
+      params: runParams,
+      body: controlBodies[verb] as z.ZodType<Record<string, unknown>>,
+      response: z.object({ run: runSummarySchema, notes: z.array(z.string()) }),
+      async handler({ params, body, principal, authorize }) {
+        const run = await rollouts.get(params.id);
+        authorize('write', run.environment);
+        return rollouts.control(params.id, verb, body ?? {}, principal);
+      },
+    }),
+  );
+  return [
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/rollouts/:name/start',
+      scope: 'write',
+      environment: ({ query }) => env(query),
+      summary: 'Start a run of a stored rollout plan',
+      tag: 'rollouts',
+      params: z.object({ name: z.string().min(1).max(128) }).strict(),
+      query: envQuery,
+      body: z.object({}).strict().optional(),
+      response: runSummarySchema,
+      status: 201,
+      handler: ({ params, query, principal }) => rollouts.start(env(query), params.name, principal),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/rollout-runs',
+      scope: 'read',
+      environment: ({ query }) => env(query),
+      summary: 'Runs, newest first',
+      tag: 'rollouts',
+      query: envQuery.extend({
+        rollout: z.string().max(128).optional(),
+        active: z.enum(['true', 'false']).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(50),
+      }),
+      response: z.object({ items: z.array(runSummarySchema) }),
+      handler: async ({ query }) => ({
+        items: await rollouts.list({
+          environment: env(query),
+          ...(query.rollout ? { rollout: query.rollout } : {}),
+          active: query.active === 'true',
+          limit: query.limit,
+        }),
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/rollout-runs/:id',
+      scope: 'read',
+      environment: () => '*',
+      summary: 'A run: status, stages, weights, what it waits for',
+      tag: 'rollouts',
+      params: runParams,
+      response: runSummarySchema,
+      async handler({ params, authorize }) {
+        const run = await rollouts.get(params.id);
+        authorize('read', run.environment);
+        return run;
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/rollout-runs/:id/history',
+      scope: 'read',
+      environment: () => '*',
+      summary: 'Every event of a run with the transitions it caused',
+      tag: 'rollouts',
+      params: runParams,
+      async handler({ params, authorize }) {
+        const run = await rollouts.get(params.id);
+        authorize('read', run.environment);
+        return { items: await rollouts.history(params.id) };
+      },
+    }),
+    ...controls,
+  ];
+}

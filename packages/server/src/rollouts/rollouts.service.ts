@@ -1,0 +1,149 @@
+/** Starting runs of stored plans, controlling them, reading them back. */
+import { defineError, NotFound, ValidationFailed } from '@sluice/core';
+import type { Plan, RolloutEventInput } from '@sluice/core/rollouts';
+import type { EmergencyService } from '../emergency/emergency.service.js';
+import type { Principal } from '../http/route.js';
+import type { KindRegistry } from '../resources/registry.js';
+import type { ResourceService } from '../resources/resources.service.js';
+import type { Executor } from '../storage/index.js';
+import { flagsOf, servicesOf } from './rollout.kind.js';
+import { type ControlVerb, type RunSummary, summarise } from './run.schema.js';
+import { createRunStore } from './run-store.kysely.js';
+import type { RolloutRuntime } from './runtime.js';
+
+export const RolloutRefused = defineError('ROLLOUT_START_REFUSED', 409, 'The rollout cannot start');
+export const RolloutEventIgnored = defineError('ROLLOUT_EVENT_IGNORED', 409, 'The run did not act on this');
+
+export class RolloutsService {
+  constructor(
+    private readonly deps: {
+      db: Executor;
+      resources: ResourceService;
+      registry: KindRegistry;
+      runtime: RolloutRuntime;
+      emergency: EmergencyService;
+    },
+  ) {
+    // an emergency stop rolls back every running rollout in that environment
+    deps.emergency.onChange((state) => {
+      if (!state.active) return;
+      void this.list({ environment: state.environment, active: true, limit: 1000 }).then((runs) =>
+        Promise.all(
+          runs.map((r) =>
+            deps.runtime
+              .send(
+                r.id,
+                { type: 'emergency', reason: state.reason ?? 'emergency stop' },
+                state.startedBy ?? 'emergency',
+              )
+              .catch(() => null),
+          ),
+        ),
+      );
+    });
+  }
+
+  async start(environment: string, name: string, principal: Principal): Promise<RunSummary> {
+    const emergency = this.deps.emergency.status(environment);
+    if (emergency)
+      throw RolloutRefused(
+        `environment "${environment}" is in emergency mode (${emergency.reason}); no rollout starts until it is cleared`,
+      );
+    const resource = await this.deps.resources.get(this.deps.registry.get('Rollout'), environment, name);
+    const plan = resource.spec as Plan;
+    const services = servicesOf(plan);
+    const missing: string[] = [];
+    for (const s of services)
+      if (!(await this.deps.resources.find(this.deps.registry.get('Service'), environment, s)))
+        missing.push(s);
+    if (missing.length) {
+      throw ValidationFailed(
+        `the plan names Services that do not exist in ${environment}: ${missing.join(', ')}`,
+        {
+          fields: missing.map((s) => ({
+            path: `spec.stages[?].config.app_name`,
+            message: `Service "${s}" does not exist in ${environment}`,
+          })),
+        },
+      );
+    }
+    const run = await this.deps.runtime.start({
+      rollout: name,
+      environment,
+      rolloutVersion: resource.metadata.version,
+      plan,
+      startedBy: principal.subject,
+      locks: [
+        ...services.map((s) => `service:${environment}/${s}`),
+        ...flagsOf(plan).map((f) => `flag:${environment}/${f}`),
+      ],
+    });
+    return summarise(run);
+  }
+
+  async control(runId: string, verb: ControlVerb, body: Record<string, unknown>, principal: Principal) {
+    const subject = principal.subject;
+    const event: RolloutEventInput =
+      verb === 'approve'
+        ? {
+            type: 'approve',
+            stage: body.stage as string,
+            subject,
+            roles: principal.roles,
+            ...(body.comment ? { comment: body.comment as string } : {}),
+          }
+        : verb === 'reject'
+          ? { type: 'reject', stage: body.stage as string, subject, reason: body.reason as string }
+          : verb === 'retry'
+            ? { type: 'retry', stage: body.stage as string, subject }
+            : verb === 'promote'
+              ? { type: 'promote', subject, ...(body.stage ? { stage: body.stage as string } : {}) }
+              : verb === 'pause'
+                ? { type: 'pause', subject, ...(body.reason ? { reason: body.reason as string } : {}) }
+                : verb === 'abort'
+                  ? { type: 'abort', subject, ...(body.reason ? { reason: body.reason as string } : {}) }
+                  : { type: 'resume', subject };
+    const result = await this.deps.runtime.send(runId, event, subject);
+    if (!result) throw RolloutEventIgnored(`run ${runId} did not take ${verb}`);
+    if (result.transitions.length === 0 && result.commands.length === 0 && result.notes.length) {
+      throw RolloutEventIgnored(result.notes.join('; '), { extensions: { notes: result.notes } });
+    }
+    return { run: await this.get(runId), notes: result.notes };
+  }
+
+  async get(runId: string): Promise<RunSummary> {
+    const run = await createRunStore(this.deps.db).getRun(runId);
+    if (!run) throw NotFound(`rollout run "${runId}" does not exist`);
+    return summarise(run);
+  }
+
+  /** A run id, or the newest run of a rollout by that name. */
+  async resolve(idOrRollout: string, environment: string): Promise<string> {
+    const store = createRunStore(this.deps.db);
+    if (await store.getRun(idOrRollout)) return idOrRollout;
+    const [latest] = await store.listRuns({ environment, rollout: idOrRollout, limit: 1 });
+    if (!latest)
+      throw NotFound(`no run "${idOrRollout}", and rollout "${idOrRollout}" has no runs in ${environment}`);
+    return latest.id;
+  }
+
+  async list(filter: {
+    environment?: string;
+    rollout?: string;
+    active?: boolean;
+    limit: number;
+  }): Promise<RunSummary[]> {
+    return (await createRunStore(this.deps.db).listRuns(filter)).map(summarise);
+  }
+
+  async history(runId: string) {
+    await this.get(runId);
+    return (await createRunStore(this.deps.db).events(runId)).map((e) => ({
+      seq: e.seq,
+      at: new Date(e.at).toISOString(),
+      actor: e.actor,
+      event: e.event,
+      transitions: e.transitions,
+    }));
+  }
+}
