@@ -29,6 +29,7 @@ import { setupMetrics } from './metrics/setup.js';
 import { mountOfrep } from './ofrep/ofrep.routes.js';
 import { resourceRoutes } from './resources/resources.routes.js';
 import { ResourceService } from './resources/resources.service.js';
+import { type RolloutsSetup, setupRollouts } from './rollouts/setup.js';
 import { RouterConfigService } from './routing/router-config.service.js';
 import { routingRoutes } from './routing/routing.routes.js';
 import { mountSeedApi } from './seed-api/seed-api.routes.js';
@@ -53,6 +54,7 @@ export interface SluiceServer {
   insight: EvaluationInsight;
   schedules: FlagScheduler;
   routerConfig: RouterConfigService;
+  rollouts: RolloutsSetup;
   /** Metric providers by metric name (`error_rate`, `bounce_rate`, …), for metric gates. */
   metrics: MetricRegistry;
   /** The embedded data-plane router, when `embeddedRouter` is on. */
@@ -115,6 +117,16 @@ export async function createServer(
     resources.onChange((change) => {
       if (change.kind === 'Route') void routerConfig.refresh();
     });
+    const rollouts = setupRollouts({
+      db: database.db,
+      resources,
+      registry,
+      emergency,
+      defaultEnvironment,
+      now,
+      log: (level, message, fields) => log?.[level]({ ...fields, component: 'rollouts' }, message),
+    });
+    await rollouts.runtime.resume();
     const tokens = new TokenService(database.db, now);
     const environmentKind = registry.get('Environment');
     await seedEnvironments(resources, environmentKind, config.defaultEnvironment);
@@ -151,6 +163,7 @@ export async function createServer(
       ...flagScheduleRoutes(schedules, defaultEnvironment),
       ...flagInsightRoutes(insight, resources, defaultEnvironment),
       ...routingRoutes(routerConfig, () => router?.status() ?? null),
+      ...rollouts.routes,
       ...metricsSetup.routes,
     );
     app = buildApp({
@@ -191,6 +204,7 @@ export async function createServer(
       insight,
       schedules,
       routerConfig,
+      rollouts,
       metrics: metricsSetup.registry,
       router,
       bootstrap,
@@ -200,6 +214,7 @@ export async function createServer(
       async close() {
         routerConfig.stop();
         await built.fastify.close();
+        await rollouts.runtime.stop();
         await schedules.stop();
         await insight.stop();
         await router?.close();
