@@ -105,7 +105,7 @@ export function mountSeedApi(fastify: FastifyInstance, deps: SeedApiDeps): void 
       const flags = await deps.flagSets.get(environment);
       const definition = FLAG_KEY_PATTERN.test(flagName) ? flags.set.document.flags[flagName] : undefined;
       if (!definition) return reply.status(404).send({ enabled: false, reason: 'Flag not found' });
-      const context = query.userId ? { userId: query.userId, targetingKey: query.userId } : {};
+      const context = query.userId !== undefined ? { userId: query.userId, targetingKey: query.userId } : {};
       const result = evaluate(flags.set, flagName, 'boolean', false, context, {
         now: Math.floor(now().getTime() / 1000),
         overlay: flags.overlay,
