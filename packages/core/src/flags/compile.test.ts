@@ -110,6 +110,15 @@ describe('compileFlagSet rejects invalid definitions with the JSON path', () => 
     );
   });
 
+  it('rejects rules nested absurdly deep instead of overflowing the stack', () => {
+    let rule: unknown = 'on';
+    for (let i = 0; i < 20_000; i++) rule = { if: [true, rule, 'off'] };
+    const fields = problems({ flags: { a: flag({ targeting: rule }) } });
+    expect(fields).toHaveLength(1);
+    expect(fields[0]!.path).toMatch(/^flags\.a\.targeting\.if\[1\]/);
+    expect(fields[0]!.message).toBe('nested more than 100 levels deep');
+  });
+
   it('rejects a document that is not an object', () => {
     expect(problems('flags')).toEqual([{ path: '', message: expect.any(String) }]);
     expect(problems({})).toEqual([{ path: 'flags', message: expect.any(String) }]);

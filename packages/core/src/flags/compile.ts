@@ -61,6 +61,13 @@ function zodPath(path: readonly PropertyKey[]): string {
  */
 export function compileFlagSet(doc: unknown, options: CompileOptions = {}): CompiledFlagSet {
   const strict = (options.mode ?? 'strict') === 'strict';
+  // recursion below (zod, the rule compiler) needs bounded nesting; check it without recursing
+  const tooDeep = [tooDeepAt(doc, ''), tooDeepAt(options.segments, 'segments')].filter(
+    (p) => p !== undefined,
+  );
+  if (tooDeep.length > 0) {
+    throw invalid(tooDeep.map((path) => ({ path, message: `nested more than ${MAX_DEPTH} levels deep` })));
+  }
   const parsed = FlagSetDocumentSchema.safeParse(doc);
   const segmentsParsed = SegmentsSchema.safeParse(options.segments ?? {});
   const fields: FieldError[] = [];
@@ -121,6 +128,22 @@ export function compileFlagSet(doc: unknown, options: CompileOptions = {}): Comp
   }
   if (fields.length > 0) throw invalid(dedupe(fields));
   return Object.freeze({ flags, metadata: setMetadata, problems: Object.freeze(isolated), document });
+}
+
+const MAX_DEPTH = 100;
+
+/** The path of the first value nested deeper than MAX_DEPTH, found iteratively. */
+function tooDeepAt(root: unknown, rootPath: string): string | undefined {
+  const stack: [unknown, number, string][] = [[root, 0, rootPath]];
+  while (stack.length > 0) {
+    const [value, depth, path] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_DEPTH) return path;
+    for (const [key, inner] of Object.entries(value)) {
+      stack.push([inner, depth + 1, childPath(path, Array.isArray(value) ? Number(key) : key)]);
+    }
+  }
+  return undefined;
 }
 
 function dedupe(fields: FieldError[]): FieldError[] {
