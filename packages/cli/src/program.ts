@@ -3,6 +3,7 @@ import { registerAdminCommands } from './commands/admin.js';
 import { registerEmergencyCommands } from './commands/emergency.js';
 import { registerFlagCommands } from './commands/flags.js';
 import { registerResourceCommands } from './commands/resources.js';
+import { registerRolloutCommands } from './commands/rollouts.js';
 import { registerTrafficCommands } from './commands/traffic.js';
 import { registerUpCommand } from './commands/up.js';
 import { createContext } from './context.js';
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIo): Command {
   registerFlagCommands(program, ctx);
   registerEmergencyCommands(program, ctx);
   registerTrafficCommands(program, ctx);
+  registerRolloutCommands(program, ctx);
   const quiet = (command: Command): void => {
     for (const sub of command.commands) {
       sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
