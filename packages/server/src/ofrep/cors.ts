@@ -12,7 +12,8 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 const PREFLIGHT: Readonly<Record<string, string>> = Object.freeze({
   ...CORS_HEADERS,
   'access-control-allow-methods': 'GET, POST, OPTIONS',
-  'access-control-allow-headers': 'Authorization, Content-Type, If-None-Match, X-API-Key, X-Request-Id',
+  'access-control-allow-headers':
+    'Authorization, Content-Type, If-None-Match, Last-Event-ID, X-API-Key, X-Request-Id',
   'access-control-max-age': '600',
   vary: 'Origin',
 });

@@ -159,6 +159,7 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
         reply.raw,
         flags,
         state ? { 'sluice-emergency': `active; environment=${state.environment}` } : {},
+        typeof request.headers['last-event-id'] === 'string' ? request.headers['last-event-id'] : undefined,
       );
     },
   });

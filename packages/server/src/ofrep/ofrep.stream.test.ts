@@ -67,6 +67,38 @@ describe.each(DIALECTS)('OFREP change stream on %s', (dialect) => {
     }
   });
 
+  it('tells a client reconnecting with an old Last-Event-ID that it missed a change', async () => {
+    const url = await announced();
+    const first = await openSse(url);
+    const seen = (await first.next()).id as string;
+    first.close();
+    await t.request('PUT', '/api/v1/flags/max-items?environment=production', {
+      body: { spec: { state: 'ENABLED', variants: { few: 5 }, defaultVariant: 'few' } },
+    });
+    const current = (await t.server.flagSets.get('production')).digest;
+    const resumed = await openSse(url, { 'last-event-id': seen });
+    try {
+      expect((await resumed.next()).id).toBe(current);
+      const missed = await resumed.next();
+      expect(JSON.parse(missed.data ?? '')).toMatchObject({ type: 'refetchEvaluation', etag: current });
+    } finally {
+      resumed.close();
+    }
+    // up to date: only the greeting, then the next real change
+    const upToDate = await openSse(url, { 'last-event-id': current });
+    try {
+      await upToDate.next();
+      await t.request('PUT', '/api/v1/flags/max-items?environment=production', {
+        body: { spec: { state: 'ENABLED', variants: { few: 6 }, defaultVariant: 'few' } },
+      });
+      const next = await upToDate.next();
+      expect(next.id).toBe((await t.server.flagSets.get('production')).digest);
+      expect(next.id).not.toBe(current);
+    } finally {
+      upToDate.close();
+    }
+  });
+
   it('accepts the token in the Authorization header too, and refuses without one', async () => {
     const bare = `${base}/ofrep/v1/events?environment=production`;
     const anonymous = await fetch(bare);

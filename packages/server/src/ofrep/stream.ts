@@ -36,7 +36,12 @@ export class ChangeStreams {
   }
 
   /** Takes over a raw response: headers, the retry hint, then events until either side closes. */
-  open(res: ServerResponse, flags: EnvironmentFlags, extraHeaders: Record<string, string>): void {
+  open(
+    res: ServerResponse,
+    flags: EnvironmentFlags,
+    extraHeaders: Record<string, string>,
+    lastEventId?: string,
+  ): void {
     res.writeHead(200, {
       ...CORS_HEADERS,
       ...extraHeaders,
@@ -47,6 +52,8 @@ export class ChangeStreams {
     });
     // the current digest as the last event id lets a client tell it is up to date
     res.write(`retry: ${RETRY_MS}\nid: ${flags.digest}\n: connected\n\n`);
+    // a reconnecting client that last saw another digest missed a change: tell it at once
+    if (lastEventId && lastEventId !== flags.digest) res.write(frameOf(flags));
     if (!this.lastDigest.has(flags.environment)) this.lastDigest.set(flags.environment, flags.digest);
     let set = this.clients.get(flags.environment);
     if (!set) {
@@ -76,16 +83,20 @@ export class ChangeStreams {
     this.lastDigest.set(flags.environment, flags.digest);
     const set = this.clients.get(flags.environment);
     if (!set?.size) return;
-    const data: SseEventData = {
-      type: 'refetchEvaluation',
-      etag: flags.digest,
-      lastModified: Math.floor(Date.parse(flags.builtAt) / 1000),
-    };
-    const frame = `id: ${flags.digest}\nevent: message\ndata: ${JSON.stringify(data)}\n\n`;
+    const frame = frameOf(flags);
     for (const res of set) res.write(frame);
   }
 
   private broadcast(frame: string): void {
     for (const set of this.clients.values()) for (const res of set) res.write(frame);
   }
+}
+
+function frameOf(flags: EnvironmentFlags): string {
+  const data: SseEventData = {
+    type: 'refetchEvaluation',
+    etag: flags.digest,
+    lastModified: Math.floor(Date.parse(flags.builtAt) / 1000),
+  };
+  return `id: ${flags.digest}\nevent: message\ndata: ${JSON.stringify(data)}\n\n`;
 }
