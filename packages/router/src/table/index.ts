@@ -1,4 +1,4 @@
-export { RouteBalancer, ShareSampler, SmoothWeightedRoundRobin, shedWeights } from './balancer.js';
+export { RouteBalancer, ShareSampler, shedWeights, WeightedRoundRobin } from './balancer.js';
 export {
   type CompiledRoute,
   type CompiledVersion,
