@@ -29,7 +29,7 @@ describe('seed flag translation', () => {
     fc.assert(
       fc.property(config, user, (c, userId) => {
         const expected = c.enabled === false ? false : evaluateFlag(c, { userId });
-        expect(sluice(c, userId)).toBe(expected);
+        expect(sluice(c as SeedFlagConfig, userId)).toBe(expected);
       }),
       { numRuns: 500 },
     );
