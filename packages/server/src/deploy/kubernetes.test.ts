@@ -109,7 +109,7 @@ describe('kubernetes provider', () => {
   it('lists only this service’s scaled-up versions', async () => {
     const p = provider(kube);
     await p.deploy({ opId: 'a', version: '1.0.0' });
-    kube.deployments.get('other-1.0.0').spec.replicas = 2;
+    (kube.deployments.get('other-1.0.0') as { spec: { replicas: number } }).spec.replicas = 2;
     expect((await p.list()).map((d) => d.version)).toEqual(['1.0.0']);
     await p.close();
   });
