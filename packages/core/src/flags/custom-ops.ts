@@ -119,7 +119,8 @@ function semVer(args: unknown[]): boolean | null {
 function stringTest(atStart: boolean) {
   return (args: unknown[]): boolean | null => {
     if (args.length !== 2) return null;
-    const [text, part] = args;
+    const text = args[0];
+    const part = args[1];
     if (typeof text !== 'string' || typeof part !== 'string') return null;
     return atStart ? text.startsWith(part) : text.endsWith(part);
   };

@@ -195,12 +195,25 @@ export class LogicCompiler {
       const nodes = list.map((item, i) => this.compile(item, childPath(path, i)));
       const fns = nodes.map((n) => n.fn);
       const n = fns.length;
-      // `reuse`: the consumer never keeps the list, so one array per node serves every call
-      const scratch = reuse ? new Array<unknown>(n) : undefined;
+      if (reuse) {
+        // the consumer never keeps the list, so one array per node serves every call; constant
+        // slots are filled once and only the others are evaluated
+        const scratch = nodes.map((node) => (node.constant ? node.value : undefined));
+        const live = nodes.flatMap((node, i) => (node.constant ? [] : [i]));
+        const liveFns = live.map((i) => fns[i]!);
+        const m = live.length;
+        return {
+          nodes,
+          get: (data, rt) => {
+            for (let j = 0; j < m; j++) scratch[live[j]!] = liveFns[j]!(data, rt);
+            return scratch;
+          },
+        };
+      }
       return {
         nodes,
         get: (data, rt) => {
-          const out = scratch ?? new Array<unknown>(n);
+          const out = new Array<unknown>(n);
           for (let i = 0; i < n; i++) out[i] = fns[i]!(data, rt);
           return out;
         },

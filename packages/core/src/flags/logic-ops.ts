@@ -55,11 +55,12 @@ function logical(isOr: boolean): OpSpec {
         compiled ? c.compile(item, childPath(path, i)) : c.unit(item, childPath(path, i)),
       );
       const fns = nodes.map((n) => n.fn);
+      const n = fns.length;
       const fn: Fn = compiled
         ? (data, rt) => {
             let item: unknown;
-            for (const f of fns) {
-              item = f(data, rt);
+            for (let i = 0; i < n; i++) {
+              item = fns[i]!(data, rt);
               rt.prev = item;
               if (truthy(item) === isOr) return item;
             }
@@ -67,8 +68,8 @@ function logical(isOr: boolean): OpSpec {
           }
         : (data, rt) => {
             let item: unknown;
-            for (const f of fns) {
-              item = f(data, rt);
+            for (let i = 0; i < n; i++) {
+              item = fns[i]!(data, rt);
               if (truthy(item) === isOr) return item;
             }
             return item;
@@ -121,12 +122,22 @@ function comparison(name: string): OpSpec {
           : (data, rt) => pair(a(data, rt), b(data, rt));
       } else if (fns.length === 2) {
         // generated code: (prev = a) OP compareCheck(b, prev) — b may overwrite prev first
-        fn = (data, rt) => {
-          const left = a(data, rt);
-          rt.prev = left;
-          const right = b(data, rt);
-          return op(left, compareCheck(right, rt.prev, strict));
-        };
+        const right = nodes[1]!;
+        if (right.constant) {
+          const value = right.value;
+          fn = (data, rt) => {
+            const left = a(data, rt);
+            rt.prev = left;
+            return op(left, compareCheck(value, left, strict));
+          };
+        } else {
+          fn = (data, rt) => {
+            const left = a(data, rt);
+            rt.prev = left;
+            const value = b(data, rt);
+            return op(left, compareCheck(value, rt.prev, strict));
+          };
+        }
       } else {
         // ((prev = a) OP (prev = compareCheck(b, prev))) && prev OP (prev = compareCheck(c, prev)) ...
         fn = (data, rt) => {
