@@ -144,7 +144,9 @@ export class FlagScheduler {
     const work = (async () => {
       await this.runDue();
       const next = await createScheduleStore(this.options.db).nextAt();
-      if (next) delay = Math.max(0, Math.min(delay, Date.parse(next) - this.now().getTime()));
+      // a row still due now failed transiently: it is retried after the full wait, not in a busy loop
+      const wait = next ? Date.parse(next) - this.now().getTime() : delay;
+      if (wait > 0) delay = Math.min(delay, wait);
     })();
     this.running = work;
     try {
