@@ -35,7 +35,14 @@ export function formatError(error: CliError): string {
 /** Anything thrown (a SluiceError from offline validation, a network failure) as a CliError. */
 export function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
-  const e = error as { title?: string; detail?: string; fields?: FieldProblem[]; code?: string; message?: string; cause?: { code?: string } };
+  const e = error as {
+    title?: string;
+    detail?: string;
+    fields?: FieldProblem[];
+    code?: string;
+    message?: string;
+    cause?: { code?: string };
+  };
   if (e && typeof e.title === 'string' && typeof e.detail === 'string') {
     return new CliError(e.title, e.detail, e.fields ?? [], EXIT_FAILED, e.code);
   }

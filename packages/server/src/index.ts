@@ -1,10 +1,13 @@
+export type { AuditEntry } from './audit/audit.schema.js';
 export * from './config.js';
+export type { EnvironmentSpec } from './environments/environment.kind.js';
 export * from './http/problem.js';
-export * from './manifests/index.js';
-export * from './tokens/bootstrap.js';
 export type { AnyRoute, Principal, RouteDefinition } from './http/route.js';
 export { defineRoute } from './http/route.js';
 export { createKindRegistry } from './kinds.js';
+export * from './manifests/index.js';
 export * from './resources/index.js';
 export * from './server.js';
 export * from './storage/index.js';
+export * from './tokens/bootstrap.js';
+export type { TokenView } from './tokens/token.schema.js';

@@ -9,13 +9,23 @@ export class ApiClient {
     return this.credentials.url;
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  // biome-ignore lint/suspicious/noExplicitAny: response shapes are the server's; call sites name what they read
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     const h: Record<string, string> = { accept: 'application/json', ...headers };
     if (this.credentials.token) h.authorization = `Bearer ${this.credentials.token}`;
     if (body !== undefined) h['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(`${this.credentials.url}${path}`, { method, headers: h, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      res = await fetch(`${this.credentials.url}${path}`, {
+        method,
+        headers: h,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new CliError(
@@ -24,6 +34,7 @@ export class ApiClient {
       );
     }
     const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: untyped JSON until it is checked below
     let parsed: any = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -33,9 +44,18 @@ export class ApiClient {
     if (!res.ok) {
       if (parsed && typeof parsed === 'object' && typeof parsed.title === 'string') {
         const hint = res.status === 401 ? ` (token from ${this.credentials.tokenSource})` : '';
-        throw new CliError(parsed.title, `${parsed.detail ?? ''}${hint}`, parsed.errors ?? [], 1, parsed.code);
+        throw new CliError(
+          parsed.title,
+          `${parsed.detail ?? ''}${hint}`,
+          parsed.errors ?? [],
+          1,
+          parsed.code,
+        );
       }
-      throw new CliError(`HTTP ${res.status}`, typeof parsed === 'string' ? parsed.slice(0, 500) : JSON.stringify(parsed));
+      throw new CliError(
+        `HTTP ${res.status}`,
+        typeof parsed === 'string' ? parsed.slice(0, 500) : JSON.stringify(parsed),
+      );
     }
     return parsed as T;
   }

@@ -10,7 +10,10 @@ export interface Credentials {
 }
 
 /** SLUICE_URL (default http://127.0.0.1:4200) and SLUICE_TOKEN, else the local admin-token file. */
-export function resolveCredentials(io: CliIo, overrides: { url?: string | undefined; token?: string | undefined } = {}): Credentials {
+export function resolveCredentials(
+  io: CliIo,
+  overrides: { url?: string | undefined; token?: string | undefined } = {},
+): Credentials {
   const url = (overrides.url ?? io.env.SLUICE_URL ?? 'http://127.0.0.1:4200').replace(/\/+$/, '');
   const token = overrides.token ?? io.env.SLUICE_TOKEN;
   if (token) return { url, token, tokenSource: overrides.token ? '--token' : 'SLUICE_TOKEN' };

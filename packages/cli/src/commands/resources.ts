@@ -1,12 +1,13 @@
 /** validate, apply, diff, get, delete: the commands that deal in resource documents. */
 import { canonicalJson } from '@sluice/core';
+import type { ApplyResult, StoredResource, TokenView } from '@sluice/server';
 import { createKindRegistry, loadManifests, normalizeDocuments } from '@sluice/server';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import type { CommandContext } from '../context.js';
 import { CliError, toCliError, usageError } from '../errors.js';
-import { age, formatTable, parseFormat, render } from '../output/format.js';
 import { lineDiff } from '../output/diff.js';
+import { age, formatTable, parseFormat, render } from '../output/format.js';
 
 const offlineRegistry = () => createKindRegistry({ defaultEnvironment: () => 'development' });
 
@@ -27,7 +28,13 @@ async function withSources<T>(sources: string[], work: () => Promise<T> | T): Pr
       }),
       message: f.message,
     }));
-    throw new CliError(e.title, e.fields.length ? `${e.fields.length} problem(s) in the documents` : e.detail, fields, e.exitCode, e.code);
+    throw new CliError(
+      e.title,
+      e.fields.length ? `${e.fields.length} problem(s) in the documents` : e.detail,
+      fields,
+      e.exitCode,
+      e.code,
+    );
   }
 }
 
@@ -40,9 +47,15 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .action(async (opts: { file: string[]; env: string }) => {
       const loaded = loadManifests(opts.file);
       const resources = await withSources(loaded.sources, () =>
-        normalizeDocuments(offlineRegistry(), loaded.documents, { defaultEnvironment: opts.env, sources: loaded.sources }),
+        normalizeDocuments(offlineRegistry(), loaded.documents, {
+          defaultEnvironment: opts.env,
+          sources: loaded.sources,
+        }),
       );
-      for (const r of resources) ctx.io.stdout(`ok  ${r.kind.kind}/${r.name}${r.environment ? ` (${r.environment})` : ''}  ${r.source}\n`);
+      for (const r of resources)
+        ctx.io.stdout(
+          `ok  ${r.kind.kind}/${r.name}${r.environment ? ` (${r.environment})` : ''}  ${r.source}\n`,
+        );
       ctx.io.stdout(`${resources.length} resource(s) valid\n`);
     });
 
@@ -58,12 +71,22 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
       const loaded = loadManifests(opts.file);
       const query = opts.env ? `?environment=${encodeURIComponent(opts.env)}` : '';
       const result = await withSources(loaded.sources, () =>
-        ctx.client().request('POST', `/api/v1/apply${query}`, { documents: loaded.documents, sources: loaded.sources, dryRun: Boolean(opts.dryRun) }),
+        ctx.client().request<ApplyResult>('POST', `/api/v1/apply${query}`, {
+          documents: loaded.documents,
+          sources: loaded.sources,
+          dryRun: Boolean(opts.dryRun),
+        }),
       );
       ctx.io.stdout(
         render(result, format, () => {
-          const rows = result.results.map((r: any) => [`${r.kind}/${r.name}`, r.environment ?? '', r.action, r.version, r.source]);
-          const changed = result.results.filter((r: any) => r.action !== 'unchanged').length;
+          const rows = result.results.map((r) => [
+            `${r.kind}/${r.name}`,
+            r.environment ?? '',
+            r.action,
+            r.version,
+            r.source,
+          ]);
+          const changed = result.results.filter((r) => r.action !== 'unchanged').length;
           return `${formatTable(['RESOURCE', 'ENVIRONMENT', 'ACTION', 'VERSION', 'SOURCE'], rows)}${result.dryRun ? 'dry run: nothing was written; ' : ''}${changed} changed, ${result.results.length - changed} unchanged\n`;
         }),
       );
@@ -77,20 +100,27 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .action(async (opts: { file: string[]; env: string }) => {
       const loaded = loadManifests(opts.file);
       const resources = await withSources(loaded.sources, () =>
-        normalizeDocuments(offlineRegistry(), loaded.documents, { defaultEnvironment: opts.env, sources: loaded.sources }),
+        normalizeDocuments(offlineRegistry(), loaded.documents, {
+          defaultEnvironment: opts.env,
+          sources: loaded.sources,
+        }),
       );
       const client = ctx.client();
       let changes = 0;
       for (const r of resources) {
         const query = r.environment ? `?environment=${encodeURIComponent(r.environment)}` : '';
-        const current = await client.request('GET', `/api/v1/${r.kind.plural}/${encodeURIComponent(r.name)}${query}`).catch((e) => {
-          if (e.code === 'NOT_FOUND') return null;
-          throw e;
-        });
+        const current = await client
+          .request('GET', `/api/v1/${r.kind.plural}/${encodeURIComponent(r.name)}${query}`)
+          .catch((e) => {
+            if (e.code === 'NOT_FOUND') return null;
+            throw e;
+          });
         const label = `${r.kind.kind}/${r.name}${r.environment ? ` (${r.environment})` : ''}`;
         if (current && canonicalJson(current.spec) === canonicalJson(r.spec)) continue;
         changes++;
-        ctx.io.stdout(`--- ${current ? `${label} v${current.metadata.version}` : '(absent)'}\n+++ ${label} from ${r.source}\n`);
+        ctx.io.stdout(
+          `--- ${current ? `${label} v${current.metadata.version}` : '(absent)'}\n+++ ${label} from ${r.source}\n`,
+        );
         ctx.io.stdout(lineDiff(current ? stringify(current.spec) : '', stringify(r.spec)));
       }
       ctx.io.stdout(changes ? `${changes} resource(s) would change\n` : 'no differences\n');
@@ -106,24 +136,39 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .action(async (kindName: string, name: string | undefined, opts: { env?: string; output: string }) => {
       const format = parseFormat(opts.output);
       const client = ctx.client();
-      const kinds = (await client.request('GET', '/api/v1/kinds')).items as { kind: string; plural: string; aliases: string[] }[];
-      const kind = kinds.find((k) => [k.kind, k.plural, ...k.aliases].some((n) => n.toLowerCase() === kindName.toLowerCase()));
-      if (!kind) throw usageError(`unknown kind "${kindName}"; known kinds: ${kinds.map((k) => k.kind).join(', ')}`);
+      const kinds = (await client.request('GET', '/api/v1/kinds')).items as {
+        kind: string;
+        plural: string;
+        aliases: string[];
+      }[];
+      const kind = kinds.find((k) =>
+        [k.kind, k.plural, ...k.aliases].some((n) => n.toLowerCase() === kindName.toLowerCase()),
+      );
+      if (!kind)
+        throw usageError(`unknown kind "${kindName}"; known kinds: ${kinds.map((k) => k.kind).join(', ')}`);
       const query = opts.env ? `?environment=${encodeURIComponent(opts.env)}` : '';
       if (name) {
         const one = await client.request('GET', `/api/v1/${kind.plural}/${encodeURIComponent(name)}${query}`);
         ctx.io.stdout(render(one, format === 'table' ? 'yaml' : format, () => ''));
         return;
       }
-      const list = await client.request('GET', `/api/v1/${kind.plural}${query}`);
+      const list = await client.request<{
+        items: (StoredResource | (TokenView & { metadata?: undefined }))[];
+      }>('GET', `/api/v1/${kind.plural}${query}`);
       ctx.io.stdout(
         render(list.items, format, () =>
           formatTable(
             ['NAME', 'ENVIRONMENT', 'VERSION', 'UPDATED', 'BY'],
-            list.items.map((r: any) =>
+            list.items.map((r) =>
               r.metadata
-                ? [r.metadata.name, r.metadata.environment ?? '', r.metadata.version, age(r.metadata.updatedAt), r.metadata.updatedBy]
-                : [r.id ?? r.name, '', '', r.createdAt ? age(r.createdAt) : '', r.subject ?? ''],
+                ? [
+                    r.metadata.name,
+                    r.metadata.environment ?? '',
+                    r.metadata.version,
+                    age(r.metadata.updatedAt),
+                    r.metadata.updatedBy,
+                  ]
+                : [r.id, '', '', age(r.createdAt), r.subject],
             ),
           ),
         ),
@@ -139,10 +184,18 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .option('--version <n>', 'only if the resource is still at this version')
     .action(async (kindName: string, name: string, opts: { env?: string; version?: string }) => {
       const client = ctx.client();
-      const kinds = (await client.request('GET', '/api/v1/kinds')).items as { kind: string; plural: string; aliases: string[] }[];
-      const kind = kinds.find((k) => [k.kind, k.plural, ...k.aliases].some((n) => n.toLowerCase() === kindName.toLowerCase()));
-      if (!kind) throw usageError(`unknown kind "${kindName}"; known kinds: ${kinds.map((k) => k.kind).join(', ')}`);
-      if (opts.version !== undefined && !/^\d+$/.test(opts.version)) throw usageError('--version takes a whole number');
+      const kinds = (await client.request('GET', '/api/v1/kinds')).items as {
+        kind: string;
+        plural: string;
+        aliases: string[];
+      }[];
+      const kind = kinds.find((k) =>
+        [k.kind, k.plural, ...k.aliases].some((n) => n.toLowerCase() === kindName.toLowerCase()),
+      );
+      if (!kind)
+        throw usageError(`unknown kind "${kindName}"; known kinds: ${kinds.map((k) => k.kind).join(', ')}`);
+      if (opts.version !== undefined && !/^\d+$/.test(opts.version))
+        throw usageError('--version takes a whole number');
       const query = opts.env ? `?environment=${encodeURIComponent(opts.env)}` : '';
       const deleted = await client.request(
         'DELETE',
@@ -150,6 +203,8 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
         undefined,
         opts.version ? { 'if-match': `"${opts.version}"` } : {},
       );
-      ctx.io.stdout(`deleted ${deleted.kind}/${deleted.metadata.name} (was version ${deleted.metadata.version})\n`);
+      ctx.io.stdout(
+        `deleted ${deleted.kind}/${deleted.metadata.name} (was version ${deleted.metadata.version})\n`,
+      );
     });
 }

@@ -9,6 +9,13 @@ import { type RunView, renderRun } from '../output/run-view.js';
 
 const SUCCESS = new Set(['succeeded']);
 const TERMINAL = new Set(['succeeded', 'failed', 'rolled_back', 'aborted']);
+interface HistoryItem {
+  at: string;
+  actor: string;
+  event: { type: string; ok?: boolean; opId?: string };
+  transitions: { stage: string | null; from: string; to: string }[];
+}
+
 const VERBS = ['approve', 'reject', 'pause', 'resume', 'abort', 'promote', 'retry'] as const;
 
 export function registerRolloutCommands(program: Command, ctx: CommandContext): void {
@@ -170,18 +177,21 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
       const run = await resolveRun(ref, opts);
       const { items } = await ctx
         .client()
-        .request('GET', `/api/v1/rollout-runs/${encodeURIComponent(run.id)}/history`);
+        .request<{ items: HistoryItem[] }>(
+          'GET',
+          `/api/v1/rollout-runs/${encodeURIComponent(run.id)}/history`,
+        );
       ctx.io.stdout(
         render(items, format, () =>
           formatTable(
             ['TIME', 'ACTOR', 'EVENT', 'TRANSITIONS'],
-            items.map((e: any) => [
+            items.map((e) => [
               e.at,
               e.actor,
               e.event.type === 'command_result'
-                ? `${e.event.ok ? 'ok' : 'FAILED'} ${e.event.opId.split('/').slice(1).join('/')}`
+                ? `${e.event.ok ? 'ok' : 'FAILED'} ${(e.event.opId ?? '').split('/').slice(1).join('/')}`
                 : e.event.type,
-              e.transitions.map((t: any) => `${t.stage ?? 'run'}: ${t.from}→${t.to}`).join(', '),
+              e.transitions.map((t) => `${t.stage ?? 'run'}: ${t.from}→${t.to}`).join(', '),
             ]),
           ),
         ),

@@ -6,7 +6,9 @@ export function lineDiff(before: string, after: string): string {
   for (let i = a.length - 1; i >= 0; i--) {
     for (let j = b.length - 1; j >= 0; j--) {
       (lcs[i] as number[])[j] =
-        a[i] === b[j] ? ((lcs[i + 1] as number[])[j + 1] as number) + 1 : Math.max((lcs[i + 1] as number[])[j] as number, (lcs[i] as number[])[j + 1] as number);
+        a[i] === b[j]
+          ? ((lcs[i + 1] as number[])[j + 1] as number) + 1
+          : Math.max((lcs[i + 1] as number[])[j] as number, (lcs[i] as number[])[j + 1] as number);
     }
   }
   const out: string[] = [];
@@ -17,7 +19,10 @@ export function lineDiff(before: string, after: string): string {
       out.push(`  ${a[i]}`);
       i++;
       j++;
-    } else if (j < b.length && (i >= a.length || ((lcs[i] as number[])[j + 1] as number) >= ((lcs[i + 1] as number[])[j] as number))) {
+    } else if (
+      j < b.length &&
+      (i >= a.length || ((lcs[i] as number[])[j + 1] as number) >= ((lcs[i + 1] as number[])[j] as number))
+    ) {
       out.push(`+ ${b[j]}`);
       j++;
     } else {
