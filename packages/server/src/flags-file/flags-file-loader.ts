@@ -15,7 +15,7 @@ import { normalizeDocuments } from '../resources/documents.js';
 import type { ApplyResult } from '../resources/resource.schema.js';
 import { ResourceService } from '../resources/resources.service.js';
 import { type Executor, inTransaction } from '../storage/index.js';
-import { locateFields } from './locate.js';
+import { locateFields, resourceKeys } from './locate.js';
 
 export const FLAGS_FILE_ACTOR = 'flags-file';
 
@@ -133,8 +133,9 @@ export class FlagsFileLoader {
       const fields = locateFields(path, text, document, error.fields);
       return { ok: false, error: `${fields.length} problem(s)`, fields };
     }
-    for (const r of normalized)
-      r.source = `${path} (${r.kind.kind === 'Flag' ? 'flags' : '$evaluators'}.${r.name})`;
+    // problems found while writing (a `$ref` to no segment) name the resource's place in the file
+    const keys = resourceKeys(document).map((k) => `${k[0] === 'flags' ? 'Flag' : 'Segment'}/${k[1]}`);
+    for (const r of normalized) r.source = `documents[0][${keys.indexOf(`${r.kind.kind}/${r.name}`)}]`;
     const actor = { subject: FLAGS_FILE_ACTOR, requestId: null };
     const outcome = await inTransaction(db, async (trx) => {
       const scoped = new ResourceService(trx, resources.registry, this.options.now);
@@ -151,8 +152,13 @@ export class FlagsFileLoader {
           deleted.push(`${kindName}/${r.metadata.name}`);
         }
       }
-      return { ok: true as const, results: applied.results, deleted };
+      const results = applied.results.map((r) => ({ ...r, source: path }));
+      return { ok: true as const, results, deleted };
+    }).catch((error: unknown): FlagsFileResult => {
+      if (!isSluiceError(error) || !error.fields.length) throw error;
+      return { ok: false, error: error.detail, fields: locateFields(path, text, document, error.fields) };
     });
+    if (!outcome.ok) return outcome;
     this.options.onCommitted?.(environment);
     return outcome;
   }

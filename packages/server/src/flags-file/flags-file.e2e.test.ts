@@ -110,6 +110,13 @@ describe('flags file loader', () => {
     });
     expect(await evaluate('banner')).toMatchObject({ value: 'blue' });
 
+    const dangling = await change(
+      'flags:\n  banner:\n    state: ENABLED\n    variants: {red: red, blue: blue}\n    defaultVariant: red\n    targeting: {if: [{$ref: nobody}, blue, null]}\n',
+    );
+    expect(dangling.ok).toBe(false);
+    expect(errors.at(-1)).toMatch(/flags\.yaml:6:\d+ \(flags\.banner\.targeting/);
+    expect(await evaluate('banner')).toMatchObject({ value: 'blue' });
+
     const fixed = await change(
       'flags:\n  banner:\n    state: DISABLED\n    variants: {red: red}\n    defaultVariant: red\n',
     );

@@ -6,7 +6,7 @@ import type { FieldError } from '@sluice/core';
 import { LineCounter, parseDocument } from 'yaml';
 
 /** Resource `i` of a flagd file, in the order the Flag kind recognises it: flags, then evaluators. */
-function resourceKeys(document: Record<string, unknown>): string[][] {
+export function resourceKeys(document: Record<string, unknown>): string[][] {
   const keys: string[][] = [];
   for (const name of Object.keys((document.flags ?? {}) as object)) keys.push(['flags', name]);
   const evaluators = document.$evaluators;
@@ -31,7 +31,7 @@ export function locateFields(
   const keys = resourceKeys(document);
   return fields.map((field) => {
     // one resource in the file gives `documents[0].spec…`, several `documents[0][i].spec…`
-    const m = /^documents\[0\](?:\[(\d+)\])?\.?(.*)$/.exec(field.path);
+    const m = /^documents\[0\](?:\[(\d+)\])?\.?(.*)$/.exec(field.path.replace(/ \(.*\)$/, ''));
     const base = m ? keys[Number(m[1] ?? 0)] : undefined;
     if (!m || !base) return field;
     let rest = segments(m[2] ?? '');
