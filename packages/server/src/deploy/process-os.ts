@@ -3,7 +3,7 @@
  * ports, and telling whether a recorded pid is still the process we started.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 /**
@@ -50,12 +50,16 @@ export function splitCommand(command: string): string[] | null {
  * The process start time in clock ticks since boot (`/proc/<pid>/stat` field 22), and whether
  * it is a zombie. Null where there is no /proc (then only `kill(pid, 0)` is checked).
  */
-export function procStat(pid: number): { startTime: string; zombie: boolean } | null {
+export function procStat(pid: number): { startTime: string; zombie: boolean; groupLeader: boolean } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: fields start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { startTime: fields[19] ?? '', zombie: fields[0] === 'Z' || fields[0] === 'X' };
+    return {
+      startTime: fields[19] ?? '',
+      zombie: fields[0] === 'Z' || fields[0] === 'X',
+      groupLeader: fields[2] === String(pid),
+    };
   } catch {
     return null;
   }
@@ -149,4 +153,35 @@ export function portOpen(host: string, port: number, timeoutMs = 500): Promise<b
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/**
+ * Finds a live process-group leader whose environment carries `name=value` (the tag every
+ * spawned version gets), with its `PORT`. This is how a version spawned just before a crash —
+ * before its pid reached the state file — is found instead of started twice. Linux only
+ * (/proc); null elsewhere or when there is none.
+ */
+export function findTaggedProcess(name: string, value: string): { pid: number; port: number } | null {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  const needle = `${name}=${value}`;
+  for (const entry of pids) {
+    const pid = Number(entry);
+    let environ: string[];
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    } catch {
+      continue; // gone, or not ours to read
+    }
+    if (!environ.includes(needle)) continue;
+    const stat = procStat(pid);
+    if (!stat || stat.zombie || !stat.groupLeader) continue;
+    const port = Number(environ.find((e) => e.startsWith('PORT='))?.slice(5));
+    if (Number.isInteger(port) && port > 0) return { pid, port };
+  }
+  return null;
 }

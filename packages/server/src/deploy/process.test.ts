@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProcessProvider, type ProcessDeploySpec } from './process.js';
-import { isOurProcess, splitCommand } from './process-os.js';
+import { createProcessProvider, type ProcessDeploySpec, TAG_VARIABLE, tagOf } from './process.js';
+import { isOurProcess, pickPort, splitCommand } from './process-os.js';
 import { type DeployContractFixture, describeDeployProviderContract, expectCode } from './provider.case.js';
 import type { DeployProvider } from './provider.js';
 
@@ -139,6 +139,31 @@ describe('process provider', () => {
     expect((await next.deploy({ opId: 'op/crash', version: '2.0.0' })).info.pid).toBe(d.info.pid);
     const log = await readFile(adopted.info.logFile as string, 'utf8');
     expect(log).toContain('demo app 2.0.0 listening');
+  });
+
+  it('adopts a version spawned just before a crash, before its pid was saved', async () => {
+    // As if the control plane died between spawn and state write: a tagged process, no record.
+    const port = await pickPort('127.0.0.1');
+    const stateDir = join(dir, 'deploy/process/production/api-service');
+    const orphan = spawn(process.execPath, [DEMO, '--version', '2.0.0', '--port', String(port)], {
+      detached: true,
+      stdio: 'ignore',
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        [TAG_VARIABLE]: tagOf(stateDir, 'run/1/deploy', '2.0.0'),
+      },
+    });
+    track(orphan.pid);
+    const p = provider(dir);
+    expect(await p.status('2.0.0')).toBeNull();
+    const d = await p.deploy({ opId: 'run/1/deploy', version: '2.0.0' });
+    expect(d.info).toMatchObject({ pid: orphan.pid, port });
+    expect((await p.waitReady('2.0.0')).state).toBe('ready');
+    // Another operation's tag is not adopted.
+    const other = await p.deploy({ opId: 'run/9/deploy', version: '3.0.0' });
+    track(other.info.pid);
+    expect(other.info.pid).not.toBe(orphan.pid);
   });
 
   it('retires with SIGTERM, and SIGKILL once the grace is over', async () => {

@@ -4,6 +4,7 @@
  * plane, recorded in `<data dir>/deploy/process/<environment>/<service>/state.json` and
  * re-adopted by the next provider instance (pid alive, same start time, health check).
  */
+import { createHash } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -21,6 +22,7 @@ import {
   versionNameSchema,
 } from './model.js';
 import {
+  findTaggedProcess,
   isOurProcess,
   pickPort,
   portOpen,
@@ -70,6 +72,8 @@ export interface ProcessDeployDeps {
 
 /** Variables a version inherits from the control plane; everything else is left behind. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SYSTEMROOT'];
+/** Environment variable that tags a spawned version with its state dir, operation and version. */
+export const TAG_VARIABLE = 'SLUICE_DEPLOY_TAG';
 /** How many fresh ports to try when another process took the chosen one first. */
 const PORT_ATTEMPTS = 4;
 
@@ -115,12 +119,39 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
     const taken = new Set(Object.values(current).map((r) => r.port));
     const logFile = join(logs, `${request.version}.log`);
     await mkdir(logs, { recursive: true });
+    const tag = tagOf(dir, request.opId, request.version);
+    const template = splitCommand(o.command) ?? [];
+    const argvFor = (port: number) =>
+      template.map((a) =>
+        fillTemplate(a, {
+          version: request.version,
+          port,
+          service: deps.service,
+          image: request.image ?? '',
+        }),
+      );
+    // Spawned by this operation just before a crash, before the pid was saved? Adopt it.
+    const orphan = findTaggedProcess(TAG_VARIABLE, tag);
+    if (orphan) {
+      const record: ProcessRecord = {
+        version: request.version,
+        opId: request.opId,
+        pid: orphan.pid,
+        startTime: procStat(orphan.pid)?.startTime ?? null,
+        host: o.host,
+        port: orphan.port,
+        argv: argvFor(orphan.port),
+        logFile,
+        startedAt: now(),
+      };
+      await save({ ...current, [request.version]: record });
+      return record;
+    }
     for (let attempt = 1; ; attempt++) {
       let port = await pickPort(o.host);
       while (taken.has(port)) port = await pickPort(o.host);
       taken.add(port);
-      const values = { version: request.version, port, service: deps.service, image: request.image ?? '' };
-      const argv = (splitCommand(o.command) ?? []).map((a) => fillTemplate(a, values));
+      const argv = argvFor(port);
       const env = {
         ...inheritedEnv(),
         ...o.env,
@@ -128,6 +159,7 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
         PORT: String(port),
         SLUICE_VERSION: request.version,
         SLUICE_SERVICE: deps.service,
+        [TAG_VARIABLE]: tag,
         ...(request.image ? { SLUICE_IMAGE: request.image } : {}),
       };
       const spawned = await spawnDetached(argv, {
@@ -216,6 +248,11 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
 
     async close() {},
   };
+}
+
+/** Stable per state dir, operation and version; hashed so no path or opId leaks into `ps e`. */
+export function tagOf(stateDir: string, opId: string, version: string): string {
+  return createHash('sha256').update(`${stateDir}\0${opId}\0${version}`).digest('hex').slice(0, 32);
 }
 
 function inheritedEnv(): NodeJS.ProcessEnv {
