@@ -135,12 +135,54 @@ describe('standalone router', () => {
     }
   });
 
+  it('reports a health change in its heartbeat', async () => {
+    const sick = await startUpstream('sick', (_req, res) => {
+      res.writeHead(503);
+      res.end();
+      return true;
+    });
+    const s = await start();
+    try {
+      cp.publish({
+        version: 7,
+        routes: [
+          {
+            name: 'api',
+            versions: [
+              { name: 'v1', url: v1.url },
+              { name: 'sick', url: sick.url },
+            ],
+            weights: { v1: 50, sick: 50 },
+            healthCheck: { path: '/healthz', intervalMs: 100, unhealthyThreshold: 1 },
+          },
+        ],
+      });
+      const reported = () =>
+        cp.heartbeats.find(
+          (h) =>
+            h.routerId === s.routerId &&
+            h.body.health.healthy === false &&
+            (h.body.health.recentEvents as { version: string; healthy: boolean }[]).some(
+              (e) => e.version === 'sick' && !e.healthy,
+            ),
+        );
+      expect(await until(() => reported() !== undefined)).toBe(true);
+      expect(reported()?.body.configVersion).toBe(7);
+      // Meanwhile everything goes to the healthy version.
+      const replies = await Promise.all(Array.from({ length: 10 }, () => request(portOf(s), '/')));
+      expect(new Set(replies.map((r) => r.headers['sluice-version']))).toEqual(new Set(['v1']));
+    } finally {
+      await s.close();
+      await sick.close();
+    }
+  });
+
   it('applies nothing from a control plane that refuses its token, and keeps retrying', async () => {
     const refusedBefore = cp.refusedRequests;
     const s = await start('wrong-token');
     try {
       expect(await until(() => cp.refusedRequests >= refusedBefore + 3)).toBe(true);
-      expect(s.router.status().configVersion).toBe(6);
+      expect(s.router.status().configVersion).toBe(7);
       expect(s.subscription.state.lastError).toContain('401');
     } finally {
       await s.close();
