@@ -10,7 +10,10 @@ import { flagdFile } from './flags.mjs';
 const port = Number(process.argv[2] ?? 18190);
 const adminToken = 'bench-admin-token-0123456789';
 const server = await createServer(
-  configFromEnv({}, { dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-')), adminToken, port, embeddedRouter: false }),
+  configFromEnv(
+    {},
+    { dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-')), adminToken, port, embeddedRouter: false },
+  ),
 );
 const url = await server.listen();
 const call = async (path, body) => {
