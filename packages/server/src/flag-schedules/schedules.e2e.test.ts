@@ -192,4 +192,26 @@ describe.each(DIALECTS)('scheduled flag changes on %s', (dialect) => {
       'schedule-failed',
     ]);
   });
+  it('runs a change by itself when its time comes (the timer, not a call)', async () => {
+    const server = await start();
+    expect((await putFlag(server, 'timed', { ...banner, targeting: undefined })).status).toBe(201);
+    const created = await schedule(server, 'timed', clock + 2000, { state: 'DISABLED' });
+    expect(created.status).toBe(201);
+    const ticker = setInterval(() => {
+      clock += 250; // the server's clock runs fast; the timer wakes at least once a second
+    }, 25);
+    try {
+      let state = 'ENABLED';
+      for (let i = 0; i < 100 && state !== 'DISABLED'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        state = (await call(server, 'GET', '/api/v1/flags/timed?environment=production')).body.spec.state;
+      }
+      expect(state).toBe('DISABLED');
+    } finally {
+      clearInterval(ticker);
+    }
+    const [row] = (await call(server, 'GET', '/api/v1/flag-schedules?environment=production&flag=timed')).body
+      .items;
+    expect(row).toMatchObject({ id: created.body.id, status: 'applied' });
+  });
 });
