@@ -4,10 +4,10 @@
  * with `?environment=` and otherwise gets the server's default.
  */
 import { isSluiceError } from '@sluice/core';
-import { parseScope, scopesGrant } from '@sluice/core/auth';
+import { ENVIRONMENT_NAME, parseScope, scopesGrant } from '@sluice/core/auth';
 import { bearerSecret, type TokenVerifier } from '../http/auth.js';
 import type { Principal } from '../http/route.js';
-import { OfrepForbidden, OfrepUnauthorized } from './errors.js';
+import { OfrepBadRequest, OfrepForbidden, OfrepUnauthorized } from './errors.js';
 
 /** The presented secret: `Authorization: Bearer`, else OFREP's optional `X-API-Key`. */
 export function presentedSecret(headers: Record<string, string | string[] | undefined>): string | null {
@@ -59,6 +59,8 @@ export async function authorizeEvaluation(
   const secret = presentedSecret(headers) ?? (queryToken || null);
   if (secret === null) throw OfrepUnauthorized('send "Authorization: Bearer <token>" (an sdk:<env> token)');
   const principal = await principalFor(tokens, secret);
+  if (named !== undefined && !ENVIRONMENT_NAME.test(named))
+    throw OfrepBadRequest(`"${named.slice(0, 64)}" is not an environment name (query.environment)`);
   const environment = environmentFor(principal, named, fallback);
   requireEvaluate(principal, environment);
   return { principal, environment, secret };

@@ -138,6 +138,9 @@ describe.each(DIALECTS)('OFREP on %s', (dialect) => {
     const { ADMIN_TOKEN } = await import('../test-support/server.js');
     expect((await one('banner-colour', {}, ADMIN_TOKEN)).status).toBe(404);
     expect((await one('banner-colour', {}, ADMIN_TOKEN, '?environment=production')).body.value).toBe('blue');
+    const badName = await one('banner-colour', {}, ADMIN_TOKEN, '?environment=Not%20An%20Env');
+    expect(badName.status).toBe(400);
+    expect(badName.body.errorDetails).toMatch(/query.environment/);
   });
 
   it('bulk: every flag, ETag, 304 when unchanged, event stream announced', async () => {
