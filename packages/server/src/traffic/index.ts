@@ -1,3 +1,4 @@
+export { BUILTIN_CAPABILITIES, type BuiltinOptions, createBuiltinProvider } from './builtin.js';
 export * from './errors.js';
 export {
   createGatewayApiProvider,

@@ -16,6 +16,8 @@ export interface ContractFixture {
    * (`blue`, `green`, `blue2`). Absent when no data plane can run here (Gateway API).
    */
   probe?: (n: number, headers?: Record<string, string>) => Promise<Record<string, number>>;
+  /** The data plane takes one upstream per version (the builtin router): several are refused. */
+  singleUpstreamPerVersion?: boolean;
   /** Makes the data plane unreachable (kills the process / closes the API server). */
   breakDataPlane?: () => Promise<void>;
   close(): Promise<void>;
@@ -112,7 +114,16 @@ export function describeTrafficProviderContract(
       expect(gone.weights).toEqual({ blue: 100 });
     });
 
-    it('spreads a version over several upstreams', async () => {
+    it('spreads a version over several upstreams, or refuses them when it cannot', async () => {
+      if (f.singleUpstreamPerVersion) {
+        await expectCode(
+          p.setBackends({ blue: [f.upstreams.blue, f.upstreams.blue2], green: [f.upstreams.green] }),
+          'TRAFFIC_CAPABILITY_MISSING',
+          'backends.blue',
+        );
+        expect((await p.read()).backends).toEqual({});
+        return;
+      }
       const applied = await p.setBackends({
         blue: [f.upstreams.blue, f.upstreams.blue2],
         green: [f.upstreams.green],
