@@ -112,22 +112,47 @@ describe('process provider', () => {
     expect(isOurProcess(d.info.pid as number, null)).toBe(false);
   });
 
-  it('keeps versions running when the control plane is SIGKILLed, and the next one adopts them', async () => {
+  /** A control plane stand-in in its own process: deploys 2.0.0 and prints the deployment. */
+  async function controlPlane(): Promise<{
+    deployment: { info: { pid: number }; upstreams: string[] };
+    kill(): Promise<void>;
+  }> {
     const child = spawn(process.execPath, ['--conditions=sluice-source', '--import', 'tsx', CHILD], {
       env: { ...process.env, DATA_DIR: dir, COMMAND: DEMO_COMMAND, VERSION: '2.0.0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
+    let err = '';
+    child.stderr.on('data', (c) => (err += c));
     const line = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', () => out.includes('\n') && resolve(out.split('\n')[0] as string));
-      child.on('exit', () => reject(new Error(`child exited: ${out}`)));
+      child.stdout.on('data', (c) => {
+        out += c;
+        if (out.includes('\n')) resolve(out.split('\n')[0] as string);
+      });
+      child.on('exit', () => reject(new Error(`control plane exited: ${out}${err}`)));
     });
-    const d = JSON.parse(line) as { info: { pid: number }; upstreams: string[] };
-    track(d.info.pid);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    const deployment = JSON.parse(line);
+    track(deployment.info.pid);
+    return {
+      deployment,
+      kill: async () => {
+        child.kill('SIGKILL');
+        if (child.exitCode === null && child.signalCode === null)
+          await new Promise((r) => child.once('exit', r));
+      },
+    };
+  }
+
+  it('starts one process when two control planes deploy the same operation at once', async () => {
+    const [a, b] = await Promise.all([controlPlane(), controlPlane()]);
+    await Promise.all([a.kill(), b.kill()]);
+    expect(a.deployment.info.pid).toBe(b.deployment.info.pid);
+  });
+
+  it('keeps versions running when the control plane is SIGKILLed, and the next one adopts them', async () => {
+    const cp = await controlPlane();
+    const d = cp.deployment;
+    await cp.kill();
 
     const next = createProcessProvider(
       { provider: 'process', command: DEMO_COMMAND },
