@@ -16,6 +16,8 @@ if (!names.length) {
 }
 for (const name of names) {
   console.log(`\n## bench/${name}`);
-  const r = spawnSync(process.execPath, [`${here}${name}/run.mjs`, ...process.argv.slice(3)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [`${here}${name}/run.mjs`, ...process.argv.slice(3)], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) process.exitCode = 1;
 }

@@ -4,7 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const build = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b'], { cwd: root, stdio: 'inherit' });
+const build = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 const { main } = await import('../packages/cli/dist/index.js');
 process.exitCode = await main([process.argv[0], 'sluice', 'up', ...process.argv.slice(2)]);

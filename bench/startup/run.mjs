@@ -16,7 +16,11 @@ function rssMb(pid) {
 
 async function once(args, env) {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   const url = await new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => {
@@ -72,4 +76,6 @@ const lines = [
   `| ratio Sluice / Fastify | ${(sluice.readyMs / fastify.readyMs).toFixed(2)}× | ${(sluice.rss / fastify.rss).toFixed(2)}× |`,
 ];
 console.log(lines.join('\n'));
-console.log(`targets: ready < 2000 ms (${sluice.readyMs < 2000 ? 'met' : 'MISSED'}), idle RSS < 120 MB (${sluice.rss < 120 ? 'met' : 'MISSED'})`);
+console.log(
+  `targets: ready < 2000 ms (${sluice.readyMs < 2000 ? 'met' : 'MISSED'}), idle RSS < 120 MB (${sluice.rss < 120 ? 'met' : 'MISSED'})`,
+);

@@ -6,7 +6,10 @@ import { loadManifests, parseManifest } from './load.js';
 
 describe('manifests', () => {
   it('reads several YAML documents from one file and names each source', () => {
-    const m = parseManifest('kind: Environment\nmetadata: {name: a}\nspec: {}\n---\nkind: Environment\nmetadata: {name: b}\nspec: {}\n', 'envs.yaml');
+    const m = parseManifest(
+      'kind: Environment\nmetadata: {name: a}\nspec: {}\n---\nkind: Environment\nmetadata: {name: b}\nspec: {}\n',
+      'envs.yaml',
+    );
     expect(m.documents).toHaveLength(2);
     expect(m.sources).toEqual(['envs.yaml#1', 'envs.yaml#2']);
   });
@@ -18,12 +21,18 @@ describe('manifests', () => {
     writeFileSync(join(dir, 'nested', 'b.json'), JSON.stringify([{ x: 1 }, { y: 2 }]));
     writeFileSync(join(dir, 'notes.txt'), 'ignored');
     const m = loadManifests([dir]);
-    expect(m.documents).toEqual([{ kind: 'Environment', metadata: { name: 'a' }, spec: {} }, { x: 1 }, { y: 2 }]);
+    expect(m.documents).toEqual([
+      { kind: 'Environment', metadata: { name: 'a' }, spec: {} },
+      { x: 1 },
+      { y: 2 },
+    ]);
     expect(m.sources[1]).toMatch(/nested\/b\.json#1$/);
   });
 
   it('names file, line and column of a syntax error', () => {
-    expect(() => parseManifest('kind: Environment\nspec: {\n  a: [1, 2\n', 'bad.yaml')).toThrowError(/bad\.yaml:\d+:\d+/);
+    expect(() => parseManifest('kind: Environment\nspec: {\n  a: [1, 2\n', 'bad.yaml')).toThrowError(
+      /bad\.yaml:\d+:\d+/,
+    );
     try {
       parseManifest('{\n  "name": "x",\n  "stages": [1, 2,, ]\n}', 'plan.json');
       expect.unreachable();

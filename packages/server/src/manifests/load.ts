@@ -4,9 +4,9 @@
  * file, line and column. JSON goes through the YAML parser too, which is what gives its errors
  * a line and column.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { type FieldError, ValidationFailed, defineError } from '@sluice/core';
+import { defineError, type FieldError, ValidationFailed } from '@sluice/core';
 import { parseAllDocuments } from 'yaml';
 
 export const ManifestUnreadable = defineError('MANIFEST_UNREADABLE', 400, 'A manifest file cannot be read');
@@ -27,7 +27,9 @@ export function manifestFiles(paths: string[]): string[] {
     try {
       stat = statSync(path);
     } catch {
-      throw ManifestUnreadable(`${path}: no such file or directory`, { fields: [{ path, message: 'no such file or directory' }] });
+      throw ManifestUnreadable(`${path}: no such file or directory`, {
+        fields: [{ path, message: 'no such file or directory' }],
+      });
     }
     if (stat.isDirectory()) {
       const entries = readdirSync(path, { withFileTypes: true })
@@ -70,7 +72,10 @@ export function parseManifest(text: string, file: string): LoadedManifests {
     }
   });
   if (errors.length) {
-    throw ValidationFailed(`cannot parse ${file}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { fields: errors });
+    throw ValidationFailed(
+      `cannot parse ${file}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      { fields: errors },
+    );
   }
   return { documents, sources };
 }
@@ -91,11 +96,16 @@ export function loadManifests(paths: string[]): LoadedManifests {
       out.documents.push(...one.documents);
       out.sources.push(...one.sources);
     } catch (error) {
-      errors.push(...((error as { fields?: FieldError[] }).fields ?? [{ path: file, message: String(error) }]));
+      errors.push(
+        ...((error as { fields?: FieldError[] }).fields ?? [{ path: file, message: String(error) }]),
+      );
     }
   }
   if (errors.length) {
-    throw ValidationFailed(`cannot read the manifests: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { fields: errors });
+    throw ValidationFailed(
+      `cannot read the manifests: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      { fields: errors },
+    );
   }
   if (!out.documents.length) throw ManifestUnreadable(`no documents found in ${paths.join(', ')}`);
   return out;
