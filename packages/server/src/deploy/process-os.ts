@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import net from 'node:net';
 
 /**
@@ -184,4 +185,60 @@ export function findTaggedProcess(name: string, value: string): { pid: number; p
     if (Number.isInteger(port) && port > 0) return { pid, port };
   }
   return null;
+}
+
+/** Resolves when the port accepts connections, the process exits, or the time is up. */
+export async function untilListening(
+  host: string,
+  port: number,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<'listening' | 'exited' | 'timeout'> {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 10; Date.now() < deadline; wait = Math.min(wait * 2, 200)) {
+    if (gone) return 'exited';
+    if (await portOpen(host, port, 200)) return 'listening';
+    await new Promise((r) => setTimeout(r, wait));
+  }
+  return gone ? 'exited' : 'timeout';
+}
+
+/** SIGTERM to the group, then SIGKILL once the grace is over; resolves when the leader is gone. */
+export async function stopGroup(
+  r: { pid: number; startTime: string | null },
+  graceMs: number,
+): Promise<void> {
+  if (!isOurProcess(r.pid, r.startTime)) return;
+  signalGroup(r.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isOurProcess(r.pid, r.startTime)) return;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  signalGroup(r.pid, 'SIGKILL');
+  for (let i = 0; i < 200 && isOurProcess(r.pid, r.startTime); i++)
+    await new Promise((res) => setTimeout(res, 10));
+}
+
+/** The last lines of a version's log, for error details. */
+export async function logTail(file: string): Promise<string> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, 1024);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      const text = buffer.toString('utf8').trim();
+      return text ? `; log ends: ${text.split('\n').slice(-5).join(' | ')}` : '';
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
 }

@@ -5,7 +5,7 @@
  * re-adopted by the next provider instance (pid alive, same start time, health check).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DeployFailed, DeployOperationConflict } from './errors.js';
@@ -24,12 +24,13 @@ import {
 import {
   findTaggedProcess,
   isOurProcess,
+  logTail,
   pickPort,
-  portOpen,
   procStat,
-  signalGroup,
   spawnDetached,
   splitCommand,
+  stopGroup,
+  untilListening,
 } from './process-os.js';
 import { type ProcessRecord, ProcessState } from './process-state.js';
 import type { DeployProvider } from './provider.js';
@@ -259,57 +260,4 @@ function inheritedEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
   return env;
-}
-
-/** Resolves when the port accepts connections, the process exits, or the time is up. */
-async function untilListening(
-  host: string,
-  port: number,
-  exited: Promise<number | null>,
-  timeoutMs: number,
-): Promise<'listening' | 'exited' | 'timeout'> {
-  let gone = false;
-  void exited.then(() => {
-    gone = true;
-  });
-  const deadline = Date.now() + timeoutMs;
-  for (let wait = 10; Date.now() < deadline; wait = Math.min(wait * 2, 200)) {
-    if (gone) return 'exited';
-    if (await portOpen(host, port, 200)) return 'listening';
-    await new Promise((r) => setTimeout(r, wait));
-  }
-  return gone ? 'exited' : 'timeout';
-}
-
-/** SIGTERM to the group, then SIGKILL once the grace is over; resolves when the leader is gone. */
-async function stopGroup(r: ProcessRecord, graceMs: number): Promise<void> {
-  if (!isOurProcess(r.pid, r.startTime)) return;
-  signalGroup(r.pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!isOurProcess(r.pid, r.startTime)) return;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  signalGroup(r.pid, 'SIGKILL');
-  for (let i = 0; i < 200 && isOurProcess(r.pid, r.startTime); i++)
-    await new Promise((res) => setTimeout(res, 10));
-}
-
-/** The last lines of a version's log, for error details. */
-async function logTail(file: string): Promise<string> {
-  try {
-    const handle = await open(file, 'r');
-    try {
-      const { size } = await handle.stat();
-      const length = Math.min(size, 1024);
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, size - length);
-      const text = buffer.toString('utf8').trim();
-      return text ? `; log ends: ${text.split('\n').slice(-5).join(' | ')}` : '';
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return '';
-  }
 }
