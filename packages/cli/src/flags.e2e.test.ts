@@ -93,7 +93,7 @@ describe('sluice flag, segment and emergency', () => {
       targeting: { if: expect.any(Array) },
     });
     expect((await cli('flag', 'list', '--env', 'production')).stdout).toMatch(
-      /checkout\s+ENABLED\s+off\s+on,off\s+2/,
+      /checkout\s+ENABLED\s+off\s+on,off\s+2.*admin\s+never\n/,
     );
     expect(
       await json(
@@ -110,6 +110,7 @@ describe('sluice flag, segment and emergency', () => {
       variant: 'on',
       reason: 'TARGETING_MATCH',
     });
+    expect((await cli('flag', 'list', '--env', 'production')).stdout).toMatch(/checkout.*admin\s+\d+s ago\n/);
     const bad = await cli('flag', 'eval', 'checkout', '--context', '{email: ann}');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--context is not valid JSON: .*JSON/);

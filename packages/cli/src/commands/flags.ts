@@ -21,6 +21,10 @@ interface FlagSpec {
   defaultVariant?: string | null;
   variants: Record<string, unknown>;
 }
+interface FlagUsage {
+  flag: string;
+  lastEvaluatedAt: string | null;
+}
 interface StaleRow {
   flag: string;
   reason: string;
@@ -50,10 +54,15 @@ export function registerFlagCommands(program: Command, ctx: CommandContext): voi
           (k) => k.flag,
         ),
       );
+      const usage =
+        format === 'table'
+          ? ((await client.request('GET', `/api/v1/flag-evaluations${q(opts.env)}`)).items as FlagUsage[])
+          : [];
+      const lastEvaluated = new Map(usage.map((u) => [u.flag, u.lastEvaluatedAt]));
       ctx.io.stdout(
         render(items, format, () =>
           formatTable(
-            ['NAME', 'STATE', 'DEFAULT', 'VARIANTS', 'KILLED', 'VERSION', 'UPDATED', 'BY'],
+            ['NAME', 'STATE', 'DEFAULT', 'VARIANTS', 'KILLED', 'VERSION', 'UPDATED', 'BY', 'EVALUATED'],
             items.map((f) => [
               f.metadata.name,
               f.spec.state,
@@ -63,6 +72,9 @@ export function registerFlagCommands(program: Command, ctx: CommandContext): voi
               f.metadata.version,
               age(f.metadata.updatedAt),
               f.metadata.updatedBy,
+              lastEvaluated.has(f.metadata.name)
+                ? `${age(lastEvaluated.get(f.metadata.name) as string)} ago`
+                : 'never',
             ]),
           ),
         ),

@@ -8,7 +8,14 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Executor } from '../storage/index.js';
 import { type CounterDelta, createInsightStore } from './insight-store.js';
-import { findStaleFlags, type StaleFlag, utcDay, windowStart } from './stale.js';
+import {
+  type FlagUsage,
+  findStaleFlags,
+  type StaleFlag,
+  summariseUsage,
+  utcDay,
+  windowStart,
+} from './stale.js';
 
 interface Pending extends CounterDelta {
   /** How much of `count` the Prometheus counter already has. */
@@ -102,6 +109,19 @@ export class EvaluationInsight {
       now,
       days,
       flags,
+      buckets: await store.buckets(environment, windowStart(now, days)),
+      history: await store.history(environment),
+    });
+  }
+
+  /** Evaluations by flag and variant over the window of `days` (as `stale`), with last evaluation times. */
+  async usage(environment: string, days: number): Promise<FlagUsage[]> {
+    await this.flush();
+    const now = this.now();
+    const store = createInsightStore(this.options.db);
+    return summariseUsage({
+      now,
+      days,
       buckets: await store.buckets(environment, windowStart(now, days)),
       history: await store.history(environment),
     });

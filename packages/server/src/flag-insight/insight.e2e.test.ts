@@ -116,5 +116,11 @@ describe.each(DIALECTS)('flag evaluation insight on %s', (dialect) => {
     ]);
     expect(found[0]).toMatchObject({ lastEvaluatedAt: '2026-04-06T10:00:00.000Z' });
     expect((await call('GET', '/api/v1/flags-stale?environment=production&days=0')).status).toBe(400);
+    const usage = (await call('GET', '/api/v1/flag-evaluations?environment=production&days=3')).body.items;
+    expect(usage).toEqual([
+      { flag: 'mixed', variants: { on: 1, off: 1 }, lastEvaluatedAt: '2026-04-11T10:00:00.000Z' },
+      { flag: 'quiet', variants: {}, lastEvaluatedAt: '2026-04-06T10:00:00.000Z' },
+      { flag: 'settled', variants: { off: 2 }, lastEvaluatedAt: '2026-04-11T10:00:00.000Z' },
+    ]);
   });
 });

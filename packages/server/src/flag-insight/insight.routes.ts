@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type AnyRoute, defineRoute } from '../http/route.js';
 import type { ResourceService } from '../resources/resources.service.js';
 import type { EvaluationInsight } from './evaluation-insight.js';
-import { staleFlagSchema } from './stale.js';
+import { flagUsageSchema, staleFlagSchema } from './stale.js';
 
 const staleQuery = z
   .object({
@@ -43,6 +43,24 @@ export function flagInsightRoutes(
           cursor = page.at(-1)?.metadata.name;
         }
         return { environment, days: query.days, items: await insight.stale(environment, query.days, flags) };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/flag-evaluations',
+      scope: 'read',
+      environment: ({ query }) => env(query),
+      summary: 'Evaluations by flag and variant over the last N days, and when each flag was last evaluated',
+      tag: 'flags',
+      query: staleQuery,
+      response: z.object({
+        environment: z.string(),
+        days: z.number().int(),
+        items: z.array(flagUsageSchema),
+      }),
+      async handler({ query }) {
+        const environment = env(query);
+        return { environment, days: query.days, items: await insight.usage(environment, query.days) };
       },
     }),
   ];

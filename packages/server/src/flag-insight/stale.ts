@@ -25,6 +25,29 @@ export const staleFlagSchema = z
   .meta({ id: 'StaleFlag' });
 export type StaleFlag = z.infer<typeof staleFlagSchema>;
 
+export const flagUsageSchema = z
+  .object({
+    flag: z.string(),
+    /** Evaluations in the window, by variant. */
+    variants: z.record(z.string(), z.number().int()),
+    lastEvaluatedAt: z.string().nullable(),
+  })
+  .meta({ id: 'FlagUsage' });
+export type FlagUsage = z.infer<typeof flagUsageSchema>;
+
+/** Per flag with any evaluation ever: counts by variant in the window, and the last evaluation. */
+export function summariseUsage(input: Omit<StaleInput, 'flags'>): FlagUsage[] {
+  const start = windowStart(input.now, input.days);
+  const out = new Map<string, FlagUsage>();
+  for (const [flag, h] of input.history) out.set(flag, { flag, variants: {}, lastEvaluatedAt: h.lastAt });
+  for (const b of input.buckets) {
+    const usage = out.get(b.flag);
+    if (!usage || b.day < start) continue;
+    usage.variants[b.variant] = (usage.variants[b.variant] ?? 0) + b.count;
+  }
+  return [...out.values()].sort((a, b) => a.flag.localeCompare(b.flag));
+}
+
 export interface StaleInput {
   now: Date;
   days: number;
