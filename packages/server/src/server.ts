@@ -32,6 +32,7 @@ import { ResourceService } from './resources/resources.service.js';
 import { type RolloutsSetup, setupRollouts } from './rollouts/setup.js';
 import { RouterConfigService } from './routing/router-config.service.js';
 import { routingRoutes } from './routing/routing.routes.js';
+import { SecretResolver } from './secrets/secrets.js';
 import { mountSeedApi } from './seed-api/seed-api.routes.js';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
 import { systemRoutes } from './system/system.routes.js';
@@ -117,24 +118,6 @@ export async function createServer(
     resources.onChange((change) => {
       if (change.kind === 'Route') void routerConfig.refresh();
     });
-    const rollouts = setupRollouts({
-      db: database.db,
-      resources,
-      registry,
-      emergency,
-      defaultEnvironment,
-      now,
-      log: (level, message, fields) => log?.[level]({ ...fields, component: 'rollouts' }, message),
-    });
-    await rollouts.runtime.resume();
-    const tokens = new TokenService(database.db, now);
-    const environmentKind = registry.get('Environment');
-    await seedEnvironments(resources, environmentKind, config.defaultEnvironment);
-    const bootstrap = await bootstrapAdminToken(tokens, {
-      adminToken: config.adminToken,
-      dataDir: config.dataDir,
-    });
-
     const metricsSetup = setupMetrics({
       db: database.db,
       router,
@@ -145,6 +128,31 @@ export async function createServer(
       },
       now,
     });
+    const rollouts = setupRollouts({
+      db: database.db,
+      resources,
+      registry,
+      emergency,
+      defaultEnvironment,
+      now,
+      log: (level, message, fields) => log?.[level]({ ...fields, component: 'rollouts' }, message),
+      services: {
+        routerConfig,
+        router,
+        secrets: new SecretResolver(process.env, config.dataDir),
+        dataDir: config.dataDir,
+        metrics: metricsSetup.registry,
+      },
+    });
+    await rollouts.runtime.resume();
+    const tokens = new TokenService(database.db, now);
+    const environmentKind = registry.get('Environment');
+    await seedEnvironments(resources, environmentKind, config.defaultEnvironment);
+    const bootstrap = await bootstrapAdminToken(tokens, {
+      adminToken: config.adminToken,
+      dataDir: config.dataDir,
+    });
+
     const routes: AnyRoute[] = [];
     let app: SluiceApp | undefined;
     routes.push(
@@ -214,7 +222,7 @@ export async function createServer(
       async close() {
         routerConfig.stop();
         await built.fastify.close();
-        await rollouts.runtime.stop();
+        await rollouts.close();
         await schedules.stop();
         await insight.stop();
         await router?.close();
