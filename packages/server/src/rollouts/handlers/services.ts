@@ -119,6 +119,9 @@ export function serviceHandlers(
         const s = await world.resolve(run, c.app);
         const version = c.role === 'stable' ? s.stable : s.canary;
         if (!version) return { ok: true, data: { skipped: 'nothing to retire' } };
+        // re-delivering the running version: its "old" self is the new one, so nothing goes away
+        if (s.stable === s.canary)
+          return { ok: true, data: { skipped: `${version} is both the stable and the new version` } };
         const applied = await s.traffic.read();
         if (
           (applied.weights[version] ?? 0) === 0 &&

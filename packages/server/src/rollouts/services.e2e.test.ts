@@ -1,0 +1,127 @@
+/**
+ * A real blue-green rollout: the `process` provider starts demo-app versions, the embedded
+ * router switches traffic, and the Service's stable version moves — twice, so the second run
+ * also retires the version the first delivered. Real clock, real processes, real router.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFromEnv } from '../config.js';
+import { createDeployProvider } from '../deploy/factory.js';
+import { SecretResolver } from '../secrets/secrets.js';
+import { createServer, type SluiceServer } from '../server.js';
+
+const DEMO = fileURLToPath(new URL('../../../../examples/demo-app/server.mjs', import.meta.url));
+const ADMIN = 'service-rollout-admin-token-01';
+const deploySpec = {
+  provider: 'process' as const,
+  command: `node ${DEMO} --version {version} --port {port}`,
+  stopGraceSeconds: 2,
+};
+
+const plan = (version: string) => ({
+  name: `Backend ${version}`,
+  version,
+  max_duration_hours: 1,
+  stages: [
+    {
+      name: 'deploy_backend',
+      strategy: 'blue_green',
+      config: {
+        app_name: 'api-service',
+        image: `api:${version}`,
+        smoke_tests: [
+          { endpoint: '/health', expected_status: 200 },
+          { endpoint: '/api/v2/status', expected_status: 200 },
+        ],
+        health_check: { endpoint: '/health', retries: 5, interval_seconds: 1, timeout_seconds: 2 },
+        scale_down_delay_seconds: 0,
+      },
+    },
+  ],
+});
+
+describe('blue-green rollout of a real service', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bg-'));
+  let server: SluiceServer;
+  let url: string;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const waitForEnd = async (id: string) => {
+    for (let i = 0; i < 600; i++) {
+      const run = (await api('GET', `/api/v1/rollout-runs/${id}`)).body;
+      if (['succeeded', 'failed', 'rolled_back', 'aborted'].includes(run.status)) return run;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`run ${id} did not end`);
+  };
+  const servedVersion = async () => {
+    const res = await fetch(`http://127.0.0.1:${server.router?.status().listen?.port}/api/v2/status`);
+    return ((await res.json()) as { version: string }).version;
+  };
+
+  beforeAll(async () => {
+    server = await createServer(
+      configFromEnv(
+        {},
+        { dataDir, adminToken: ADMIN, port: 0, routerPort: 0, routerAdminPort: 0, embeddedRouter: true },
+      ),
+    );
+    url = await server.listen();
+    const service = {
+      kind: 'Service',
+      metadata: { name: 'api-service' },
+      spec: { deploy: deploySpec, traffic: { provider: 'builtin', route: { pathPrefix: '/' } } },
+    };
+    expect(
+      (await api('POST', '/api/v1/apply', { documents: [service, plan('1.0.0'), plan('2.0.0')] })).status,
+    ).toBe(200);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    // the processes outlive the control plane by design; this test cleans up after itself
+    const provider = createDeployProvider(deploySpec, {
+      service: 'api-service',
+      environment: 'development',
+      dataDir,
+      secrets: new SecretResolver({}, dataDir),
+    });
+    for (const d of await provider.list())
+      await provider.retire({ opId: `cleanup-${d.version}`, version: d.version });
+    await provider.close();
+  });
+
+  it('delivers 1.0.0, then switches to 2.0.0 and retires 1.0.0', async () => {
+    const first = await api('POST', '/api/v1/rollouts/backend-1-0-0/start', {});
+    expect(first.status).toBe(201);
+    const one = await waitForEnd(first.body.id);
+    expect(one.status, JSON.stringify(one)).toBe('succeeded');
+    expect(await servedVersion()).toBe('1.0.0');
+    expect((await api('GET', '/api/v1/services/api-service')).body.spec.stableVersion).toBe('1.0.0');
+
+    const second = await api('POST', '/api/v1/rollouts/backend-2-0-0/start', {});
+    const two = await waitForEnd(second.body.id);
+    expect(two.status, JSON.stringify(two)).toBe('succeeded');
+    expect(await servedVersion()).toBe('2.0.0');
+    expect((await api('GET', '/api/v1/services/api-service')).body.spec.stableVersion).toBe('2.0.0');
+    const provider = createDeployProvider(deploySpec, {
+      service: 'api-service',
+      environment: 'development',
+      dataDir,
+      secrets: new SecretResolver({}, dataDir),
+    });
+    expect((await provider.list()).map((d) => d.version)).toEqual(['2.0.0']);
+    await provider.close();
+    const route = (await api('GET', '/api/v1/routes/api-service')).body;
+    expect(route.spec.weights).toEqual({ '2.0.0': 100 });
+  });
+});
