@@ -154,6 +154,8 @@ function fractionalArb(variantLiteral: fc.Arbitrary<unknown>) {
     ['fixed-seed'],
     [{ var: 'missing' }],
     [{ cat: ['seed', { var: 'user.id' }] }],
+    [{ var: 'user.id' }], // a non-string bucketing key: flagd-core then reads it as a (bad) bucket
+    [{ var: 'age' }],
   );
   return fc
     .tuple(key, fc.array(bucket, { minLength: 1, maxLength: 5 }))
