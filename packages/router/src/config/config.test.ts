@@ -101,6 +101,18 @@ describe('router snapshot validation', () => {
     }
   });
 
+  it('refuses TLS settings on a plain http upstream', () => {
+    const err = refusal(
+      snapshot({
+        versions: [
+          { name: 'v1', url: 'http://127.0.0.1:8001', tls: { serverName: 'a.test' } },
+          { name: 'v2', url: 'https://127.0.0.1:8002', tls: { serverName: 'a.test' } },
+        ],
+      }),
+    );
+    expect(err.fields.map((f) => f.path)).toEqual(['routes[0].versions[0].tls']);
+  });
+
   it('refuses duplicate version and route names, and unknown fields', () => {
     const dupVersion = refusal(
       snapshot({

@@ -43,10 +43,23 @@ export const healthCheckSchema = z.strictObject({
     .default({ min: 200, max: 399 }),
 });
 
-export const versionSchema = z.strictObject({
-  name: nameSchema,
-  url: upstreamUrlSchema,
+/** How an https upstream is verified: a private CA (PEM) and/or the name its certificate bears. */
+export const upstreamTlsSchema = z.strictObject({
+  ca: z.string().min(1).max(65_536).optional(),
+  serverName: z.string().min(1).max(253).optional(),
 });
+
+export const versionSchema = z
+  .strictObject({
+    name: nameSchema,
+    url: upstreamUrlSchema,
+    tls: upstreamTlsSchema.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.tls && !v.url.startsWith('https:')) {
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls settings need an https URL' });
+    }
+  });
 
 const matchBase = { version: nameSchema, value: z.string().max(4096) };
 /** Pins a request to a version before weights apply (testers, canary-by-header). */
@@ -146,6 +159,7 @@ export type RouterSnapshotInput = z.input<typeof routerSnapshotSchema>;
 export type RouterSnapshot = z.output<typeof routerSnapshotSchema>;
 export type RouteConfig = RouterSnapshot['routes'][number];
 export type VersionConfig = z.output<typeof versionSchema>;
+export type UpstreamTls = z.output<typeof upstreamTlsSchema>;
 export type MatchRule = z.output<typeof matchRuleSchema>;
 export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
 export type MirrorConfig = z.output<typeof mirrorSchema>;

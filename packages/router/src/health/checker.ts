@@ -24,9 +24,20 @@ export interface HealthEvent {
   at: number;
 }
 
+type Tls = { ca?: string; servername?: string } | undefined;
+
+interface Wanted {
+  route: string;
+  version: string;
+  url: string;
+  check: HealthCheckConfig;
+  tls: Tls;
+}
+
 interface Target {
   state: HealthState;
   check: HealthCheckConfig;
+  tls: Tls;
   /** Identity of what is checked; a change restarts the target with fresh state. */
   signature: string;
   timer: NodeJS.Timeout | undefined;
@@ -50,21 +61,24 @@ export class HealthChecker {
 
   /** Starts checks the table adds, stops those it drops, keeps the state of unchanged ones. */
   reconcile(table: RoutingTable): void {
-    const wanted = new Map<
-      string,
-      { route: string; version: string; url: string; check: HealthCheckConfig }
-    >();
+    const wanted = new Map<string, Wanted>();
     for (const route of table.routes) {
       const check = route.config.healthCheck;
       if (!check) continue;
       for (const v of route.versions.values()) {
         const url = new URL(check.path, `${v.origin}/`).toString();
-        wanted.set(`${route.name}\u0000${v.name}`, { route: route.name, version: v.name, url, check });
+        wanted.set(`${route.name}\u0000${v.name}`, {
+          route: route.name,
+          version: v.name,
+          url,
+          check,
+          tls: v.tls,
+        });
       }
     }
     for (const [key, target] of this.targets) {
       const w = wanted.get(key);
-      if (!w || JSON.stringify([w.url, w.check]) !== target.signature) this.stop(key);
+      if (!w || JSON.stringify([w.url, w.check, w.tls]) !== target.signature) this.stop(key);
     }
     for (const [key, w] of wanted) {
       if (this.targets.has(key)) continue;
@@ -81,7 +95,8 @@ export class HealthChecker {
           lastError: null,
         },
         check: w.check,
-        signature: JSON.stringify([w.url, w.check]),
+        tls: w.tls,
+        signature: JSON.stringify([w.url, w.check, w.tls]),
         timer: undefined,
         stopped: false,
       };
@@ -118,7 +133,7 @@ export class HealthChecker {
 
   private run(target: Target): void {
     if (target.stopped) return;
-    probe(target.state.url, target.check).then((error) => {
+    probe(target.state.url, target.check, target.tls).then((error) => {
       if (target.stopped) return;
       this.observe(target, error);
       this.schedule(target);
@@ -157,7 +172,7 @@ export class HealthChecker {
 }
 
 /** One check: resolves null on an expected status, else a short reason. Never rejects. */
-export function probe(url: string, check: HealthCheckConfig): Promise<string | null> {
+export function probe(url: string, check: HealthCheckConfig, tls?: Tls): Promise<string | null> {
   return new Promise((resolve) => {
     const transport = url.startsWith('https:') ? https : http;
     let settled = false;
@@ -169,7 +184,7 @@ export function probe(url: string, check: HealthCheckConfig): Promise<string | n
     };
     const req = transport.get(
       url,
-      { agent: false, headers: { 'user-agent': 'sluice-router-health' } },
+      { agent: false, headers: { 'user-agent': 'sluice-router-health' }, ...tls },
       (res) => {
         const status = res.statusCode ?? 0;
         res.resume();

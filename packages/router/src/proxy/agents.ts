@@ -21,8 +21,9 @@ export class AgentPool {
     this.options = options;
   }
 
-  get(origin: string): http.Agent {
-    let agent = this.agents.get(origin);
+  /** The pool of an upstream; `key` is its origin, or origin + TLS settings (`poolKey`). */
+  get(key: string, tls?: { ca?: string; servername?: string }): http.Agent {
+    let agent = this.agents.get(key);
     if (!agent) {
       const opts = {
         keepAlive: true,
@@ -33,8 +34,8 @@ export class AgentPool {
         timeout: this.options.idleMs ?? 4_000,
         scheduling: 'lifo' as const,
       };
-      agent = origin.startsWith('https:') ? new https.Agent(opts) : new http.Agent(opts);
-      this.agents.set(origin, agent);
+      agent = key.startsWith('https:') ? new https.Agent({ ...opts, ...tls }) : new http.Agent(opts);
+      this.agents.set(key, agent);
     }
     return agent;
   }

@@ -127,7 +127,7 @@ export function forward(
       method: req.method,
       path: upstreamPath(route, version, path),
       headers,
-      agent: deps.agents.get(version.origin),
+      agent: deps.agents.get(version.poolKey, version.tls),
     });
     upstream = attempt;
     attempt.on('socket', (socket) => {

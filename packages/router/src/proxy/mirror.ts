@@ -137,7 +137,7 @@ export class Mirror {
       method: req.method,
       path: upstreamPath(route, version, path),
       headers,
-      agent: this.deps.agents.get(version.origin),
+      agent: this.deps.agents.get(version.poolKey, version.tls),
     });
     const limit = route.config.timeouts.responseMs;
     const timer = setTimeout(() => {

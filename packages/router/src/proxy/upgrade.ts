@@ -76,6 +76,7 @@ export function forwardUpgrade(
       upgrade: true,
     }),
     agent: false,
+    ...version.tls,
   });
   const timer = setTimeout(
     () => fail(UpstreamTimeout(`version ${version.name} did not answer the upgrade in time`)),

@@ -26,7 +26,7 @@ function liveOrigins(table: RoutingTable): Set<string> {
     const pinned = new Set(route.config.match.map((m) => m.version));
     if (route.config.mirror) pinned.add(route.config.mirror.version);
     for (const v of route.versions.values()) {
-      if ((route.config.weights[v.name] ?? 0) > 0 || pinned.has(v.name)) live.add(v.origin);
+      if ((route.config.weights[v.name] ?? 0) > 0 || pinned.has(v.name)) live.add(v.poolKey);
     }
   }
   return live;

@@ -1,4 +1,9 @@
-import { normalizePrefix, type RouteConfig, type RouterSnapshot } from '../config/index.js';
+import {
+  normalizePrefix,
+  type RouteConfig,
+  type RouterSnapshot,
+  type VersionConfig,
+} from '../config/index.js';
 import { RouteBalancer, ShareSampler } from './balancer.js';
 
 /**
@@ -10,8 +15,12 @@ import { RouteBalancer, ShareSampler } from './balancer.js';
 export interface CompiledVersion {
   readonly name: string;
   readonly url: URL;
-  /** `protocol//host:port`, the key of its connection pool. */
+  /** `protocol//host:port`. */
   readonly origin: string;
+  /** Key of its connection pool: the origin, plus the TLS settings when it has any. */
+  readonly poolKey: string;
+  /** node TLS options for an https upstream with its own CA or server name. */
+  readonly tls: { ca?: string; servername?: string } | undefined;
   /** Path of the upstream URL without trailing slash ('' for the root). */
   readonly basePath: string;
 }
@@ -35,12 +44,21 @@ export interface RoutingTable {
   readonly byName: ReadonlyMap<string, CompiledRoute>;
 }
 
-function compileVersion(name: string, url: string): CompiledVersion {
-  const parsed = new URL(url);
+function compileVersion(config: VersionConfig): CompiledVersion {
+  const parsed = new URL(config.url);
+  const origin = `${parsed.protocol}//${parsed.host}`;
+  const tls = config.tls
+    ? {
+        ...(config.tls.ca === undefined ? {} : { ca: config.tls.ca }),
+        ...(config.tls.serverName === undefined ? {} : { servername: config.tls.serverName }),
+      }
+    : undefined;
   return {
-    name,
+    name: config.name,
     url: parsed,
-    origin: `${parsed.protocol}//${parsed.host}`,
+    origin,
+    poolKey: tls ? `${origin}#${JSON.stringify(tls)}` : origin,
+    tls,
     basePath: parsed.pathname.replace(/\/+$/, ''),
   };
 }
@@ -51,7 +69,7 @@ function compileRoute(config: RouteConfig): CompiledRoute {
     host: config.host,
     prefix: normalizePrefix(config.pathPrefix),
     config,
-    versions: new Map(config.versions.map((v) => [v.name, compileVersion(v.name, v.url)])),
+    versions: new Map(config.versions.map((v) => [v.name, compileVersion(v)])),
     balancer: new RouteBalancer(config.weights),
     mirrorSampler:
       config.mirror && config.mirror.percent > 0 ? new ShareSampler(config.mirror.percent) : undefined,
