@@ -51,7 +51,7 @@ describe('seed_percentage (the seed service legacy rollout)', () => {
           expect(evaluate(set, 'legacy', 'boolean', false, context).value).toBe(seedEnabled(userId, pct));
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 1000 },
     );
   });
 
