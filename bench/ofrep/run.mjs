@@ -101,6 +101,7 @@ const sluice = await start(
   root,
 );
 const unleash = await start('unleash-proxy', [`${here}unleash-proxy.mjs`, '18191'], `${root}bench`);
+const echo = await start('fastify-echo', [`${here}fastify-echo.mjs`, '18192'], root);
 const sAuth = { authorization: `Bearer ${sluice.token}` };
 const uAuth = { authorization: unleash.token };
 
@@ -141,6 +142,12 @@ const scenarios = [
     (u) => ({ context: { userId: u } }),
   ],
   [
+    'calibration: bare Fastify JSON POST (no flags, no auth)',
+    `${echo.url}/echo`,
+    {},
+    (u) => ({ context: { targetingKey: u } }),
+  ],
+  [
     'Sluice OFREP bulk, If-None-Match → 304',
     `${sluice.url}/ofrep/v1/evaluate/flags`,
     { ...sAuth, 'if-none-match': etag },
@@ -169,9 +176,10 @@ const table = [
     (r) => `| ${r.label} | ${fmt(r.rps)} | ${r.p50} ms | ${r.p99} ms | ${fmt(r.median)} | ${r.bad} |`,
   ),
 ];
+// rows: 0 Sluice single, 1 unleash single, 2 Sluice bulk, 3 unleash bulk, 4 calibration, 5 Sluice 304
 const ratio = (a, b) => (rows[a].rps / rows[b].rps).toFixed(1);
 const summary = [
-  `Ratio Sluice / unleash-proxy: single ${ratio(0, 1)}×, bulk ${ratio(2, 3)}×.`,
+  `Ratio Sluice / unleash-proxy: single ${ratio(0, 1)}×, bulk ${ratio(2, 3)}×. Sluice single / bare Fastify: ${ratio(0, 4)}×.`,
   `Targets: ≥ 10× unleash-proxy (${Number(ratio(0, 1)) >= 10 && Number(ratio(2, 3)) >= 10 ? 'met' : 'not met'}), ` +
     `p99 < 5 ms (${rows[0].p99 < 5 && rows[2].p99 < 5 ? 'met' : 'not met'}).`,
 ];
