@@ -68,17 +68,11 @@ export class ProcessState {
    * Runs `fn` with the state under the lock (in this process and across processes) and saves
    * what it returns as `state`.
    */
-  update<T>(
-    fn: (
-      state: StateFile,
-      save: (state: StateFile) => Promise<void>,
-    ) => Promise<{ state: StateFile | null; result: T }>,
-  ): Promise<T> {
+  update<T>(fn: (state: StateFile) => Promise<{ state: StateFile | null; result: T }>): Promise<T> {
     const run = this.chain.then(async () => {
       await this.lock();
       try {
-        // `save` lets a step be recorded before a slow follow-up (a pid right after the spawn).
-        const { state, result } = await fn(await this.read(), (s) => this.write(prune(s)));
+        const { state, result } = await fn(await this.read());
         if (state !== null) await this.write(prune(state));
         return result;
       } finally {
@@ -98,7 +92,7 @@ export class ProcessState {
   /** mkdir is atomic: whoever creates the directory holds the lock. A dead holder's lock is taken over. */
   private async lock(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < 1200; i++) {
       try {
         await mkdir(this.lockDir);
         await writeFile(join(this.lockDir, 'owner'), String(process.pid));

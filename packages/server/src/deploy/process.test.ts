@@ -203,6 +203,22 @@ describe('process provider', () => {
     expect(await p.list()).toEqual([]);
   });
 
+  it('finishes a retire that a crash interrupted when it is repeated', async () => {
+    const slow = provider(dir, { command: app('stubborn'), stopGraceSeconds: 60 });
+    const d = await slow.deploy({ opId: 'run/1/deploy', version: '1.0.0' });
+    track(d.info.pid);
+    await slow.waitReady('1.0.0');
+    const first = slow.retire({ opId: 'run/1/retire', version: '1.0.0' });
+    for (let i = 0; i < 200 && (await slow.status('1.0.0'))?.state !== 'retired'; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    // The process still runs (it ignores SIGTERM); the next control plane repeats the retire.
+    expect(isOurProcess(d.info.pid as number, null)).toBe(true);
+    const next = provider(dir, { command: app('stubborn'), stopGraceSeconds: 0.2 });
+    expect((await next.retire({ opId: 'run/1/retire', version: '1.0.0' }))?.state).toBe('retired');
+    expect(isOurProcess(d.info.pid as number, null)).toBe(false);
+    expect((await first)?.state).toBe('retired');
+  });
+
   it('reports a crashed version as failed, and a new operation starts it again', async () => {
     const p = provider(dir);
     const d = await p.deploy({ opId: 'run/1/deploy', version: '2.0.0' });

@@ -111,19 +111,22 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
     };
   };
 
-  /** Spawns the version on a fresh port, records it at once, then waits for the port or an early exit. */
-  const start = async (
+  type Spawned = { record: ProcessRecord; exited: Promise<number | null> | null };
+
+  /**
+   * Starts the version on a port no recorded version uses — or adopts the process this
+   * operation spawned just before a crash, before its pid was saved. Runs under the state lock;
+   * the caller saves the record before the lock is released.
+   */
+  const spawnVersion = async (
     request: z.output<typeof deployRequestSchema>,
     current: Record<string, ProcessRecord>,
-    save: (versions: Record<string, ProcessRecord>) => Promise<void>,
-  ): Promise<ProcessRecord> => {
-    const taken = new Set(Object.values(current).map((r) => r.port));
+  ): Promise<Spawned> => {
     const logFile = join(logs, `${request.version}.log`);
     await mkdir(logs, { recursive: true });
     const tag = tagOf(dir, request.opId, request.version);
-    const template = splitCommand(o.command) ?? [];
     const argvFor = (port: number) =>
-      template.map((a) =>
+      (splitCommand(o.command) ?? []).map((a) =>
         fillTemplate(a, {
           version: request.version,
           port,
@@ -131,63 +134,77 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
           image: request.image ?? '',
         }),
       );
-    // Spawned by this operation just before a crash, before the pid was saved? Adopt it.
+    const recordFor = (pid: number, port: number): ProcessRecord => ({
+      version: request.version,
+      opId: request.opId,
+      pid,
+      startTime: procStat(pid)?.startTime ?? null,
+      host: o.host,
+      port,
+      argv: argvFor(port),
+      logFile,
+      startedAt: now(),
+    });
     const orphan = findTaggedProcess(TAG_VARIABLE, tag);
-    if (orphan) {
-      const record: ProcessRecord = {
-        version: request.version,
-        opId: request.opId,
-        pid: orphan.pid,
-        startTime: procStat(orphan.pid)?.startTime ?? null,
-        host: o.host,
-        port: orphan.port,
-        argv: argvFor(orphan.port),
-        logFile,
-        startedAt: now(),
-      };
-      await save({ ...current, [request.version]: record });
-      return record;
-    }
-    for (let attempt = 1; ; attempt++) {
-      let port = await pickPort(o.host);
-      while (taken.has(port)) port = await pickPort(o.host);
-      taken.add(port);
-      const argv = argvFor(port);
-      const env = {
-        ...inheritedEnv(),
-        ...o.env,
-        ...request.env,
-        PORT: String(port),
-        SLUICE_VERSION: request.version,
-        SLUICE_SERVICE: deps.service,
-        [TAG_VARIABLE]: tag,
-        ...(request.image ? { SLUICE_IMAGE: request.image } : {}),
-      };
-      const spawned = await spawnDetached(argv, {
-        cwd: o.cwd ?? deps.cwd ?? process.cwd(),
-        env,
-        logFile,
-      }).catch((err: Error) => {
-        throw DeployFailed(`cannot start ${argv[0]}: ${err.message}`, { cause: err });
+    if (orphan) return { record: recordFor(orphan.pid, orphan.port), exited: null };
+
+    const taken = new Set(Object.values(current).map((r) => r.port));
+    let port = await pickPort(o.host);
+    while (taken.has(port)) port = await pickPort(o.host);
+    const argv = argvFor(port);
+    const env = {
+      ...inheritedEnv(),
+      ...o.env,
+      ...request.env,
+      PORT: String(port),
+      SLUICE_VERSION: request.version,
+      SLUICE_SERVICE: deps.service,
+      [TAG_VARIABLE]: tag,
+      ...(request.image ? { SLUICE_IMAGE: request.image } : {}),
+    };
+    const spawned = await spawnDetached(argv, {
+      cwd: o.cwd ?? deps.cwd ?? process.cwd(),
+      env,
+      logFile,
+    }).catch((err: Error) => {
+      throw DeployFailed(`cannot start ${argv[0]}: ${err.message}`, { cause: err });
+    });
+    return { record: recordFor(spawned.pid, port), exited: spawned.exited };
+  };
+
+  /**
+   * Waits (outside the lock) for a fresh version's port to open or the process to exit. One
+   * that died of EADDRINUSE — another process took the port between pick and bind — is
+   * started again on a fresh port, unless someone replaced its record meanwhile.
+   */
+  const settle = async (
+    request: z.output<typeof deployRequestSchema>,
+    first: Spawned,
+  ): Promise<ProcessRecord> => {
+    let current = first;
+    for (let attempt = 1; current.exited !== null; attempt++) {
+      const outcome = await untilListening(
+        o.host,
+        current.record.port,
+        current.exited,
+        o.startTimeoutSeconds * 1000,
+      );
+      if (outcome !== 'exited' || attempt >= PORT_ATTEMPTS) break;
+      if (!(await logTail(current.record.logFile)).includes('EADDRINUSE')) break;
+      const pid = current.record.pid;
+      const next = await state.update(async (st) => {
+        const recorded = st.versions[request.version];
+        if (!recorded || recorded.pid !== pid) return { state: null, result: null };
+        const again = await spawnVersion(request, st.versions);
+        return {
+          state: { ...st, versions: { ...st.versions, [request.version]: again.record } },
+          result: again,
+        };
       });
-      const record: ProcessRecord = {
-        version: request.version,
-        opId: request.opId,
-        pid: spawned.pid,
-        startTime: procStat(spawned.pid)?.startTime ?? null,
-        host: o.host,
-        port,
-        argv,
-        logFile,
-        startedAt: now(),
-      };
-      await save({ ...current, [request.version]: record });
-      const outcome = await untilListening(o.host, port, spawned.exited, o.startTimeoutSeconds * 1000);
-      if (outcome !== 'exited') return record;
-      const tail = await logTail(logFile);
-      if (tail.includes('EADDRINUSE') && attempt < PORT_ATTEMPTS) continue;
-      return record; // reported as failed by describe, with the log tail
+      if (next === null) break;
+      current = next;
     }
+    return current.record;
   };
 
   const failIfFailed = (d: Deployment): Deployment => {
@@ -207,7 +224,7 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
 
     async deploy(request) {
       const r = parseInput(deployRequestSchema, request, 'request');
-      const d = await state.update(async (st, save) => {
+      const outcome = await state.update<Spawned>(async (st) => {
         const byOp = Object.values(st.versions).find((x) => x.opId === r.opId);
         if (byOp && byOp.version !== r.version)
           throw DeployOperationConflict(`operation ${r.opId} already deployed version ${byOp.version}`, {
@@ -217,10 +234,16 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
         const running =
           existing && existing.retiredAt === undefined && isOurProcess(existing.pid, existing.startTime);
         // The same operation again (a replay after a crash) or the version already up: never a second process.
-        if (existing && (running || existing.opId === r.opId)) return { state: null, result: existing };
-        const record = await start(r, st.versions, (versions) => save({ ...st, versions }));
-        return { state: { ...st, versions: { ...st.versions, [r.version]: record } }, result: record };
+        if (existing && (running || existing.opId === r.opId))
+          return { state: null, result: { record: existing, exited: null } };
+        const spawned = await spawnVersion(r, st.versions);
+        return {
+          state: { ...st, versions: { ...st.versions, [r.version]: spawned.record } },
+          result: spawned,
+        };
       });
+      // The lock is released: other versions can start while this one binds its port.
+      const d = await settle(r, outcome);
       return failIfFailed(await describe(d));
     },
 
@@ -235,11 +258,13 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
         const existing = st.versions[r.version];
         if (!existing) return { state: null, result: null };
         if (existing.retiredAt !== undefined) return { state: null, result: existing };
-        await stopGroup(existing, o.stopGraceSeconds * 1000);
         const retired = { ...existing, retiredBy: r.opId, retiredAt: now() };
         return { state: { ...st, versions: { ...st.versions, [r.version]: retired } }, result: retired };
       });
-      return record ? describe(record) : null;
+      if (!record) return null;
+      // Marked first, stopped outside the lock; a repeat after a crash mid-stop stops it again.
+      await stopGroup(record, o.stopGraceSeconds * 1000);
+      return describe(record);
     },
 
     async list() {
