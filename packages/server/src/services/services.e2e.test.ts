@@ -29,6 +29,14 @@ describe('Service API', () => {
     expect((await t.request('GET', '/api/v1/services/api-service?environment=development')).status).toBe(404);
   });
 
+  it('lists the Service routes in the OpenAPI document', async () => {
+    const res = await t.request('GET', '/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/services', '/api/v1/services/{name}']),
+    );
+  });
+
   it('refuses a bad spec with the field path and writes nothing', async () => {
     const res = await t.request('PUT', '/api/v1/services/broken?environment=production', {
       body: { spec: { deploy: { provider: 'process', command: 'x', stopGraceSeconds: -1 } } },
