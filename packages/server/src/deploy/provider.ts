@@ -33,7 +33,7 @@ export interface DeployProvider {
    * `retired`; a version that is already gone returns `null`. Idempotent.
    */
   retire(request: RetireRequest): Promise<Deployment | null>;
-  /** Every version the provider runs now (retired ones left out). */
+  /** Every version the provider runs now (retired ones left out; `process` lists crashed ones as `failed`). */
   list(): Promise<Deployment[]>;
   /** Releases timers and connections. Running versions keep running. */
   close(): Promise<void>;

@@ -37,6 +37,27 @@ describe('Service API', () => {
     );
   });
 
+  it('lets only admins write a Service that runs commands on the control plane host', async () => {
+    const writer = await t.token(['write'], 'ci-bot');
+    const processSpec = { deploy: { provider: 'process', command: 'node app.mjs --port {port}' } };
+    const refused = await t.request('PUT', '/api/v1/services/runner?environment=production', {
+      body: { spec: processSpec },
+      token: writer,
+    });
+    expect(refused.status).toBe(403);
+    expect((await t.request('GET', '/api/v1/services/runner?environment=production')).status).toBe(404);
+    const staticSpec = { deploy: { provider: 'static', upstreams: { '1.0.0': ['http://10.0.0.5:8080'] } } };
+    const ok = await t.request('PUT', '/api/v1/services/pointer?environment=production', {
+      body: { spec: staticSpec },
+      token: writer,
+    });
+    expect(ok.status).toBe(201);
+    const admin = await t.request('PUT', '/api/v1/services/runner?environment=production', {
+      body: { spec: processSpec },
+    });
+    expect(admin.status).toBe(201);
+  });
+
   it('refuses a bad spec with the field path and writes nothing', async () => {
     const res = await t.request('PUT', '/api/v1/services/broken?environment=production', {
       body: { spec: { deploy: { provider: 'process', command: 'x', stopGraceSeconds: -1 } } },
