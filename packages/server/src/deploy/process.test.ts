@@ -297,6 +297,18 @@ describe('process provider', () => {
   });
 });
 
+describe('process provider input', () => {
+  it('refuses a service or environment name that could leave the data dir', () => {
+    const spec = { provider: 'process', command: 'x' } as const;
+    expect(() => createProcessProvider(spec, { service: '../etc', dataDir: tmpdir() })).toThrowError(
+      /service:/,
+    );
+    expect(() =>
+      createProcessProvider(spec, { service: 'api', environment: 'a/b', dataDir: tmpdir() }),
+    ).toThrowError(/environment:/);
+  });
+});
+
 describe('splitCommand', () => {
   it('splits like a shell without running one', () => {
     expect(splitCommand(`node  a.mjs --x "two words" 'it''s' a\\ b "q\\"q" ; rm -rf /`)).toEqual([

@@ -71,6 +71,10 @@ export interface ProcessDeployDeps {
   now?: () => number;
 }
 
+const pathSegment = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" or "-"');
+
 /** Variables a version inherits from the control plane; everything else is left behind. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SYSTEMROOT'];
 /** Environment variable that tags a spawned version with its state dir, operation and version. */
@@ -82,7 +86,10 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
   const o = parseInput(processDeploySchema, spec, 'deploy');
   const now = deps.now ?? (() => Date.now());
   const healthCheck = deps.healthCheck ?? DEFAULT_HEALTH_CHECK;
-  const dir = join(deps.dataDir, 'deploy', 'process', deps.environment ?? '_', deps.service);
+  // Both name a directory: nothing that could climb out of the data dir.
+  const service = parseInput(pathSegment, deps.service, 'service');
+  const environment = parseInput(pathSegment, deps.environment ?? '_', 'environment');
+  const dir = join(deps.dataDir, 'deploy', 'process', environment, service);
   const logs = join(dir, 'logs');
   const state = new ProcessState(dir);
   const readyTimeoutMs = o.readyTimeoutSeconds * 1000;
