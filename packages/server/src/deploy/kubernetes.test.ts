@@ -106,6 +106,24 @@ describe('kubernetes provider', () => {
     await p.close();
   });
 
+  it('reads the token secret on every call, so a rotated token applies at once', async () => {
+    const env: Record<string, string> = { KUBE_TOKEN: 'stale-token' };
+    const p = createKubernetesProvider(
+      {
+        provider: 'kubernetes',
+        connection: { server: kube.url, token: { secretRef: 'KUBE_TOKEN' } },
+        namespace: kube.namespace,
+      },
+      { service: 'api-service', secrets: new SecretResolver(env, tmpdir()) },
+    );
+    await expectCode(p.status('1.0.0'), 'DEPLOY_FAILED');
+    env.KUBE_TOKEN = kube.token;
+    expect((await p.status('1.0.0'))?.state).toBe('retired');
+    delete env.KUBE_TOKEN;
+    await expectCode(p.status('1.0.0'), 'SECRET_NOT_FOUND');
+    await p.close();
+  });
+
   it('lists only this service’s scaled-up versions', async () => {
     const p = provider(kube);
     await p.deploy({ opId: 'a', version: '1.0.0' });

@@ -8,7 +8,13 @@
 import { isSluiceError } from '@sluice/core/errors';
 import { z } from 'zod';
 import { type SecretResolver, secretRefSchema } from '../secrets/index.js';
-import { createKubeClient, inClusterConnection, type KubeConnection } from '../traffic/kube-client.js';
+import {
+  createKubeClient,
+  inClusterConnection,
+  type KubeClient,
+  type KubeConnection,
+  type KubeResponse,
+} from '../traffic/kube-client.js';
 import { DeployFailed, DeployProviderUnavailable } from './errors.js';
 import {
   DEFAULT_HEALTH_CHECK,
@@ -115,13 +121,15 @@ export function createKubernetesProvider(
 ): DeployProvider {
   const o = parseInput(kubernetesDeploySchema, spec, 'deploy');
   const healthCheck = deps.healthCheck ?? DEFAULT_HEALTH_CHECK;
+  const tokenRef = o.connection?.token;
+  if (tokenRef && !deps.secrets)
+    throw new Error('the kubernetes deploy provider needs a secret resolver for connection.token');
   let connection: KubeConnection;
   try {
     connection = o.connection
       ? {
           server: o.connection.server,
           timeoutMs: o.connection.timeoutMs,
-          ...(o.connection.token && deps.secrets ? { token: deps.secrets.resolve(o.connection.token) } : {}),
           ...(o.connection.tokenFile ? { tokenFile: o.connection.tokenFile } : {}),
           ...(o.connection.caFile ? { caFile: o.connection.caFile } : {}),
         }
@@ -129,11 +137,28 @@ export function createKubernetesProvider(
   } catch (err) {
     throw asDeployError(err);
   }
-  const kube = createKubeClient(connection);
+  // The token secret is read on every call; a rotated one gets a fresh client (and connections).
+  let current: { token: string | undefined; kube: KubeClient } | null = null;
+  const client = (): KubeClient => {
+    const token = tokenRef && deps.secrets ? deps.secrets.resolve(tokenRef) : undefined;
+    if (current === null || current.token !== token) {
+      current?.kube.close();
+      current = { token, kube: createKubeClient({ ...connection, ...(token ? { token } : {}) }) };
+    }
+    return current.kube;
+  };
   const call = (method: 'GET' | 'PUT', path: string, body?: unknown) =>
-    kube.request(method, path, body).catch((err: unknown) => {
-      throw asDeployError(err);
-    });
+    Promise.resolve()
+      .then(() => client().request(method, path, body))
+      .catch((err: unknown) => {
+        throw asDeployError(err);
+      });
+  /** The message of a Kubernetes `Status` answer, for error details. */
+  const describeResponse = (res: KubeResponse): string => {
+    const b = res.body;
+    if (b && typeof b === 'object' && 'message' in b) return String((b as { message: unknown }).message);
+    return typeof b === 'string' ? b.slice(0, 300) : '';
+  };
   const base = `/apis/apps/v1/namespaces/${o.namespace}/deployments`;
 
   const nameOf = (version: string): string => {
@@ -147,7 +172,7 @@ export function createKubernetesProvider(
     const res = await call('GET', `${base}/${name}`);
     if (res.status === 404) return null;
     if (res.status !== 200)
-      throw DeployFailed(`reading Deployment ${o.namespace}/${name}: ${res.status} ${kube.describe(res)}`);
+      throw DeployFailed(`reading Deployment ${o.namespace}/${name}: ${res.status} ${describeResponse(res)}`);
     const parsed = deploymentObjectSchema.safeParse(res.body);
     if (!parsed.success)
       throw DeployFailed(`${o.namespace}/${name} is not a Deployment: ${parsed.error.issues[0]?.message}`);
@@ -190,7 +215,7 @@ export function createKubernetesProvider(
     for (let attempt = 0; ; attempt++) {
       const res = await call('GET', path);
       if (res.status !== 200)
-        throw DeployFailed(`reading ${o.namespace}/${name}/scale: ${res.status} ${kube.describe(res)}`);
+        throw DeployFailed(`reading ${o.namespace}/${name}/scale: ${res.status} ${describeResponse(res)}`);
       const scale = scaleSchema.parse(res.body);
       if (scale.spec?.replicas === replicas) return;
       const put = await call('PUT', path, {
@@ -202,7 +227,7 @@ export function createKubernetesProvider(
       if (put.status === 200 || put.status === 201) return;
       if (put.status !== 409 || attempt >= o.conflictRetries)
         throw DeployFailed(
-          `scaling ${o.namespace}/${name} to ${replicas}: ${put.status} ${kube.describe(put)}`,
+          `scaling ${o.namespace}/${name} to ${replicas}: ${put.status} ${describeResponse(put)}`,
         );
     }
   };
@@ -254,7 +279,7 @@ export function createKubernetesProvider(
     async list() {
       const res = await call('GET', base);
       if (res.status !== 200)
-        throw DeployFailed(`listing Deployments in ${o.namespace}: ${res.status} ${kube.describe(res)}`);
+        throw DeployFailed(`listing Deployments in ${o.namespace}: ${res.status} ${describeResponse(res)}`);
       const items = z.object({ items: z.array(deploymentObjectSchema) }).parse(res.body).items;
       const [before, after] = fillTemplate(o.deployment, { service: deps.service }).split('{version}') as [
         string,
@@ -273,7 +298,8 @@ export function createKubernetesProvider(
     },
 
     async close() {
-      kube.close();
+      current?.kube.close();
+      current = null;
     },
   };
 }
