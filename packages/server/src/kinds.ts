@@ -3,7 +3,7 @@
  * machinery changes.
  */
 import { environmentKind } from './environments/environment.kind.js';
-import { type EmergencyLookup, flagKind, flagSetCheck } from './flags/flag.kind.js';
+import { type EmergencyLookup, emergencyWriteCheck, flagKind } from './flags/flag.kind.js';
 import { segmentKind } from './flags/segment.kind.js';
 import { KindRegistry } from './resources/registry.js';
 import { rolloutKind } from './rollouts/rollout.kind.js';
@@ -19,11 +19,11 @@ export interface KindOptions {
 
 export function createKindRegistry(options: KindOptions): KindRegistry {
   const emergency = options.emergency ?? (() => null);
-  const check = flagSetCheck(emergency);
+  const check = emergencyWriteCheck(emergency);
   return new KindRegistry([
     environmentKind(options.defaultEnvironment),
     flagKind(emergency),
-    segmentKind((ctx, r) => check(ctx, r, 'Segment')),
+    segmentKind(check),
     routeKind,
     serviceKind,
     rolloutKind,

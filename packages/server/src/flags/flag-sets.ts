@@ -34,6 +34,7 @@ export class FlagSetCache {
   private readonly listeners = new Set<FlagSetListener>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
+  private readonly rebuilding = new Set<string>();
 
   constructor(
     private readonly db: Executor,
@@ -70,17 +71,26 @@ export class FlagSetCache {
     return entry;
   }
 
-  /** Rebuilds an environment now (after a local write) and tells listeners. */
+  /**
+   * Drops an environment's set after a change and rebuilds it once the current burst of
+   * changes is over (an apply of 10,000 flags announces 10,000 changes: one rebuild), then
+   * tells listeners.
+   */
   invalidate(environment: string): void {
-    const had = this.cache.has(environment) || this.listeners.size > 0;
+    const wanted = this.cache.has(environment) || this.listeners.size > 0;
     this.cache.delete(environment);
-    if (!had) return;
-    this.get(environment).then(
-      (flags) => {
-        for (const l of this.listeners) l(flags);
-      },
-      (error) => this.log(`rebuilding the flag set of ${environment} failed`, error),
-    );
+    if (!wanted || this.rebuilding.has(environment)) return;
+    this.rebuilding.add(environment);
+    setImmediate(() => {
+      this.rebuilding.delete(environment);
+      this.cache.delete(environment);
+      this.get(environment).then(
+        (flags) => {
+          for (const l of this.listeners) l(flags);
+        },
+        (error) => this.log(`rebuilding the flag set of ${environment} failed`, error),
+      );
+    });
   }
 
   /** Reads every environment's generation; rebuilds those that moved. */

@@ -2,7 +2,7 @@ import { Conflict, type FieldError, Forbidden } from '@sluice/core';
 import { scopesGrant } from '@sluice/core/auth';
 import { compileFlagSet, type FlagDefinition, FlagKeySchema, FlagSchema } from '@sluice/core/flags';
 import { bumpGeneration } from '../environments/generation.js';
-import type { KindContext, KindDefinition } from '../resources/kind.js';
+import type { KindContext, KindDefinition, SetProblem } from '../resources/kind.js';
 import { createResourceStore } from '../resources/resource-store.kysely.js';
 import { recogniseFlagdFile } from './flagd-file.js';
 import type { SegmentSpec } from './segment.kind.js';
@@ -10,16 +10,9 @@ import type { SegmentSpec } from './segment.kind.js';
 /** Whether an environment is in emergency mode (a narrow read of the emergency slice). */
 export type EmergencyLookup = (environment: string) => { reason: string | null } | null;
 
-/**
- * Checks a Flag or Segment write against the whole environment: the set must still compile
- * (segments exist, prerequisites form no cycle), and in emergency mode only admins write.
- */
-export function flagSetCheck(emergency: EmergencyLookup) {
-  return async (
-    ctx: KindContext,
-    candidate: { name: string; environment: string | null; spec: unknown },
-    kind: 'Flag' | 'Segment',
-  ): Promise<FieldError[]> => {
+/** In emergency mode only admins change flags and segments (checked per written resource). */
+export function emergencyWriteCheck(emergency: EmergencyLookup) {
+  return async (ctx: KindContext, candidate: { environment: string | null }): Promise<FieldError[]> => {
     const env = candidate.environment as string;
     const state = emergency(env);
     if (state && !scopesGrant(ctx.scopes, 'admin', env)) {
@@ -27,25 +20,33 @@ export function flagSetCheck(emergency: EmergencyLookup) {
         `environment "${env}" is in emergency mode (${state.reason}); only admin tokens change flags until it is cleared`,
       );
     }
-    const { flags, segments } = await loadEnvironment(ctx, env);
-    if (kind === 'Flag') flags[candidate.name] = candidate.spec as FlagDefinition;
-    else segments[candidate.name] = (candidate.spec as SegmentSpec).rule;
-    try {
-      compileFlagSet({ flags }, { segments });
-      return [];
-    } catch (error) {
-      const fields = (error as { fields?: FieldError[] }).fields ?? [
-        { path: 'spec', message: (error as Error).message },
-      ];
-      const prefix = kind === 'Flag' ? `flags.${candidate.name}.` : '';
-      // report problems of the written resource under its spec; others (a flag broken by a segment change) as they are
-      return fields.map((f) => ({
-        path:
-          f.path.startsWith(prefix) && prefix ? `spec.${f.path.slice(prefix.length)}` : `spec (${f.path})`,
-        message: f.message,
-      }));
-    }
+    return [];
   };
+}
+
+/**
+ * The environment's flags and segments, as written so far in this transaction, must still
+ * compile together (segments exist, `$ref`s resolve, prerequisites form no cycle). Run once per
+ * environment after all the writes of an apply. Problems are placed in the flag they are in.
+ */
+export async function flagSetCompiles(ctx: KindContext, environment: string | null): Promise<SetProblem[]> {
+  const { flags, segments } = await loadEnvironment(ctx, environment as string);
+  try {
+    compileFlagSet({ flags }, { segments });
+    return [];
+  } catch (error) {
+    const fields = (error as { fields?: FieldError[] }).fields ?? [
+      { path: '', message: (error as Error).message },
+    ];
+    return fields.map((f) => {
+      // `flags.key.rest` or `flags["a-key"].rest`
+      const m = /^flags(?:\.([^.[\]]+)|\["((?:[^"\\]|\\.)*)"\])\.?(.*)$/.exec(f.path);
+      const name = m ? (m[1] ?? m[2] ?? null) : null;
+      return name
+        ? { kind: 'Flag', name, path: m?.[3] ?? '', message: f.message }
+        : { kind: 'Flag', name: null, path: f.path, message: f.message };
+    });
+  }
 }
 
 /** Refuses deleting a flag or segment that others still use (a prerequisite, a `$ref`). */
@@ -90,7 +91,7 @@ export async function loadEnvironment(ctx: { trx: KindContext['trx'] }, environm
 }
 
 export function flagKind(emergency: EmergencyLookup): KindDefinition<FlagDefinition> {
-  const check = flagSetCheck(emergency);
+  const check = emergencyWriteCheck(emergency);
   return {
     kind: 'Flag',
     plural: 'flags',
@@ -100,7 +101,8 @@ export function flagKind(emergency: EmergencyLookup): KindDefinition<FlagDefinit
     name: FlagKeySchema,
     applyOrder: 20,
     recognise: recogniseFlagdFile,
-    check: (ctx, r) => check(ctx, r, 'Flag'),
+    check,
+    checkSet: flagSetCompiles,
     async beforeDelete(ctx, resource) {
       const env = resource.metadata.environment as string;
       const state = emergency(env);

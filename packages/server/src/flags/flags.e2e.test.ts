@@ -167,3 +167,44 @@ describe.each(DIALECTS)('flags on %s', (dialect) => {
     expect(res.body).toMatchObject({ reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
   });
 });
+
+describe('a large flag set', () => {
+  it('applies a flagd file of 10,000 flags in one transaction and evaluates from it', async () => {
+    const t = await startTestServer('sqlite');
+    try {
+      const flags: Record<string, unknown> = {};
+      for (let i = 0; i < 10_000; i++) {
+        flags[`flag-${i}`] = {
+          state: 'ENABLED',
+          variants: { on: true, off: false },
+          defaultVariant: 'off',
+          targeting: {
+            fractional: [
+              ['on', i % 100],
+              ['off', 100 - (i % 100)],
+            ],
+          },
+        };
+      }
+      const res = await t.request('POST', '/api/v1/apply', { body: { documents: [{ flags }] } });
+      expect(res.status).toBe(200);
+      expect(res.body.results).toHaveLength(10_000);
+      const one = await t.request('POST', '/api/v1/flags/flag-9999/evaluate', {
+        body: { context: { targetingKey: 'u' } },
+      });
+      expect(one.body).toMatchObject({ reason: 'TARGETING_MATCH' });
+      // one broken flag in a large file fails the whole file, naming the flag and field
+      flags['flag-5000'] = {
+        state: 'ENABLED',
+        variants: { on: true },
+        defaultVariant: 'on',
+        targeting: { $ref: 'nowhere' },
+      };
+      const bad = await t.request('POST', '/api/v1/apply', { body: { documents: [{ flags }] } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0].path).toMatch(/^documents\[0\]\[5000\]\.spec\.targeting/);
+    } finally {
+      await t.close();
+    }
+  }, 180_000);
+});

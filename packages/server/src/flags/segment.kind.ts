@@ -2,7 +2,7 @@ import { FlagKeySchema } from '@sluice/core/flags';
 import { z } from 'zod';
 import { bumpGeneration } from '../environments/generation.js';
 import type { KindDefinition } from '../resources/kind.js';
-import { refuseDeleteInUse } from './flag.kind.js';
+import { flagSetCompiles, refuseDeleteInUse } from './flag.kind.js';
 
 export const segmentSpecSchema = z
   .object({
@@ -25,6 +25,7 @@ export function segmentKind(checkFlags: KindDefinition['check']): KindDefinition
     name: FlagKeySchema,
     applyOrder: 15,
     check: checkFlags,
+    checkSet: flagSetCompiles,
     beforeDelete: (ctx, resource) =>
       refuseDeleteInUse(ctx, 'Segment', resource.metadata.name, resource.metadata.environment as string),
     async afterChange(ctx, change) {

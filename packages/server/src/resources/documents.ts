@@ -115,7 +115,8 @@ function normalizeOne(
         yielded,
         r,
         recognised.length > 1 ? `${path}[${i}]` : path,
-        source,
+        // each resource of a multi-resource document is found by its index in it
+        recognised.length > 1 ? `${source}[${i}]` : source,
         defaultEnvironment,
         fields,
       );

@@ -17,6 +17,16 @@ export interface RecognisedResource {
   spec: unknown;
 }
 
+/** A problem found by `checkSet`: in which resource, where in its spec, what. */
+export interface SetProblem {
+  kind: string;
+  /** null when the problem belongs to no single resource. */
+  name: string | null;
+  /** JSON path under the resource's spec (may be empty). */
+  path: string;
+  message: string;
+}
+
 /** What a kind's hooks get: the open transaction and who is acting. */
 export interface KindContext {
   trx: Executor;
@@ -56,6 +66,12 @@ export interface KindDefinition<Spec = unknown> {
     ctx: KindContext,
     resource: { name: string; environment: string | null; spec: Spec },
   ): Promise<FieldError[]>;
+  /**
+   * Checks that need the whole set as it will be after every write of one apply (a flag set
+   * still compiles): run once per environment at the end of the transaction, not once per
+   * resource, so a 10,000-flag file costs one check. Problems name the resource they are in.
+   */
+  checkSet?(ctx: KindContext, environment: string | null): Promise<SetProblem[]>;
   /** Non-fatal findings at write time (a referenced Service that does not exist yet), reported by apply. */
   warn?(
     ctx: KindContext,

@@ -78,7 +78,11 @@ export class ResourceService {
   /** Creates or replaces one resource. */
   async put(resource: NormalizedResource, actor: Actor): Promise<WriteOutcome> {
     const pending: ResourceChange[] = [];
-    const outcome = await inTransaction(this.db, (trx) => this.write(trx, resource, actor, pending));
+    const outcome = await inTransaction(this.db, async (trx) => {
+      const written = await this.write(trx, resource, actor, pending);
+      if (written.action !== 'unchanged') await this.checkSets(trx, [resource], actor);
+      return written;
+    });
     this.announce(pending);
     return outcome;
   }
@@ -107,6 +111,11 @@ export class ResourceService {
             source: r.source,
           });
         }
+        await this.checkSets(
+          trx,
+          resources.filter((_, i) => results[i]?.action !== 'unchanged'),
+          actor,
+        );
         if (dryRun) throw new DryRunRollback({ dryRun: true, results });
         return { dryRun: false, results };
       });
@@ -156,6 +165,36 @@ export class ResourceService {
     });
     this.announce(pending);
     return deleted;
+  }
+
+  /**
+   * Runs each touched kind's whole-set check once per environment, after all the writes; a
+   * problem fails the transaction and is reported at the document it is in.
+   */
+  private async checkSets(trx: Executor, written: NormalizedResource[], actor: Actor): Promise<void> {
+    const runs = new Map<string, { check: NonNullable<AnyKind['checkSet']>; environment: string | null }>();
+    const sources = new Map<string, string>();
+    const checkIds = new Map<AnyKind['checkSet'], number>();
+    for (const r of written) {
+      sources.set(`${r.kind.kind}/${r.environment ?? ''}/${r.name}`, r.source);
+      const check = r.kind.checkSet;
+      if (!check) continue;
+      if (!checkIds.has(check)) checkIds.set(check, checkIds.size);
+      runs.set(`${checkIds.get(check)}/${r.environment ?? ''}`, { check, environment: r.environment });
+    }
+    const fields: { path: string; message: string }[] = [];
+    for (const { check, environment } of runs.values()) {
+      for (const p of await check(this.context(trx, actor), environment)) {
+        const source = p.name === null ? undefined : sources.get(`${p.kind}/${environment ?? ''}/${p.name}`);
+        const where = source
+          ? `${source}.spec${p.path ? `.${p.path}` : ''}`
+          : `${p.kind}${p.name ? ` "${p.name}"` : ''}${p.path ? ` ${p.path}` : ''}`;
+        fields.push({ path: where, message: p.message });
+      }
+    }
+    if (fields.length) {
+      throw ValidationFailed(fields.map((f) => `${f.path}: ${f.message}`).join('; '), { fields });
+    }
   }
 
   private context(trx: Executor, actor: Actor): KindContext {
