@@ -179,7 +179,7 @@ describe('sluice CLI', () => {
     expect(statSync(join(data, 'admin-token')).mode & 0o777).toBe(0o600);
     expect((await fetch(`${upUrl}/readyz`)).status).toBe(200);
     const whoami = await fetch(`${upUrl}/api/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
-    expect((await whoami.json()).scopes).toEqual(['admin']);
+    expect(((await whoami.json()) as { scopes: string[] }).scopes).toEqual(['admin']);
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -273,13 +273,13 @@ describe('sluice up --flags-file', () => {
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
           body: '{"context":{}}',
         });
-        return (await res.json()).value;
+        return ((await res.json()) as { value?: string }).value;
       };
       expect(await value()).toBe('red');
       writeFileSync(`${file}.tmp`, flags('blue'));
       renameSync(`${file}.tmp`, file);
       // the reload is asynchronous: look until it lands (bounded: 100 looks)
-      let seen = 'red';
+      let seen: string | undefined = 'red';
       for (let i = 0; i < 100 && seen !== 'blue'; i++) {
         await new Promise((r) => setTimeout(r, 50));
         seen = await value();

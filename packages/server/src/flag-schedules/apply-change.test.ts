@@ -25,7 +25,7 @@ describe('applyScheduledChange', () => {
 
   it('replaces the first fractional operation only, keeping its bucketing key', () => {
     const out = applyScheduledChange(flag, { fractionalWeights: { on: 50, off: 50 } });
-    const [, first, second] = (out.spec as { targeting: { if: unknown[] } }).targeting.if;
+    const [, first, second] = (out.spec as unknown as { targeting: { if: unknown[] } }).targeting.if;
     expect(first).toEqual({
       fractional: [{ cat: [{ var: 'targetingKey' }, 'salt'] }, ['on', 50], ['off', 50]],
     });

@@ -123,7 +123,9 @@ describe('routing from control plane to routers', () => {
     );
     expect(await countAnswers(edge, 10)).toEqual({ blue: 9, green: 1 });
     await until(async () => {
-      const routers = await (await api('GET', '/api/v1/routers')).json();
+      const routers = (await (await api('GET', '/api/v1/routers')).json()) as {
+        standalone: { routerId: string; configVersion: number }[];
+      };
       return routers.standalone.some(
         (r: { routerId: string; configVersion: number }) => r.routerId === 'edge-1' && r.configVersion === 1,
       );
