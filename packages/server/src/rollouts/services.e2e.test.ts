@@ -4,6 +4,7 @@
  * also retires the version the first delivered. Real clock, real processes, real router.
  */
 import { mkdtempSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,5 +124,58 @@ describe('blue-green rollout of a real service', () => {
     await provider.close();
     const route = (await api('GET', '/api/v1/routes/api-service')).body;
     expect(route.spec.weights).toEqual({ '2.0.0': 100 });
+  });
+
+  it('starts a declared stable version that is not running before splitting traffic to it', async () => {
+    const web = {
+      kind: 'Service',
+      metadata: { name: 'web-frontend' },
+      spec: {
+        stableVersion: '1.0.0',
+        deploy: deploySpec,
+        traffic: { provider: 'builtin', route: { host: 'web.localhost', pathPrefix: '/' } },
+      },
+    };
+    const webPlan = {
+      ...plan('3.0.0'),
+      name: 'Web 3.0.0',
+      stages: [
+        {
+          ...plan('3.0.0').stages[0],
+          config: { ...plan('3.0.0').stages[0]?.config, app_name: 'web-frontend', image: 'web:3.0.0' },
+        },
+      ],
+    };
+    expect((await api('POST', '/api/v1/apply', { documents: [web, webPlan] })).status).toBe(200);
+    const started = await api('POST', '/api/v1/rollouts/web-3-0-0/start', {});
+    const run = await waitForEnd(started.body.id);
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    const version = await new Promise<string>((resolve, reject) => {
+      const req = http.get(
+        {
+          host: '127.0.0.1',
+          port: server.router?.status().listen?.port,
+          path: '/api/v2/status',
+          headers: { host: 'web.localhost' },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve((JSON.parse(body) as { version: string }).version));
+        },
+      );
+      req.on('error', reject);
+    });
+    expect(version).toBe('3.0.0');
+    const provider = createDeployProvider(deploySpec, {
+      service: 'web-frontend',
+      environment: 'development',
+      dataDir,
+      secrets: new SecretResolver({}, dataDir),
+    });
+    expect((await provider.list()).map((d) => d.version)).toEqual(['3.0.0']);
+    for (const d of await provider.list())
+      await provider.retire({ opId: `cleanup-${d.version}`, version: d.version });
+    await provider.close();
   });
 });

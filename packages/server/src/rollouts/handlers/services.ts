@@ -30,6 +30,21 @@ async function upstreamOf(service: ResolvedService, version: string): Promise<st
   return url;
 }
 
+/**
+ * The stable version's upstream, starting it first when the Service declares a stable version
+ * that is not running (a first rollout on a fresh machine): traffic never goes to nothing.
+ */
+async function ensureRunning(service: ResolvedService, version: string, opId: string): Promise<string> {
+  const current = await service.deploy.status(version);
+  if (current && current.state !== 'failed' && current.state !== 'retired' && current.upstreams[0])
+    return current.upstreams[0];
+  await service.deploy.deploy({ opId, version });
+  const ready = await service.deploy.waitReady(version);
+  const url = ready.upstreams[0];
+  if (!url) throw new Error(`version ${version} of ${service.name} started without an address`);
+  return url;
+}
+
 export function serviceHandlers(
   world: ServiceWorld,
   metrics: MetricRegistry,
@@ -95,7 +110,8 @@ export function serviceHandlers(
         const s = await world.resolve(run, c.app);
         const applied = await s.traffic.read();
         const backends = { ...applied.backends, [s.canary]: [await upstreamOf(s, s.canary)] };
-        if (s.stable && s.stable !== s.canary) backends[s.stable] = [await upstreamOf(s, s.stable)];
+        if (s.stable && s.stable !== s.canary)
+          backends[s.stable] = [await ensureRunning(s, s.stable, `${c.opId}/stable`)];
         await s.traffic.setBackends(backends);
         const weights: Record<string, number> = Object.fromEntries(Object.keys(backends).map((v) => [v, 0]));
         if (!s.stable || s.stable === s.canary) weights[s.canary] = 100;
