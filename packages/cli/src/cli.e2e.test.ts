@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv, createServer, type SluiceServer } from '@sluice/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from './io.js';
-import { run } from './program.js';
+import { runCli } from './test-support/run-cli.js';
 
 const ADMIN = 'cli-test-admin-token-000000';
 const ENTRY = fileURLToPath(new URL('./bin.ts', import.meta.url));
@@ -21,28 +20,12 @@ describe('sluice CLI', () => {
   let url: string;
   let dir: string;
 
-  const cli = async (...args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      env: { SLUICE_URL: url, SLUICE_TOKEN: ADMIN },
-      cwd: dir,
-      isTty: false,
-    };
-    const code = await run(['node', 'sluice', ...args], io);
-    return { code, stdout, stderr };
-  };
+  const cli = (...args: string[]) => runCli(args, { url, token: ADMIN, cwd: dir });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
     server = await createServer(
-      configFromEnv({}, { dataDir: join(dir, 'data'), adminToken: ADMIN, port: 0 }),
+      configFromEnv({}, { dataDir: join(dir, 'data'), adminToken: ADMIN, port: 0, embeddedRouter: false }),
     );
     url = await server.listen();
     writeFileSync(

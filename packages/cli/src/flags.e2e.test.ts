@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv, createServer, type SluiceServer } from '@sluice/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from './io.js';
-import { run } from './program.js';
+import { runCli } from './test-support/run-cli.js';
 
 const ADMIN = 'cli-flags-admin-token-000000';
 const ENTRY = fileURLToPath(new URL('./bin.ts', import.meta.url));
@@ -20,23 +19,7 @@ describe('sluice flag, segment and emergency', () => {
   let url: string;
   let dir: string;
 
-  const cli = async (...args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      env: { SLUICE_URL: url, SLUICE_TOKEN: ADMIN },
-      cwd: dir,
-      isTty: false,
-    };
-    const code = await run(['node', 'sluice', ...args], io);
-    return { code, stdout, stderr };
-  };
+  const cli = (...args: string[]) => runCli(args, { url, token: ADMIN, cwd: dir });
   const json = async (...args: string[]) => {
     const r = await cli(...args, '-o', 'json');
     expect(r.stderr).toBe('');

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv, createServer, type SluiceServer } from '@sluice/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from './io.js';
-import { run } from './program.js';
+import { runCli } from './test-support/run-cli.js';
 
 const ADMIN = 'cli-rollout-admin-token-0000';
 const examples = fileURLToPath(new URL('../../../examples/rollouts/', import.meta.url));
@@ -15,22 +14,7 @@ describe('sluice rollout', () => {
   let server: SluiceServer;
   let url: string;
   let dir: string;
-  const cli = async (...args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      env: { SLUICE_URL: url, SLUICE_TOKEN: ADMIN },
-      cwd: dir,
-      isTty: false,
-    };
-    return { code: await run(['node', 'sluice', ...args], io), stdout, stderr };
-  };
+  const cli = (...args: string[]) => runCli(args, { url, token: ADMIN, cwd: dir });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-cli-rollout-'));

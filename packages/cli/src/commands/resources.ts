@@ -4,6 +4,7 @@ import type { ApplyResult, StoredResource, TokenView } from '@sluice/server';
 import { createKindRegistry, loadManifests, normalizeDocuments } from '@sluice/server';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import type { ApiClient } from '../client/api.js';
 import type { CommandContext } from '../context.js';
 import { CliError, toCliError, usageError } from '../errors.js';
 import { lineDiff } from '../output/diff.js';
@@ -13,6 +14,19 @@ const offlineRegistry = () => createKindRegistry({ defaultEnvironment: () => 'de
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** A kind by kind name, plural or alias, as the server knows them; bad usage when unknown. */
+async function findKind(client: ApiClient, name: string) {
+  const { items } = await client.request<{ items: { kind: string; plural: string; aliases: string[] }[] }>(
+    'GET',
+    '/api/v1/kinds',
+  );
+  const kind = items.find((k) =>
+    [k.kind, k.plural, ...k.aliases].some((n) => n.toLowerCase() === name.toLowerCase()),
+  );
+  if (!kind) throw usageError(`unknown kind "${name}"; known kinds: ${items.map((k) => k.kind).join(', ')}`);
+  return kind;
 }
 
 /** Problems name `documents[3]…`; show the file and document they came from instead. */
@@ -136,16 +150,7 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .action(async (kindName: string, name: string | undefined, opts: { env?: string; output: string }) => {
       const format = parseFormat(opts.output);
       const client = ctx.client();
-      const kinds = (await client.request('GET', '/api/v1/kinds')).items as {
-        kind: string;
-        plural: string;
-        aliases: string[];
-      }[];
-      const kind = kinds.find((k) =>
-        [k.kind, k.plural, ...k.aliases].some((n) => n.toLowerCase() === kindName.toLowerCase()),
-      );
-      if (!kind)
-        throw usageError(`unknown kind "${kindName}"; known kinds: ${kinds.map((k) => k.kind).join(', ')}`);
+      const kind = await findKind(client, kindName);
       const query = opts.env ? `?environment=${encodeURIComponent(opts.env)}` : '';
       if (name) {
         const one = await client.request('GET', `/api/v1/${kind.plural}/${encodeURIComponent(name)}${query}`);
@@ -184,16 +189,7 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .option('--version <n>', 'only if the resource is still at this version')
     .action(async (kindName: string, name: string, opts: { env?: string; version?: string }) => {
       const client = ctx.client();
-      const kinds = (await client.request('GET', '/api/v1/kinds')).items as {
-        kind: string;
-        plural: string;
-        aliases: string[];
-      }[];
-      const kind = kinds.find((k) =>
-        [k.kind, k.plural, ...k.aliases].some((n) => n.toLowerCase() === kindName.toLowerCase()),
-      );
-      if (!kind)
-        throw usageError(`unknown kind "${kindName}"; known kinds: ${kinds.map((k) => k.kind).join(', ')}`);
+      const kind = await findKind(client, kindName);
       if (opts.version !== undefined && !/^\d+$/.test(opts.version))
         throw usageError('--version takes a whole number');
       const query = opts.env ? `?environment=${encodeURIComponent(opts.env)}` : '';
