@@ -3,6 +3,7 @@
  * feature_flag stage behind a manual gate walks its percentages, aborts roll the flag back to
  * the version before the run, and a run survives the control plane being replaced mid-way.
  */
+import { parsePlan, simulate } from '@sluice/core/rollouts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
@@ -111,6 +112,42 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
     const history = (await t.request('GET', `/api/v1/rollout-runs/${id}/history`)).body.items;
     expect(history[0].event.type).toBe('run_started');
     expect(history.some((e: any) => e.event.type === 'approve' && e.actor === 'pat')).toBe(true);
+  });
+
+  it('takes the same transitions, in the same order, as `simulate` predicts for the plan', async () => {
+    const doc = {
+      ...plan('simulated-flag'),
+      name: 'Simulated',
+      stages: [{ ...plan('simulated-flag').stages[0], gates: [] }],
+    };
+    await t.request('POST', '/api/v1/apply', { body: { documents: [doc] } });
+    const startedAt = clock;
+    const id = (await t.request('POST', '/api/v1/rollouts/simulated/start', { body: {} })).body.id;
+    await until(
+      () => run(id),
+      (r) => r.stages[0].weight === 25,
+      '25%',
+    );
+    advance(10);
+    await until(
+      () => run(id),
+      (r) => r.stages[0].weight === 100,
+      '100%',
+    );
+    advance(10);
+    await until(
+      () => run(id),
+      (r) => r.status === 'succeeded',
+      'success',
+    );
+    const real = (await t.request('GET', `/api/v1/rollout-runs/${id}/history`)).body.items.flatMap((e: any) =>
+      e.transitions.map((tr: any) => `${tr.stage ?? 'run'}:${tr.from}->${tr.to}`),
+    );
+    const predicted = simulate(parsePlan(doc), {}, { startAt: startedAt }).timeline.map(
+      (tr) => `${tr.stage ?? 'run'}:${tr.from}->${tr.to}`,
+    );
+    expect(predicted.length).toBeGreaterThan(3);
+    expect(real).toEqual(predicted);
   });
 
   it('refuses a second run on the same flag, naming the first', async () => {
