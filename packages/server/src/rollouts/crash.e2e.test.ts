@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDeployProvider } from '../deploy/factory.js';
 import { SecretResolver } from '../secrets/secrets.js';
+import { jsonApi, waitForRunEnd } from '../test-support/http-api.js';
 
 const CLI = fileURLToPath(new URL('../../../cli/src/bin.ts', import.meta.url));
 const DEMO = fileURLToPath(new URL('../../../../examples/demo-app/server.mjs', import.meta.url));
@@ -81,14 +82,7 @@ describe('a rollout survives SIGKILL of the control plane', () => {
   let child: ChildProcess | undefined;
   let url = '';
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const api = jsonApi(() => url, ADMIN);
 
   const start = async (port: number) => {
     child = spawn(
@@ -168,16 +162,8 @@ describe('a rollout survives SIGKILL of the control plane', () => {
       statuses.push((await api('GET', `/api/v1/rollout-runs/${id}`)).body.status);
       if (process.env.DEBUG_CRASH) console.log(Date.now(), statuses.at(-1));
     }
-    let run = (await api('GET', `/api/v1/rollout-runs/${id}`)).body;
     // bounded: 2,400 looks (about two minutes on a loaded machine)
-    for (
-      let i = 0;
-      i < 2400 && !['succeeded', 'failed', 'rolled_back', 'aborted'].includes(run.status);
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 50));
-      run = (await api('GET', `/api/v1/rollout-runs/${id}`)).body;
-    }
+    const run = await waitForRunEnd(api, id, 2400);
     expect(run.status, `${JSON.stringify(run)}; statuses after each restart: ${statuses.join(', ')}`).toBe(
       'succeeded',
     );

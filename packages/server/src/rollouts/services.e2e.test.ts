@@ -13,6 +13,7 @@ import { configFromEnv } from '../config.js';
 import { createDeployProvider } from '../deploy/factory.js';
 import { SecretResolver } from '../secrets/secrets.js';
 import { createServer, type SluiceServer } from '../server.js';
+import { jsonApi, waitForRunEnd } from '../test-support/http-api.js';
 
 const DEMO = fileURLToPath(new URL('../../../../examples/demo-app/server.mjs', import.meta.url));
 const ADMIN = 'service-rollout-admin-token-01';
@@ -48,22 +49,8 @@ describe('blue-green rollout of a real service', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bg-'));
   let server: SluiceServer;
   let url: string;
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-  const waitForEnd = async (id: string) => {
-    for (let i = 0; i < 600; i++) {
-      const run = (await api('GET', `/api/v1/rollout-runs/${id}`)).body;
-      if (['succeeded', 'failed', 'rolled_back', 'aborted'].includes(run.status)) return run;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`run ${id} did not end`);
-  };
+  const api = jsonApi(() => url, ADMIN);
+  const waitForEnd = (id: string) => waitForRunEnd(api, id);
   const servedVersion = async () => {
     const res = await fetch(`http://127.0.0.1:${server.router?.status().listen?.port}/api/v2/status`);
     return ((await res.json()) as { version: string }).version;
