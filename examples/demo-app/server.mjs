@@ -237,8 +237,7 @@ async function main() {
     return;
   }
   const app = createDemoServer(options);
-  const port = await app.listen();
-  console.log(`demo app ${options.version} listening on ${port}`);
+  // Signal handlers go in before the port opens: a supervisor may stop us the moment we say we listen.
   let stopping = false;
   const stop = async (signal) => {
     if (stopping) return;
@@ -251,6 +250,8 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  const port = await app.listen();
+  console.log(`demo app ${options.version} listening on ${port}`);
 }
 
 // Run only as a program, so tests can import the pieces (also through the npm bin symlink).
