@@ -1,6 +1,7 @@
 /** Events the state machine consumes. Versioned, validated, replayable. */
 import { z } from 'zod';
 import { RolloutEventInvalid } from './errors.js';
+import { MAX_TIME_SCALE } from './pace.js';
 import { issuesToFields } from './plan/parse.js';
 
 export const EVENT_SCHEMA_VERSION = 1;
@@ -8,7 +9,13 @@ const v = { schemaVersion: z.literal(EVENT_SCHEMA_VERSION).default(EVENT_SCHEMA_
 const actor = { subject: z.string().min(1).optional() };
 
 export const eventSchema = z.discriminatedUnion('type', [
-  z.strictObject({ ...v, type: z.literal('run_started'), startedBy: z.string().min(1) }),
+  z.strictObject({
+    ...v,
+    type: z.literal('run_started'),
+    startedBy: z.string().min(1),
+    /** Run the plan this many times faster than it says (pace.ts); absent in real time. */
+    timeScale: z.number().min(1).max(MAX_TIME_SCALE).optional(),
+  }),
   z.strictObject({
     ...v,
     type: z.literal('command_result'),

@@ -16,6 +16,7 @@ import {
 } from './executors/index.js';
 import type { CommandOutcome } from './executors/types.js';
 import { normalizeThresholds, type Threshold } from './metrics.js';
+import { metricWindow, type Paced, planned } from './pace.js';
 import type { Gate } from './plan/gate-schema.js';
 import type { Stage } from './plan/plan-schema.js';
 import { scheduledOpening } from './schedule.js';
@@ -56,7 +57,7 @@ export interface GateStep {
   refused?: string;
 }
 
-export interface GateContext {
+export interface GateContext extends Paced {
   stage: Stage;
   gate: Gate;
   startedBy: string;
@@ -75,7 +76,13 @@ function measureTarget(stage: Stage): CommandBody<'measure'>['target'] {
   return { app: stage.config.app_name, role: stage.strategy === 'shadow' ? 'shadow' : 'canary' };
 }
 
-function timeoutMs(gate: Gate): number | undefined {
+/** The gate's timeout in run time (scaled), or undefined when it waits for as long as it takes. */
+function timeoutMs(ctx: GateContext): number | undefined {
+  const ms = plannedTimeoutMs(ctx.gate);
+  return ms === undefined ? undefined : planned(ctx, ms);
+}
+
+function plannedTimeoutMs(gate: Gate): number | undefined {
   if (gate.timeout_minutes !== undefined) return gate.timeout_minutes * 60_000;
   const measures =
     gate.type === 'metric_based' || (gate.type === 'automatic' && gateThresholds(gate).length > 0);
@@ -93,8 +100,10 @@ function stillNeeded(gate: Gate, approvals: readonly Approval[]): string[] {
 
 function measure(ctx: GateContext, p: GateProgress): GateStep {
   const thresholds = gateThresholds(ctx.gate);
-  const windowMs = parseDuration(ctx.gate.window);
-  const check = p.check ? { ...p.check } : newCheck(ctx.now, timeoutMs(ctx.gate) ?? windowMs);
+  const windowMs = metricWindow(ctx, parseDuration(ctx.gate.window));
+  const check = p.check
+    ? { ...p.check }
+    : newCheck(ctx, timeoutMs(ctx) ?? planned(ctx, parseDuration(ctx.gate.window)));
   check.seq += 1;
   const ticks = p.ticks + 1;
   const step = `${label(p)}/m${ticks}`;
@@ -143,7 +152,7 @@ export function enterGate(ctx: GateContext, phase: 'entry' | 'exit', index: numb
     waitingFor: '',
   };
   const emits: Emit[] = [];
-  const limit = timeoutMs(ctx.gate);
+  const limit = timeoutMs(ctx);
   if (limit !== undefined) {
     base.timeoutStep = `${label(base)}/timeout`;
     emits.push(timer(base.timeoutStep, ctx.now + limit, `${ctx.gate.type} gate timeout`));
@@ -219,7 +228,7 @@ export function gateResult(
   outcome: CommandOutcome,
 ): GateStep {
   if (step !== p.awaiting) return { progress: p, emits: [] };
-  const check = p.check ?? newCheck(ctx.now, 0);
+  const check = p.check ?? newCheck(ctx, 0);
   const assessment = assessResult(outcome, gateThresholds(ctx.gate));
   const verdict = judge(assessment, check, ctx.now);
   if (verdict.type === 'pass')

@@ -7,6 +7,7 @@ export * from './flagd.js';
 export * from './gates.js';
 export * from './machine/index.js';
 export * from './metrics.js';
+export * from './pace.js';
 export * from './plan/index.js';
 export * from './schedule.js';
 export * from './simulator/index.js';

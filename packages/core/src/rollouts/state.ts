@@ -73,6 +73,8 @@ export interface RunState {
   startedBy?: string;
   startedAt?: number;
   endedAt?: number;
+  /** Set when the run lives faster than its plan (see pace.ts); absent in real time. */
+  timeScale?: number;
   reason?: string;
   pausedFrom?: RunStatus;
   stages: Record<string, StageRun>;

@@ -4,6 +4,7 @@
  * the old version is kept warm for scale_down_delay_seconds, then retired.
  * Rollback: make sure the old version runs, switch back, retire the new one.
  */
+import { planned } from '../pace.js';
 import { deployBody, fail, idle, retireBody, timer, trafficBody, workloadRollback } from './common.js';
 import type { ExecContext, ExecStep, StrategyExecutor } from './types.js';
 
@@ -158,7 +159,7 @@ export const blueGreenExecutor: StrategyExecutor<'blue_green', BlueGreenExec> = 
   verify: () => [],
 
   finish(ctx, exec) {
-    const delay = ctx.stage.config.scale_down_delay_seconds * 1000;
+    const delay = planned(ctx, ctx.stage.config.scale_down_delay_seconds * 1000);
     return out(
       { ...exec, phase: 'warm', awaiting: 'warm' },
       {

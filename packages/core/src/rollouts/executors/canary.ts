@@ -4,6 +4,7 @@
  * exit gates) promotes to 100% and retires the old version. Rollback: weight 0, retire canary.
  */
 import { normalizeThresholds, type Threshold } from '../metrics.js';
+import { metricWindow, planned } from '../pace.js';
 import {
   assessResult,
   type Check,
@@ -43,7 +44,7 @@ export function canaryWeight(
 }
 
 const thresholdsOf = (ctx: Ctx): Threshold[] => normalizeThresholds(ctx.stage.config.thresholds);
-const intervalMs = (ctx: Ctx) => ctx.stage.config.interval_seconds * 1000;
+const intervalMs = (ctx: Ctx) => planned(ctx, ctx.stage.config.interval_seconds * 1000);
 
 function out(exec: CanaryExec, step: Omit<ExecStep<CanaryExec>, 'exec' | 'weight'> = { emits: [] }) {
   return { ...step, exec, weight: exec.weight };
@@ -88,7 +89,7 @@ function advance(ctx: Ctx, exec: CanaryExec): ExecStep<CanaryExec> {
 function measure(ctx: Ctx, exec: CanaryExec): ExecStep<CanaryExec> {
   const thresholds = thresholdsOf(ctx);
   if (thresholds.length === 0) return advance(ctx, exec);
-  const check = exec.check ? { ...exec.check } : newCheck(ctx.now, intervalMs(ctx));
+  const check = exec.check ? { ...exec.check } : newCheck(ctx, intervalMs(ctx));
   check.seq += 1;
   const ticks = exec.ticks + 1;
   const step = `w${exec.k}/m${ticks}`;
@@ -96,7 +97,7 @@ function measure(ctx: Ctx, exec: CanaryExec): ExecStep<CanaryExec> {
   return out(
     { ...exec, phase: 'measure', awaiting: step, check, ticks },
     {
-      emits: [{ step, body: measureBody(target, thresholds, intervalMs(ctx)) }],
+      emits: [{ step, body: measureBody(target, thresholds, metricWindow(ctx, ctx.stage.config.interval_seconds * 1000)) }],
       waitingFor: `measuring ${thresholds.map((t) => t.metric).join(', ')} at ${exec.weight}%`,
     },
   );
@@ -132,12 +133,12 @@ export const canaryExecutor: StrategyExecutor<'canary', CanaryExec> = {
         const weight = canaryWeight(cfg, exec.k);
         const next: CanaryExec = { ...exec, weight };
         if (weight >= cfg.max_weight && next.monitorUntil === undefined) {
-          next.monitorUntil = ctx.now + cfg.monitor_duration_minutes * 60_000;
+          next.monitorUntil = ctx.now + planned(ctx, cfg.monitor_duration_minutes * 60_000);
         }
         return wait(ctx, next);
       }
       case 'measure': {
-        const check = exec.check ?? newCheck(ctx.now, intervalMs(ctx));
+        const check = exec.check ?? newCheck(ctx, intervalMs(ctx));
         const verdict = judge(assessResult(outcome, thresholdsOf(ctx)), check, ctx.now);
         if (verdict.type === 'pass') return advance(ctx, exec);
         if (verdict.type === 'fail') return fail(exec, `at ${exec.weight}%: ${verdict.reason}`, exec.weight);

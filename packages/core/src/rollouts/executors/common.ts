@@ -1,6 +1,7 @@
 /** Pieces several executors share: workload commands, measuring with patience, rollback. */
 import type { CommandBody } from '../commands.js';
 import { type Assessment, assess, measurementSchema, type Threshold } from '../metrics.js';
+import { type Paced, planned } from '../pace.js';
 import type { Emit, ExecContext, ExecStep } from './types.js';
 
 /** How long to wait before measuring again after an inconclusive reading. */
@@ -85,11 +86,19 @@ export interface Check {
   /** Counts measurements, so each has its own op id. */
   seq: number;
   deadline: number;
+  /** How long to wait before measuring again after an inconclusive reading (run time). */
+  remeasureMs?: number;
   last?: string[];
 }
 
-export function newCheck(now: number, stepMs: number): Check {
-  return { since: now, seq: 0, deadline: now + Math.max(stepMs, MIN_INCONCLUSIVE_GRACE_MS) };
+/** `stepMs` is in run time already (scaled); the grace and remeasure constants are scaled here. */
+export function newCheck(ctx: Paced & { now: number }, stepMs: number): Check {
+  return {
+    since: ctx.now,
+    seq: 0,
+    deadline: ctx.now + Math.max(stepMs, planned(ctx, MIN_INCONCLUSIVE_GRACE_MS)),
+    remeasureMs: planned(ctx, REMEASURE_MS),
+  };
 }
 
 export type CheckOutcome =
@@ -104,7 +113,7 @@ export function judge(a: Assessment, check: Check, now: number): CheckOutcome {
   if (now >= check.deadline) {
     return { type: 'fail', reason: `metrics inconclusive until the step timed out: ${a.reasons.join('; ')}` };
   }
-  return { type: 'retry', at: Math.min(now + REMEASURE_MS, check.deadline) };
+  return { type: 'retry', at: Math.min(now + (check.remeasureMs ?? REMEASURE_MS), check.deadline) };
 }
 
 /** Undo for anything that runs a canary beside a stable version. */

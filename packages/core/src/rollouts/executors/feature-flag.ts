@@ -6,6 +6,7 @@
 import type { CommandBody } from '../commands.js';
 import { flagDefinitionFor } from '../flagd.js';
 import { normalizeThresholds, type Threshold } from '../metrics.js';
+import { metricWindow, planned } from '../pace.js';
 import { assessResult, type Check, fail, idle, judge, measureBody, newCheck, timer } from './common.js';
 import type { ExecContext, ExecStep, StrategyExecutor } from './types.js';
 
@@ -68,10 +69,13 @@ function thresholdsAt(ctx: Ctx, index: number): Threshold[] {
   return normalizeThresholds(stage?.thresholds);
 }
 
-function durationAt(ctx: Ctx, index: number): number {
+/** The planned duration of rollout stage `index` (real time, unscaled). */
+function plannedDurationAt(ctx: Ctx, index: number): number {
   const stage = ctx.stage.config.progressive_rollout ? ctx.stage.config.rollout_stages[index] : undefined;
   return (stage?.duration_minutes ?? 0) * 60_000;
 }
+
+const durationAt = (ctx: Ctx, index: number) => planned(ctx, plannedDurationAt(ctx, index));
 
 function advance(ctx: Ctx, exec: FeatureFlagExec): ExecStep<FeatureFlagExec> {
   const percentages = flagPercentages(ctx.stage.config);
@@ -88,11 +92,11 @@ function advance(ctx: Ctx, exec: FeatureFlagExec): ExecStep<FeatureFlagExec> {
 function measure(ctx: Ctx, exec: FeatureFlagExec): ExecStep<FeatureFlagExec> {
   const thresholds = thresholdsAt(ctx, exec.index);
   if (thresholds.length === 0) return advance(ctx, exec);
-  const check = exec.check ? { ...exec.check } : newCheck(ctx.now, durationAt(ctx, exec.index));
+  const check = exec.check ? { ...exec.check } : newCheck(ctx, durationAt(ctx, exec.index));
   check.seq += 1;
   const ticks = exec.ticks + 1;
   const step = `p${exec.index}/m${ticks}`;
-  const window = Math.max(60_000, durationAt(ctx, exec.index));
+  const window = metricWindow(ctx, Math.max(60_000, plannedDurationAt(ctx, exec.index)));
   return out(
     { ...exec, phase: 'measure', awaiting: step, check, ticks },
     {
@@ -144,7 +148,7 @@ export const featureFlagExecutor: StrategyExecutor<'feature_flag', FeatureFlagEx
       );
     }
     if (exec.phase === 'measure') {
-      const check = exec.check ?? newCheck(ctx.now, durationAt(ctx, exec.index));
+      const check = exec.check ?? newCheck(ctx, durationAt(ctx, exec.index));
       const verdict = judge(assessResult(outcome, thresholdsAt(ctx, exec.index)), check, ctx.now);
       if (verdict.type === 'pass') return advance(ctx, exec);
       if (verdict.type === 'fail') return fail(exec, `at ${exec.weight}%: ${verdict.reason}`, exec.weight);

@@ -3,6 +3,7 @@
  * After the last step and the exit gates: 100% and retire the old version.
  */
 import { normalizeThresholds, type Threshold } from '../metrics.js';
+import { metricWindow, planned } from '../pace.js';
 import { parseDuration } from '../text.js';
 import {
   assessResult,
@@ -87,7 +88,7 @@ function runStep(ctx: Ctx, exec: ProgressiveExec, index: number): ExecStep<Progr
     return out(
       { ...base, phase: 'pause', awaiting: label },
       {
-        emits: [timer(label, ctx.now + parseDuration(step.pause.duration), 'progressive pause')],
+        emits: [timer(label, ctx.now + planned(ctx, parseDuration(step.pause.duration)), 'progressive pause')],
         waitingFor: `pausing ${step.pause.duration} at ${exec.weight}%`,
       },
     );
@@ -99,8 +100,8 @@ function measure(ctx: Ctx, exec: ProgressiveExec): ExecStep<ProgressiveExec> {
   const analysis = analysisOf(ctx, exec.index);
   const thresholds = thresholdsAt(ctx, exec.index);
   if (!analysis || thresholds.length === 0) return runStep(ctx, exec, exec.index + 1);
-  const windowMs = parseDuration(analysis.window);
-  const check = exec.check ? { ...exec.check } : newCheck(ctx.now, windowMs);
+  const windowMs = metricWindow(ctx, parseDuration(analysis.window));
+  const check = exec.check ? { ...exec.check } : newCheck(ctx, planned(ctx, parseDuration(analysis.window)));
   check.seq += 1;
   const ticks = exec.ticks + 1;
   const label = `s${exec.index}/m${ticks}`;
@@ -139,7 +140,7 @@ export const progressiveExecutor: StrategyExecutor<'progressive', ProgressiveExe
         return runStep(ctx, { ...exec, weight }, exec.index + 1);
       }
       case 'measure': {
-        const check = exec.check ?? newCheck(ctx.now, 0);
+        const check = exec.check ?? newCheck(ctx, 0);
         const verdict = judge(assessResult(outcome, thresholdsAt(ctx, exec.index)), check, ctx.now);
         if (verdict.type === 'pass') return runStep(ctx, exec, exec.index + 1);
         if (verdict.type === 'fail')

@@ -5,6 +5,7 @@
  * Rollback: stop mirroring and retire the shadow.
  */
 import { normalizeThresholds } from '../metrics.js';
+import { metricWindow, planned } from '../pace.js';
 import {
   assessResult,
   type Check,
@@ -34,11 +35,12 @@ const out = (exec: ShadowExec, rest: Omit<ExecStep<ShadowExec>, 'exec' | 'weight
   exec,
   weight: 0,
 });
-const durationMs = (ctx: Ctx) => ctx.stage.config.duration_minutes * 60_000;
+const plannedMs = (ctx: Ctx) => ctx.stage.config.duration_minutes * 60_000;
+const durationMs = (ctx: Ctx) => planned(ctx, plannedMs(ctx));
 const thresholdsOf = (ctx: Ctx) => normalizeThresholds(ctx.stage.config.thresholds);
 
 function measure(ctx: Ctx, exec: ShadowExec): ExecStep<ShadowExec> {
-  const check = exec.check ? { ...exec.check } : newCheck(ctx.now, durationMs(ctx));
+  const check = exec.check ? { ...exec.check } : newCheck(ctx, durationMs(ctx));
   check.seq += 1;
   const ticks = exec.ticks + 1;
   const label = `m${ticks}`;
@@ -46,7 +48,7 @@ function measure(ctx: Ctx, exec: ShadowExec): ExecStep<ShadowExec> {
   return out(
     { ...exec, phase: 'measure', awaiting: label, check, ticks },
     {
-      emits: [{ step: label, body: measureBody(target, thresholdsOf(ctx), durationMs(ctx)) }],
+      emits: [{ step: label, body: measureBody(target, thresholdsOf(ctx), metricWindow(ctx, plannedMs(ctx))) }],
       waitingFor: 'judging the shadow',
     },
   );
@@ -90,7 +92,7 @@ export const shadowExecutor: StrategyExecutor<'shadow', ShadowExec> = {
         );
       }
       case 'measure': {
-        const check = exec.check ?? newCheck(ctx.now, durationMs(ctx));
+        const check = exec.check ?? newCheck(ctx, durationMs(ctx));
         const verdict = judge(assessResult(outcome, thresholdsOf(ctx)), check, ctx.now);
         if (verdict.type === 'pass') {
           const judged: ShadowExec = { ...exec, phase: 'judged', awaiting: '' };

@@ -1,9 +1,10 @@
 /** The one interface every strategy executor implements. Executors are pure and sequential. */
 import type { CommandBody } from '../commands.js';
 import type { Threshold } from '../metrics.js';
+import type { Paced } from '../pace.js';
 import type { StageOf, Strategy } from '../plan/plan-schema.js';
 
-export interface ExecContext<S extends Strategy = Strategy> {
+export interface ExecContext<S extends Strategy = Strategy> extends Paced {
   runId: string;
   stage: StageOf<S>;
   /** The version the run delivers (the plan's `version`). */

@@ -22,7 +22,13 @@ import {
 const ofStage = (name: string) => (r: { stage: string | null }) => r.stage === name;
 
 export function gateContext(tx: Tx, name: string, gate: Gate): GateContext {
-  return { stage: stageDef(tx, name), gate, startedBy: tx.state.startedBy ?? '', now: tx.now };
+  return {
+    stage: stageDef(tx, name),
+    gate,
+    startedBy: tx.state.startedBy ?? '',
+    now: tx.now,
+    timeScale: tx.state.timeScale,
+  };
 }
 
 /** Start whatever may start; finish the run when everything completed; block when stuck. */

@@ -7,6 +7,7 @@ import type { Command } from '../commands.js';
 import { type EventOf, parseEvent, type RolloutEvent, type RolloutEventInput } from '../events.js';
 import { executorFor } from '../executors/index.js';
 import { gateApprove, gateReject, gateResult, gateTimer } from '../gates.js';
+import { paceLabel, planned } from '../pace.js';
 import type { Plan } from '../plan/plan-schema.js';
 import { isTerminal, newRun, type RunState } from '../state.js';
 import { beginRollback, rollbackResult } from './rollback.js';
@@ -62,10 +63,12 @@ export function transition(
 /** A new run of `plan`, started: the first transition's result. */
 export function startRun(
   plan: Plan,
-  opts: { runId: string; startedBy: string },
+  opts: { runId: string; startedBy: string; timeScale?: number | undefined },
   now: number,
 ): TransitionResult {
-  return transition(newRun(opts.runId, plan), { type: 'run_started', startedBy: opts.startedBy }, now);
+  const event: RolloutEventInput = { type: 'run_started', startedBy: opts.startedBy };
+  if (opts.timeScale !== undefined && opts.timeScale !== 1) event.timeScale = opts.timeScale;
+  return transition(newRun(opts.runId, plan), event, now);
 }
 
 /** One stored event of a run's history and the time it was applied. */
@@ -141,8 +144,10 @@ function onStart(tx: Tx, ev: EventOf<'run_started'>) {
   if (st.status !== 'pending') return void tx.notes.push('run already started');
   st.startedAt = tx.now;
   st.startedBy = ev.startedBy;
-  setRun(tx, 'running', `started by ${ev.startedBy}`);
-  const limit = st.plan.max_duration_hours * 3_600_000;
+  if (ev.timeScale !== undefined && ev.timeScale !== 1) st.timeScale = ev.timeScale;
+  const pace = paceLabel(st);
+  setRun(tx, 'running', `started by ${ev.startedBy}${pace ? ` (${pace})` : ''}`);
+  const limit = planned(st, st.plan.max_duration_hours * 3_600_000);
   emitTimer(tx, null, 'watchdog', 'watchdog', tx.now + limit, 'max_duration_hours watchdog');
   notify(tx, 'info', `rollout ${st.plan.name} ${st.plan.version} started by ${ev.startedBy}`);
   schedule(tx);

@@ -53,6 +53,7 @@ export function execContext(tx: Tx, name: string): ExecContext<Strategy> {
     version: tx.state.plan.version,
     attempt: run.attempt,
     now: tx.now,
+    timeScale: tx.state.timeScale,
   } as ExecContext<Strategy>;
 }
 

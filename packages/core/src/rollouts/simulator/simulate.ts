@@ -17,6 +17,8 @@ export interface SimulateOptions {
   /** Playback speed for `wallMs` (e.g. 3600: an hour of plan per second). Default 1. */
   timeScale?: number;
   runId?: string;
+  /** Start the run time-scaled, as `sluice rollout start --time-scale N` does (pace.ts). */
+  runTimeScale?: number;
   /** Safety bound on processed events. */
   maxEvents?: number;
 }
@@ -135,7 +137,11 @@ export function simulate(
   };
 
   let state = absorb(
-    startRun(plan, { runId: opts.runId ?? 'sim', startedBy: scenario.started_by }, start),
+    startRun(
+      plan,
+      { runId: opts.runId ?? 'sim', startedBy: scenario.started_by, timeScale: opts.runTimeScale },
+      start,
+    ),
     start,
   );
   let now = start;
