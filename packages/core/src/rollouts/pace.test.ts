@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { metricWindow, MIN_SCALED_WINDOW_MS, paceLabel, planned } from './pace.js';
+import { MIN_SCALED_WINDOW_MS, metricWindow, paceLabel, planned } from './pace.js';
 import { parsePlan } from './plan/parse.js';
 import type { ScenarioInput } from './simulator/scenario.js';
 import { simulate } from './simulator/simulate.js';

@@ -97,7 +97,12 @@ function measure(ctx: Ctx, exec: CanaryExec): ExecStep<CanaryExec> {
   return out(
     { ...exec, phase: 'measure', awaiting: step, check, ticks },
     {
-      emits: [{ step, body: measureBody(target, thresholds, metricWindow(ctx, ctx.stage.config.interval_seconds * 1000)) }],
+      emits: [
+        {
+          step,
+          body: measureBody(target, thresholds, metricWindow(ctx, ctx.stage.config.interval_seconds * 1000)),
+        },
+      ],
       waitingFor: `measuring ${thresholds.map((t) => t.metric).join(', ')} at ${exec.weight}%`,
     },
   );

@@ -88,7 +88,9 @@ function runStep(ctx: Ctx, exec: ProgressiveExec, index: number): ExecStep<Progr
     return out(
       { ...base, phase: 'pause', awaiting: label },
       {
-        emits: [timer(label, ctx.now + planned(ctx, parseDuration(step.pause.duration)), 'progressive pause')],
+        emits: [
+          timer(label, ctx.now + planned(ctx, parseDuration(step.pause.duration)), 'progressive pause'),
+        ],
         waitingFor: `pausing ${step.pause.duration} at ${exec.weight}%`,
       },
     );

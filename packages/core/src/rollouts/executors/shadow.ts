@@ -48,7 +48,9 @@ function measure(ctx: Ctx, exec: ShadowExec): ExecStep<ShadowExec> {
   return out(
     { ...exec, phase: 'measure', awaiting: label, check, ticks },
     {
-      emits: [{ step: label, body: measureBody(target, thresholdsOf(ctx), metricWindow(ctx, plannedMs(ctx))) }],
+      emits: [
+        { step: label, body: measureBody(target, thresholdsOf(ctx), metricWindow(ctx, plannedMs(ctx))) },
+      ],
       waitingFor: 'judging the shadow',
     },
   );
