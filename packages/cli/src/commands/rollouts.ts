@@ -1,5 +1,5 @@
 /** `sluice rollout …`: start runs, watch them, steer them, and simulate plans offline. */
-import { parsePlan, simulate } from '@sluice/core/rollouts';
+import { MAX_TIME_SCALE, parsePlan, simulate } from '@sluice/core/rollouts';
 import { loadManifests } from '@sluice/server';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
@@ -48,33 +48,53 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
     .argument('[name]', 'the Rollout resource')
     .option('-f, --file <path>', 'a plan file (the seed JSON or a Rollout document): applied, then started')
     .option('--env <environment>')
+    .option(
+      '--time-scale <n>',
+      'live the plan N times faster (demos, rehearsals): every planned duration is divided by N',
+    )
     .option('-o, --output <format>', 'table, json or yaml', 'table')
-    .action(async (name: string | undefined, opts: { file?: string; env?: string; output: string }) => {
-      const format = parseFormat(opts.output);
-      const client = ctx.client();
-      let target = name;
-      if (opts.file) {
-        const loaded = loadManifests([opts.file]);
-        const applied = await client.request('POST', `/api/v1/apply${env(opts)}`, {
-          documents: loaded.documents,
-          sources: loaded.sources,
-        });
-        const plans = applied.results.filter((r: { kind: string }) => r.kind === 'Rollout');
-        if (plans.length !== 1)
-          throw usageError(`${opts.file} holds ${plans.length} rollout plans; name one`);
-        for (const w of plans[0].warnings ?? []) ctx.io.stderr(`warning: ${w}\n`);
-        target = plans[0].name;
-      }
-      if (!target) throw usageError('name a rollout or pass -f PLAN');
-      const run = await client.request(
-        'POST',
-        `/api/v1/rollouts/${encodeURIComponent(target)}/start${env(opts)}`,
-        {},
-      );
-      ctx.io.stdout(
-        render(run, format, () => `started run ${run.id} of ${run.rollout} in ${run.environment}\n`),
-      );
-    });
+    .action(
+      async (
+        name: string | undefined,
+        opts: { file?: string; env?: string; timeScale?: string; output: string },
+      ) => {
+        const format = parseFormat(opts.output);
+        const timeScale = opts.timeScale === undefined ? undefined : Number(opts.timeScale);
+        if (
+          timeScale !== undefined &&
+          !(Number.isFinite(timeScale) && timeScale >= 1 && timeScale <= MAX_TIME_SCALE)
+        )
+          throw usageError(`--time-scale: "${opts.timeScale}" is not a number from 1 to ${MAX_TIME_SCALE}`);
+        const client = ctx.client();
+        let target = name;
+        if (opts.file) {
+          const loaded = loadManifests([opts.file]);
+          const applied = await client.request('POST', `/api/v1/apply${env(opts)}`, {
+            documents: loaded.documents,
+            sources: loaded.sources,
+          });
+          const plans = applied.results.filter((r: { kind: string }) => r.kind === 'Rollout');
+          if (plans.length !== 1)
+            throw usageError(`${opts.file} holds ${plans.length} rollout plans; name one`);
+          for (const w of plans[0].warnings ?? []) ctx.io.stderr(`warning: ${w}\n`);
+          target = plans[0].name;
+        }
+        if (!target) throw usageError('name a rollout or pass -f PLAN');
+        const run = await client.request(
+          'POST',
+          `/api/v1/rollouts/${encodeURIComponent(target)}/start${env(opts)}`,
+          timeScale === undefined ? {} : { timeScale },
+        );
+        ctx.io.stdout(
+          render(
+            run,
+            format,
+            () =>
+              `started run ${run.id} of ${run.rollout} in ${run.environment}${timeScale && timeScale > 1 ? ` (time-scaled ×${timeScale})` : ''}\n`,
+          ),
+        );
+      },
+    );
 
   rollout
     .command('status')

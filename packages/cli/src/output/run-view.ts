@@ -7,6 +7,8 @@ export interface RunView {
   reason: string | null;
   startedBy: string;
   startedAt: string;
+  /** Absent from older servers; N > 1 when the run lives N times faster than its plan. */
+  timeScale?: number;
   waitingFor: string[];
   stages: {
     name: string;
@@ -41,7 +43,7 @@ function bar(weight: number): string {
 export function renderRun(run: RunView): string {
   const lines = [
     `${run.rollout} · run ${run.id} · ${run.environment} · ${run.status.toUpperCase()}${run.reason ? ` (${run.reason})` : ''}`,
-    `started by ${run.startedBy} at ${run.startedAt}`,
+    `started by ${run.startedBy} at ${run.startedAt}${(run.timeScale ?? 1) > 1 ? ` · TIME-SCALED ×${run.timeScale}: every planned duration divided by ${run.timeScale}` : ''}`,
     '',
   ];
   for (const s of run.stages) {

@@ -150,6 +150,46 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
     expect(real).toEqual(predicted);
   });
 
+  it('runs a time-scaled plan that many times faster, and says so', async () => {
+    const doc = {
+      ...plan('scaled-flag'),
+      name: 'Scaled',
+      stages: [{ ...plan('scaled-flag').stages[0], gates: [] }],
+    };
+    await t.request('POST', '/api/v1/apply', { body: { documents: [doc] } });
+    const refused = await t.request('POST', '/api/v1/rollouts/scaled/start', { body: { timeScale: 0.5 } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors.map((f: { path: string }) => f.path)).toEqual(['body.timeScale']);
+    expect((await t.request('GET', '/api/v1/rollout-runs?rollout=scaled')).body.items).toEqual([]);
+
+    const started = await t.request('POST', '/api/v1/rollouts/scaled/start', { body: { timeScale: 60 } });
+    expect(started.status).toBe(201);
+    expect(started.body.timeScale).toBe(60);
+    await until(
+      () => run(started.body.id),
+      (r) => r.stages[0].weight === 25,
+      '25%',
+    );
+    // 10 planned minutes are 10 seconds at ×60
+    clock += 10_000;
+    t.server.rollouts.runtime.poke();
+    await until(
+      () => run(started.body.id),
+      (r) => r.stages[0].weight === 100,
+      '100% after 10 s',
+    );
+    clock += 10_000;
+    t.server.rollouts.runtime.poke();
+    const done = await until(
+      () => run(started.body.id),
+      (r) => r.status === 'succeeded',
+      'success after another 10 s',
+    );
+    expect(done.timeScale).toBe(60);
+    const history = (await t.request('GET', `/api/v1/rollout-runs/${started.body.id}/history`)).body.items;
+    expect(history[0].transitions[0].reason).toContain('time-scaled ×60');
+  });
+
   it('refuses a second run on the same flag, naming the first', async () => {
     await t.request('POST', '/api/v1/apply', {
       body: {

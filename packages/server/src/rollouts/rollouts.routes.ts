@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type AnyRoute, defineRoute } from '../http/route.js';
 import type { RolloutsService } from './rollouts.service.js';
-import { type ControlVerb, controlBodies, runSummarySchema } from './run.schema.js';
+import { type ControlVerb, controlBodies, runSummarySchema, startBodySchema } from './run.schema.js';
 
 const envQuery = z.object({ environment: z.string().max(64).optional() }).strict();
 const runParams = z.object({ id: z.string().min(1).max(200) }).strict();
@@ -37,10 +37,11 @@ export function rolloutRoutes(rollouts: RolloutsService, defaultEnvironment: () 
       tag: 'rollouts',
       params: z.object({ name: z.string().min(1).max(128) }).strict(),
       query: envQuery,
-      body: z.object({}).strict().optional(),
+      body: startBodySchema.optional(),
       response: runSummarySchema,
       status: 201,
-      handler: ({ params, query, principal }) => rollouts.start(env(query), params.name, principal),
+      handler: ({ params, query, body, principal }) =>
+        rollouts.start(env(query), params.name, principal, body ?? {}),
     }),
     defineRoute({
       method: 'GET',

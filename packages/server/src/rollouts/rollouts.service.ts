@@ -7,7 +7,7 @@ import type { KindRegistry } from '../resources/registry.js';
 import type { ResourceService } from '../resources/resources.service.js';
 import type { Executor } from '../storage/index.js';
 import { flagsOf, servicesOf } from './rollout.kind.js';
-import { type ControlVerb, type RunSummary, summarise } from './run.schema.js';
+import { type ControlVerb, type RunSummary, type StartOptions, summarise } from './run.schema.js';
 import { createRunStore } from './run-store.kysely.js';
 import type { RolloutRuntime } from './runtime.js';
 
@@ -43,7 +43,12 @@ export class RolloutsService {
     });
   }
 
-  async start(environment: string, name: string, principal: Principal): Promise<RunSummary> {
+  async start(
+    environment: string,
+    name: string,
+    principal: Principal,
+    options: StartOptions = {},
+  ): Promise<RunSummary> {
     const emergency = this.deps.emergency.status(environment);
     if (emergency)
       throw RolloutRefused(
@@ -73,6 +78,7 @@ export class RolloutsService {
       rolloutVersion: resource.metadata.version,
       plan,
       startedBy: principal.subject,
+      ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
       locks: [
         ...services.map((s) => `service:${environment}/${s}`),
         ...flagsOf(plan).map((f) => `flag:${environment}/${f}`),

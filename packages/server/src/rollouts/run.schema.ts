@@ -1,4 +1,4 @@
-import { type RunState, waitingFor } from '@sluice/core/rollouts';
+import { MAX_TIME_SCALE, type RunState, waitingFor } from '@sluice/core/rollouts';
 import { z } from 'zod';
 import type { RunRecord } from './run-store.js';
 
@@ -14,6 +14,8 @@ export const runSummarySchema = z
     startedAt: z.string(),
     updatedAt: z.string(),
     endedAt: z.string().nullable(),
+    /** 1 in real time; N when the run was started N times faster than its plan. */
+    timeScale: z.number(),
     waitingFor: z.array(z.string()),
     stages: z.array(
       z.object({
@@ -48,6 +50,7 @@ export function summarise(run: RunRecord): RunSummary {
     startedAt: run.startedAt,
     updatedAt: run.updatedAt,
     endedAt: iso(state.endedAt),
+    timeScale: state.timeScale ?? 1,
     waitingFor: waitingFor(state),
     stages: state.order.map((name) => {
       const s = state.stages[name];
@@ -67,6 +70,17 @@ export function summarise(run: RunRecord): RunSummary {
     }),
   };
 }
+
+export const startBodySchema = z
+  .object({
+    /**
+     * Live the plan N times faster: every duration is divided by N (metric windows keep at
+     * least 10 s). For demos and rehearsals; the run shows it everywhere.
+     */
+    timeScale: z.number().min(1).max(MAX_TIME_SCALE).optional(),
+  })
+  .strict();
+export type StartOptions = z.infer<typeof startBodySchema>;
 
 export const controlBodies = {
   approve: z.object({ stage: z.string().min(1), comment: z.string().max(1000).optional() }).strict(),

@@ -54,6 +54,8 @@ export interface StartRequest {
   rolloutVersion: number;
   plan: Plan;
   startedBy: string;
+  /** Run the plan this many times faster (demos, rehearsals); see core/rollouts/pace.ts. */
+  timeScale?: number;
   /** Resources only one run may hold: `service:env/name`, `flag:env/key`. */
   locks: string[];
 }
@@ -84,7 +86,11 @@ export class RolloutRuntime {
       .replace(/[-:T.Z]/g, '')
       .slice(0, 14)}-${randomUUID().slice(0, 6)}`;
     const at = this.now();
-    const result = startRun(request.plan, { runId, startedBy: request.startedBy }, at);
+    const result = startRun(
+      request.plan,
+      { runId, startedBy: request.startedBy, timeScale: request.timeScale },
+      at,
+    );
     const record: RunRecord = {
       id: runId,
       rollout: request.rollout,
