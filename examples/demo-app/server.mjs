@@ -8,15 +8,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage: server.mjs --version V [--port 5001] [--host 127.0.0.1]
-                   [--events-url URL --events-token T]`;
+                   [--events-url URL --events-token T --events-flush-ms 1000]`;
 
 /** Fault settings and their bounds; one table drives validation and the defaults. */
 const FAULT_FIELDS = {
   errorRate: { min: 0, max: 1, initial: 0 },
   latencyMs: { min: 0, max: 60_000, initial: 0 },
   latencyJitterMs: { min: 0, max: 60_000, initial: 0 },
-  bounceRate: { min: 0, max: 1, initial: 0.3 },
-  conversionRate: { min: 0, max: 1, initial: 0.1 },
+  // The seed plan's canary allows a 30 % bounce rate; a healthy release sits below it.
+  bounceRate: { min: 0, max: 1, initial: 0.2 },
+  // Share of the page views that did not bounce which convert.
+  conversionRate: { min: 0, max: 1, initial: 0.5 },
 };
 
 export function parseOptions(argv, env = process.env) {
@@ -28,6 +30,7 @@ export function parseOptions(argv, env = process.env) {
       host: { type: 'string' },
       'events-url': { type: 'string' },
       'events-token': { type: 'string' },
+      'events-flush-ms': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -38,14 +41,19 @@ export function parseOptions(argv, env = process.env) {
   const port = Number(values.port ?? env.PORT ?? 5001);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port: bad port "${values.port}"`);
-  const eventsUrl = values['events-url'];
+  const eventsUrl = values['events-url'] ?? (env.SLUICE_EVENTS_URL || undefined);
   if (eventsUrl !== undefined) new URL(eventsUrl); // throws on a malformed URL
+  const flushText = values['events-flush-ms'] ?? env.SLUICE_EVENTS_FLUSH_MS ?? '1000';
+  const eventsFlushMs = Number(flushText);
+  if (!Number.isInteger(eventsFlushMs) || eventsFlushMs < 50 || eventsFlushMs > 60_000)
+    throw new Error(`--events-flush-ms: "${flushText}" is not a whole number from 50 to 60000`);
   return {
     version,
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
     eventsUrl,
     eventsToken: values['events-token'] ?? env.SLUICE_EVENTS_TOKEN,
+    eventsFlushMs,
   };
 }
 
@@ -84,8 +92,8 @@ function userOf(req) {
   return undefined;
 }
 
-/** Buffers events and posts them once a second; best effort: failures are logged, never thrown. */
-function createEventSink({ url, token, log }) {
+/** Buffers events and posts them every `flushMs`; best effort: failures are logged, never thrown. */
+function createEventSink({ url, token, flushMs, log }) {
   let buffer = [];
   let inFlight = Promise.resolve();
   const flush = () => {
@@ -111,7 +119,7 @@ function createEventSink({ url, token, log }) {
     });
     return inFlight;
   };
-  const timer = setInterval(flush, 1000);
+  const timer = setInterval(flush, flushMs);
   timer.unref();
   return {
     push: (event) => {
@@ -141,9 +149,32 @@ export function createDemoServer(options, log = (line) => console.error(line)) {
   const { version } = options;
   let faults = initialFaults();
   const sink = options.eventsUrl
-    ? createEventSink({ url: options.eventsUrl, token: options.eventsToken, log })
+    ? createEventSink({
+        url: options.eventsUrl,
+        token: options.eventsToken,
+        flushMs: options.eventsFlushMs ?? 1000,
+        log,
+      })
     : null;
   const startedAt = Date.now();
+
+  // Outcomes are spread evenly rather than drawn at random (error diffusion): at bounceRate 0.2
+  // every 5th page view bounces, so even a short metric window shows the configured rates
+  // within one event, and demos judge a healthy release steadily.
+  const credit = { bounce: 0, conversion: 0 };
+  const outcome = () => {
+    credit.bounce += faults.bounceRate;
+    if (credit.bounce >= 1) {
+      credit.bounce -= 1;
+      return 'bounce';
+    }
+    credit.conversion += faults.conversionRate;
+    if (credit.conversion >= 1) {
+      credit.conversion -= 1;
+      return 'conversion';
+    }
+    return null;
+  };
 
   const emit = (user, name) =>
     sink?.push({ id: randomUUID(), user, version, name, time: new Date().toISOString() });
@@ -193,8 +224,8 @@ export function createDemoServer(options, log = (line) => console.error(line)) {
       if (path === '/' || path === '/index.html') {
         if (user !== undefined) {
           emit(user, 'page_view');
-          if (Math.random() < faults.bounceRate) emit(user, 'bounce');
-          else if (Math.random() < faults.conversionRate) emit(user, 'conversion');
+          const then = outcome();
+          if (then) emit(user, then);
         }
         return send(res, 200, page(version), 'text/html; charset=utf-8');
       }

@@ -13,9 +13,10 @@ interface App {
   stderr: () => string;
 }
 
-async function startApp(args: string[]): Promise<App> {
+async function startApp(args: string[], env: NodeJS.ProcessEnv = {}): Promise<App> {
   const child = spawn(process.execPath, [SERVER, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -171,6 +172,34 @@ describe('demo app events', () => {
     } finally {
       await stopApp(app);
     }
+  });
+
+  it('spreads bounces and conversions evenly, so a short window shows the configured rates', async () => {
+    batches.length = 0;
+    // the events address can come from the environment, as a deploy provider passes it
+    const app = await startApp(['--version', '4.0.0'], {
+      SLUICE_EVENTS_URL: sinkUrl,
+      SLUICE_EVENTS_FLUSH_MS: '100',
+    });
+    try {
+      await postFaults(app, { bounceRate: 0.2, conversionRate: 0.5 });
+      for (let i = 0; i < 50; i++) await fetch(`${app.base}/`, { headers: { 'x-user-id': `u${i}` } });
+      await waitFor(() => allEvents().filter((e) => e.name === 'page_view').length >= 50);
+      await waitFor(() => allEvents().length >= 80);
+      const count = (name: string) => allEvents().filter((e) => e.name === name).length;
+      expect(count('page_view')).toBe(50);
+      expect(count('bounce')).toBe(10);
+      // half of the 40 page views that did not bounce
+      expect(count('conversion')).toBe(20);
+    } finally {
+      await stopApp(app);
+    }
+  });
+
+  it('refuses a flush interval out of range, naming the option', async () => {
+    await expect(startApp(['--version', '1.0.0', '--events-flush-ms', '5'])).rejects.toThrow(
+      /--events-flush-ms/,
+    );
   });
 
   it('keeps serving when the events endpoint is away, and logs the failure', async () => {
