@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_SCALED_WINDOW_MS, metricWindow, paceLabel, planned } from './pace.js';
+import { MIN_SCALED_WINDOW_MS, metricWindow, paceLabel, planned, plannedAtLeast } from './pace.js';
 import { parsePlan } from './plan/parse.js';
 import type { ScenarioInput } from './simulator/scenario.js';
 import { simulate } from './simulator/simulate.js';
@@ -43,6 +43,8 @@ describe('pace', () => {
     expect(metricWindow({ timeScale: 2 }, 600_000)).toBe(300_000);
     // a planned window shorter than the floor is kept as planned, never widened
     expect(metricWindow({ timeScale: 240 }, 5_000)).toBe(5_000);
+    expect(plannedAtLeast({ timeScale: 240 }, 60_000, 1_000)).toBe(1_000);
+    expect(plannedAtLeast({}, 60_000, 1_000)).toBe(60_000);
   });
 
   it('runs the seed plan through the same transitions, that many times faster', () => {

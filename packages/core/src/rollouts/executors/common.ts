@@ -1,7 +1,7 @@
 /** Pieces several executors share: workload commands, measuring with patience, rollback. */
 import type { CommandBody } from '../commands.js';
 import { type Assessment, assess, measurementSchema, type Threshold } from '../metrics.js';
-import { type Paced, planned } from '../pace.js';
+import { MIN_SCALED_WINDOW_MS, type Paced, plannedAtLeast } from '../pace.js';
 import type { Emit, ExecContext, ExecStep } from './types.js';
 
 /** How long to wait before measuring again after an inconclusive reading. */
@@ -91,13 +91,18 @@ export interface Check {
   last?: string[];
 }
 
-/** `stepMs` is in run time already (scaled); the grace and remeasure constants are scaled here. */
+/**
+ * `stepMs` is in run time already (scaled). The grace and the remeasure interval are scaled
+ * too, but a sped-up run still waits as long as one metric window for data to arrive, and
+ * does not measure more than once a second.
+ */
 export function newCheck(ctx: Paced & { now: number }, stepMs: number): Check {
   return {
     since: ctx.now,
     seq: 0,
-    deadline: ctx.now + Math.max(stepMs, planned(ctx, MIN_INCONCLUSIVE_GRACE_MS)),
-    remeasureMs: planned(ctx, REMEASURE_MS),
+    deadline:
+      ctx.now + Math.max(stepMs, plannedAtLeast(ctx, MIN_INCONCLUSIVE_GRACE_MS, MIN_SCALED_WINDOW_MS)),
+    remeasureMs: plannedAtLeast(ctx, REMEASURE_MS, 1_000),
   };
 }
 
