@@ -52,6 +52,25 @@ describe('runLoad', () => {
     }
   });
 
+  it('reaches a host-routed name under .localhost on loopback, with that name as Host', async () => {
+    const hosts = new Set<string>();
+    const url = await serve((req, res) => {
+      hosts.add(String(req.headers.host));
+      res.writeHead(200).end('ok');
+    });
+    const port = new URL(url).port;
+    const summary = await runLoad({
+      url: `http://web.localhost:${port}/`,
+      rps: 100,
+      durationMs: 200,
+      users: 5,
+    });
+    expect(summary.failed).toBe(0);
+    expect(summary.ok).toBe(summary.sent);
+    expect(summary.sent).toBeGreaterThan(0);
+    expect([...hosts]).toEqual([`web.localhost:${port}`]);
+  });
+
   it('never exceeds the concurrency cap, dropping what is due while at it', async () => {
     let active = 0;
     let maxActive = 0;

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { CookieJar } from './cookies.js';
 import { LatencyHistogram, type LatencySummary } from './histogram.js';
+import { localhostLookup } from './localhost.js';
 import { type LoadOptionsInput, parseLoadOptions } from './schema.js';
 
 export interface LoadProgress {
@@ -92,7 +93,13 @@ export async function runLoad(args: RunLoadArgs): Promise<LoadSummary> {
       const headers: Record<string, string> = { ...opts.headers, 'x-user-id': user.id };
       const cookie = user.jar.header();
       if (cookie !== undefined) headers.cookie = cookie;
-      const req = client.request(target, { method: opts.method, agent, headers, timeout: opts.timeoutMs });
+      const req = client.request(target, {
+        method: opts.method,
+        agent,
+        headers,
+        timeout: opts.timeoutMs,
+        lookup: localhostLookup as never,
+      });
       req.on('response', (res) => {
         user.jar.store(res.headers['set-cookie']);
         const v = res.headers['sluice-version'] ?? res.headers['sluice-demo-version'];
