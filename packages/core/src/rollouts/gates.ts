@@ -16,7 +16,7 @@ import {
 } from './executors/index.js';
 import type { CommandOutcome } from './executors/types.js';
 import { normalizeThresholds, type Threshold } from './metrics.js';
-import { metricWindow, type Paced, planned } from './pace.js';
+import { MIN_SCALED_WINDOW_MS, metricWindow, type Paced, planned, plannedAtLeast } from './pace.js';
 import type { Gate } from './plan/gate-schema.js';
 import type { Stage } from './plan/plan-schema.js';
 import { scheduledOpening } from './schedule.js';
@@ -76,10 +76,14 @@ function measureTarget(stage: Stage): CommandBody<'measure'>['target'] {
   return { app: stage.config.app_name, role: stage.strategy === 'shadow' ? 'shadow' : 'canary' };
 }
 
-/** The gate's timeout in run time (scaled), or undefined when it waits for as long as it takes. */
+/**
+ * The gate's timeout in run time, or undefined when it waits for as long as it takes. A
+ * sped-up run still gives a gate one metric window (or its planned timeout, if shorter): data
+ * and people do not arrive faster because the plan runs faster.
+ */
 function timeoutMs(ctx: GateContext): number | undefined {
   const ms = plannedTimeoutMs(ctx.gate);
-  return ms === undefined ? undefined : planned(ctx, ms);
+  return ms === undefined ? undefined : plannedAtLeast(ctx, ms, MIN_SCALED_WINDOW_MS);
 }
 
 function plannedTimeoutMs(gate: Gate): number | undefined {

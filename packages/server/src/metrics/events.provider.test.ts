@@ -50,8 +50,8 @@ metricProviderContract('events', async () => {
       await feed(store, 'v1', provider.minPageViews - 1, 2, 2);
     },
     async feedEnough() {
-      await feed(store, 'v2', 40, 10, 4); // bounce 25 %, conversion 10 %
-      await feed(store, 'v1', 40, 4, 8); // conversion 20 %
+      await feed(store, 'v2', 120, 30, 12); // bounce 25 %, conversion 10 %
+      await feed(store, 'v1', 120, 12, 24); // conversion 20 %
       return { bounce_rate: 25, conversion_rate_drop: 50 };
     },
     async breakBackend() {

@@ -17,7 +17,10 @@ export interface EventsProviderOptions {
   store: Pick<EventStore, 'countByName'>;
   /** The environment read when a query names none. */
   defaultEnvironment: () => string;
-  /** Fewer page views than this in the window: no value (inconclusive). Default 20. */
+  /**
+   * Fewer page views than this in the window: no value (inconclusive). Default 100: on fewer,
+   * a conversion rate moves by more than the 5 % drop a plan typically allows, by chance alone.
+   */
   minPageViews?: number;
 }
 
@@ -32,7 +35,7 @@ export class EventsMetricProvider implements MetricProvider {
   readonly minPageViews: number;
 
   constructor(private readonly options: EventsProviderOptions) {
-    this.minPageViews = options.minPageViews ?? 20;
+    this.minPageViews = options.minPageViews ?? 100;
   }
 
   names(): readonly string[] {

@@ -13,12 +13,12 @@ describe.each(DIALECTS)('metrics query API on %s', (dialect) => {
     t = await startTestServer(dialect);
     const time = new Date(Date.now() - 5_000).toISOString();
     const events = [];
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 100; i++) {
       events.push({ id: randomUUID(), user: `u${i}`, version: 'v2', name: 'page_view', time });
-      if (i < 9) events.push({ id: randomUUID(), user: `u${i}`, version: 'v2', name: 'bounce', time });
+      if (i < 30) events.push({ id: randomUUID(), user: `u${i}`, version: 'v2', name: 'bounce', time });
     }
     const res = await t.request('POST', '/api/v1/events?environment=production', { body: { events } });
-    expect(res.body.stored).toBe(39);
+    expect(res.body.stored).toBe(130);
   });
   afterAll(async () => t?.close());
 
@@ -31,7 +31,7 @@ describe.each(DIALECTS)('metrics query API on %s', (dialect) => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
-      measurement: { metric: 'bounce_rate', value: 30, sampleCount: 30 },
+      measurement: { metric: 'bounce_rate', value: 30, sampleCount: 100 },
       provider: 'events',
       version: 'v2',
       environment: 'production',
