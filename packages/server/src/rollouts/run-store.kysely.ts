@@ -120,11 +120,13 @@ export function createRunStore(db: Executor): RunStore {
         .execute();
     },
     async completeOp(opId, result) {
-      await db
+      const r = await db
         .updateTable('sluice_rollout_op')
         .set({ status: 'done', result: JSON.stringify(result), updated_at: new Date().toISOString() })
         .where('op_id', '=', opId)
-        .execute();
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
     },
     async pendingOps(runId) {
       const rows = await db

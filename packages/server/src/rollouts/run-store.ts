@@ -49,7 +49,8 @@ export interface RunStore {
   appendEvent(event: EventRecord): Promise<void>;
   events(runId: string): Promise<EventRecord[]>;
   insertOp(op: OpRecord): Promise<void>;
-  completeOp(opId: string, result: unknown): Promise<void>;
+  /** Records a pending op's result; false when the op is unknown or was answered already. */
+  completeOp(opId: string, result: unknown): Promise<boolean>;
   pendingOps(runId: string): Promise<OpRecord[]>;
   getOp(opId: string): Promise<OpRecord | null>;
   upsertTimer(runId: string, timerId: string, dueAt: number, purpose: string): Promise<void>;

@@ -27,6 +27,9 @@ import {
 import type { RunRecord } from './run-store.js';
 import { createRunStore } from './run-store.kysely.js';
 
+/** Due timers fired per query of the timer loop, concurrently across runs. */
+const TIMER_BATCH = 200;
+
 export const RolloutBusy = defineError(
   'ROLLOUT_RESOURCE_BUSY',
   409,
@@ -46,6 +49,17 @@ export interface RuntimeOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
   /** How often the timer loop looks for due timers at most. */
   tickMs?: number;
+  /** Called for each timer fired, once its event is stored: how late after `dueAt` that was. */
+  onTimerFired?: (fired: TimerFired) => void;
+}
+
+export interface TimerFired {
+  runId: string;
+  timerId: string;
+  /** Epoch milliseconds the timer was due. */
+  dueAt: number;
+  /** Milliseconds from `dueAt` until the timer's event was stored (scheduler lag). */
+  lagMs: number;
 }
 
 export interface StartRequest {
@@ -67,6 +81,12 @@ export class RolloutRuntime {
   private readonly listeners = new Set<RunListener>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
+  /** When the sleeping timer loop wakes (performance.now() ms); +Infinity while not asleep. */
+  private wakeAt = Number.POSITIVE_INFINITY;
+  /** A pass of the timer loop is running: wakes are noted for its end instead of starting another. */
+  private ticking = false;
+  private tickAgain = false;
+  private wakeAfterPass = Number.POSITIVE_INFINITY;
   private stopped = false;
   private readonly now: () => number;
 
@@ -126,6 +146,7 @@ export class RolloutRuntime {
       return this.recordCommands(trx, runId, 1, result);
     });
     this.announce(record, result);
+    this.wakeFor(result);
     this.dispatch(this.context(record), commands);
     return record;
   }
@@ -145,11 +166,7 @@ export class RolloutRuntime {
         const run = await store.getRun(runId);
         if (!run) throw NotFound(`rollout run "${runId}" does not exist`);
         if (settle?.timerId && !(await store.deleteTimer(runId, settle.timerId))) return null; // fired elsewhere already
-        if (settle?.opId) {
-          const op = await store.getOp(settle.opId);
-          if (!op || op.status === 'done') return null; // answered already
-          await store.completeOp(settle.opId, settle.outcome ?? null);
-        }
+        if (settle?.opId && !(await store.completeOp(settle.opId, settle.outcome ?? null))) return null; // answered already
         const at = this.now();
         const result = transition(run.state as RunState, event, at);
         const seq = run.seq + 1;
@@ -171,6 +188,7 @@ export class RolloutRuntime {
       });
       if (!out) return null;
       this.announce(out.run, out.result);
+      this.wakeFor(out.result);
       if (context) this.dispatch(context, commands);
       return out.result;
     });
@@ -187,13 +205,13 @@ export class RolloutRuntime {
         pending.map((op) => op.command as Command),
       );
     }
-    this.scheduleTick(0);
+    this.wake(this.now());
     return active.length;
   }
 
   /** Looks for due timers now (after a clock jump in tests, or a manual nudge). */
   poke(): void {
-    this.scheduleTick(0);
+    this.wake(this.now());
   }
 
   async stop(): Promise<void> {
@@ -233,7 +251,6 @@ export class RolloutRuntime {
       await store.releaseLocks(runId);
       await store.deleteTimers(runId);
     }
-    if (result.commands.some((c) => c.kind === 'schedule_timer')) queueMicrotask(() => this.scheduleTick(0));
     return toRun;
   }
 
@@ -284,35 +301,99 @@ export class RolloutRuntime {
     }
   }
 
-  private scheduleTick(delayMs: number): void {
+  /** After an event is stored: the loop must wake by the earliest timer it scheduled. */
+  private wakeFor(result: TransitionResult): void {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const c of result.commands) if (c.kind === 'schedule_timer') earliest = Math.min(earliest, c.dueAt);
+    if (earliest !== Number.POSITIVE_INFINITY) this.wake(earliest);
+  }
+
+  /**
+   * Makes the timer loop look for due timers by `dueAt` (epoch ms; at most `tickMs` from now).
+   * Only one pass runs at a time: a wake during a pass is honoured when the pass ends.
+   */
+  private wake(dueAt: number): void {
     if (this.stopped) return;
+    const delay = Math.max(0, Math.min(this.options.tickMs ?? 1000, dueAt - this.now()));
+    if (this.ticking) {
+      if (delay === 0) this.tickAgain = true;
+      else this.wakeAfterPass = Math.min(this.wakeAfterPass, performance.now() + delay);
+      return;
+    }
+    const at = performance.now() + delay;
+    if (this.timer && at >= this.wakeAt) return; // it wakes early enough already
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.wakeAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.wakeAt = Number.POSITIVE_INFINITY;
+      const pass = this.tick();
+      this.inFlight.add(pass);
+      void pass.finally(() => this.inFlight.delete(pass));
+    }, delay);
     this.timer.unref();
   }
 
-  /** Fires every due timer once, then sleeps until the next one (at most `tickMs`). */
+  /**
+   * One pass of the timer loop: fires every due timer once, a batch at a time, the timers of
+   * different runs concurrently (each run's events stay in order: `send` is serial per run), then
+   * sleeps until the next timer is due (at most `tickMs`).
+   */
   private async tick(): Promise<void> {
+    if (this.stopped || this.ticking) return;
+    this.ticking = true;
     const store = createRunStore(this.options.db);
+    const tickMs = this.options.tickMs ?? 1000;
+    let delay = tickMs;
     try {
-      for (const due of await store.dueTimers(this.now(), 100)) {
-        await this.send(due.runId, { type: 'timer_fired', timerId: due.timerId }, 'timer', {
-          timerId: due.timerId,
-        }).catch((error: unknown) =>
-          this.options.log?.('error', 'firing a timer failed', {
-            runId: due.runId,
-            timerId: due.timerId,
-            error: String(error),
-          }),
-        );
-      }
+      let stuck = false;
+      do {
+        this.tickAgain = false;
+        for (;;) {
+          if (this.stopped) return;
+          const due = await store.dueTimers(this.now(), TIMER_BATCH);
+          if (!due.length) break;
+          if ((await this.fire(due)) === 0) {
+            stuck = true; // every one failed: retry after tickMs rather than spin on them
+            break;
+          }
+        }
+      } while (this.tickAgain && !stuck);
       const next = await store.nextTimerDue();
-      const tickMs = this.options.tickMs ?? 1000;
-      this.scheduleTick(next === null ? tickMs : Math.max(0, Math.min(tickMs, next - this.now())));
+      if (!stuck && next !== null) delay = Math.max(0, Math.min(tickMs, next - this.now()));
     } catch (error) {
       this.options.log?.('error', 'the rollout timer loop failed', { error: String(error) });
-      this.scheduleTick(this.options.tickMs ?? 1000);
+    } finally {
+      this.ticking = false;
     }
+    const wakeAfterPass = this.wakeAfterPass;
+    this.wakeAfterPass = Number.POSITIVE_INFINITY;
+    if (this.tickAgain) delay = 0;
+    this.tickAgain = false;
+    this.wake(this.now() + Math.min(delay, Math.max(0, wakeAfterPass - performance.now())));
+  }
+
+  /** Fires a batch of due timers; resolves to how many were handled (fired here or elsewhere). */
+  private async fire(due: { runId: string; timerId: string; dueAt: number }[]): Promise<number> {
+    const handled = await Promise.all(
+      due.map((d) =>
+        this.send(d.runId, { type: 'timer_fired', timerId: d.timerId }, 'timer', { timerId: d.timerId }).then(
+          (result) => {
+            if (result) this.timerFired(d);
+            return true;
+          },
+          (error: unknown) => {
+            this.options.log?.('error', 'firing a timer failed', {
+              runId: d.runId,
+              timerId: d.timerId,
+              error: String(error),
+            });
+            return false;
+          },
+        ),
+      ),
+    );
+    return handled.filter(Boolean).length;
   }
 
   private serial<T>(runId: string, work: () => Promise<T>): Promise<T> {
@@ -324,6 +405,10 @@ export class RolloutRuntime {
       if (this.queues.get(runId) === settled) this.queues.delete(runId);
     });
     return next;
+  }
+
+  private timerFired(due: { runId: string; timerId: string; dueAt: number }): void {
+    this.options.onTimerFired?.({ ...due, lagMs: this.now() - due.dueAt });
   }
 
   private announce(run: RunRecord, result: TransitionResult): void {
