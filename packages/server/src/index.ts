@@ -7,6 +7,7 @@ export { defineRoute } from './http/route.js';
 export { createKindRegistry } from './kinds.js';
 export * from './manifests/index.js';
 export * from './resources/index.js';
+export type { Release, RunSummary } from './rollouts/run.schema.js';
 export * from './server.js';
 export * from './storage/index.js';
 export * from './tokens/bootstrap.js';

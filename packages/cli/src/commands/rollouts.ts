@@ -1,6 +1,6 @@
 /** `sluice rollout …`: start runs, watch them, steer them, and simulate plans offline. */
 import { MAX_TIME_SCALE, parsePlan, simulate } from '@sluice/core/rollouts';
-import { loadManifests } from '@sluice/server';
+import { loadManifests, type Release } from '@sluice/server';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { CliError, usageError } from '../errors.js';
@@ -186,6 +186,46 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
         },
       );
   }
+
+  rollout
+    .command('releases')
+    .description("a Service's releases: every run that delivered a version of it, newest first")
+    .argument('<service>', 'the Service')
+    .option('--env <environment>')
+    .option('--limit <n>', 'releases to show', '20')
+    .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .action(async (service: string, opts: { env?: string; limit: string; output: string }) => {
+      const format = parseFormat(opts.output);
+      if (!/^\d+$/.test(opts.limit)) throw usageError(`--limit takes a whole number (got "${opts.limit}")`);
+      const query = new URLSearchParams({
+        limit: opts.limit,
+        ...(opts.env ? { environment: opts.env } : {}),
+      });
+      const { items } = await ctx
+        .client()
+        .request<{ items: Release[] }>(
+          'GET',
+          `/api/v1/services/${encodeURIComponent(service)}/releases?${query}`,
+        );
+      ctx.io.stdout(
+        render(items, format, () =>
+          items.length
+            ? formatTable(
+                ['VERSION', 'STATUS', 'STARTED', 'BY', 'ENDED', 'RUN', 'STAGES'],
+                items.map((r) => [
+                  r.version,
+                  r.status,
+                  r.startedAt,
+                  r.startedBy,
+                  r.endedAt ?? '—',
+                  r.runId,
+                  r.stages.map((s) => `${s.name} ${s.status} ${s.weight}%`).join(', '),
+                ]),
+              )
+            : `no releases of ${service} yet\n`,
+        ),
+      );
+    });
 
   rollout
     .command('history')

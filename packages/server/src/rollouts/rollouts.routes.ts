@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { type AnyRoute, defineRoute } from '../http/route.js';
 import type { RolloutsService } from './rollouts.service.js';
-import { type ControlVerb, controlBodies, runSummarySchema, startBodySchema } from './run.schema.js';
+import {
+  type ControlVerb,
+  controlBodies,
+  releaseSchema,
+  runSummarySchema,
+  startBodySchema,
+} from './run.schema.js';
 
 const envQuery = z.object({ environment: z.string().max(64).optional() }).strict();
 const runParams = z.object({ id: z.string().min(1).max(200) }).strict();
@@ -42,6 +48,20 @@ export function rolloutRoutes(rollouts: RolloutsService, defaultEnvironment: () 
       status: 201,
       handler: ({ params, query, body, principal }) =>
         rollouts.start(env(query), params.name, principal, body ?? {}),
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/services/:name/releases',
+      scope: 'read',
+      environment: ({ query }) => env(query),
+      summary: "A Service's releases: every run that delivered a version of it, newest first",
+      tag: 'rollouts',
+      params: z.object({ name: z.string().min(1).max(128) }).strict(),
+      query: envQuery.extend({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
+      response: z.object({ items: z.array(releaseSchema) }),
+      handler: async ({ params, query }) => ({
+        items: await rollouts.releases(env(query), params.name, query.limit),
+      }),
     }),
     defineRoute({
       method: 'GET',

@@ -7,9 +7,18 @@ import type { KindRegistry } from '../resources/registry.js';
 import type { ResourceService } from '../resources/resources.service.js';
 import type { Executor } from '../storage/index.js';
 import { flagsOf, servicesOf } from './rollout.kind.js';
-import { type ControlVerb, type RunSummary, type StartOptions, summarise } from './run.schema.js';
+import {
+  type ControlVerb,
+  type Release,
+  type RunSummary,
+  releasesOf,
+  type StartOptions,
+  summarise,
+} from './run.schema.js';
 import { createRunStore } from './run-store.kysely.js';
 import type { RolloutRuntime } from './runtime.js';
+
+const RELEASE_SCAN = 2000;
 
 export const RolloutRefused = defineError('ROLLOUT_START_REFUSED', 409, 'The rollout cannot start');
 export const RolloutEventIgnored = defineError('ROLLOUT_EVENT_IGNORED', 409, 'The run did not act on this');
@@ -140,6 +149,13 @@ export class RolloutsService {
     limit: number;
   }): Promise<RunSummary[]> {
     return (await createRunStore(this.deps.db).listRuns(filter)).map(summarise);
+  }
+
+  /** Every run that delivered a version of `service` in `environment`, newest first. */
+  async releases(environment: string, service: string, limit: number): Promise<Release[]> {
+    // runs hold their own plan; the newest RELEASE_SCAN runs of the environment are looked at
+    const runs = await createRunStore(this.deps.db).listRuns({ environment, limit: RELEASE_SCAN });
+    return releasesOf(service, runs, limit);
   }
 
   async history(runId: string) {

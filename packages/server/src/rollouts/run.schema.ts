@@ -1,5 +1,6 @@
 import { MAX_TIME_SCALE, type RunState, waitingFor } from '@sluice/core/rollouts';
 import { z } from 'zod';
+import { versionFromImage } from '../deploy/model.js';
 import type { RunRecord } from './run-store.js';
 
 export const runSummarySchema = z
@@ -69,6 +70,63 @@ export function summarise(run: RunRecord): RunSummary {
       };
     }),
   };
+}
+
+/** One version of a Service delivered (or attempted) by a run. */
+export const releaseSchema = z
+  .object({
+    service: z.string(),
+    version: z.string(),
+    runId: z.string(),
+    rollout: z.string(),
+    /** The run's status: succeeded means this version now serves. */
+    status: z.string(),
+    reason: z.string().nullable(),
+    startedBy: z.string(),
+    startedAt: z.string(),
+    endedAt: z.string().nullable(),
+    /** The run's stages that act on this Service, with where each got to. */
+    stages: z.array(
+      z.object({ name: z.string(), strategy: z.string(), status: z.string(), weight: z.number() }),
+    ),
+  })
+  .meta({ id: 'ServiceRelease' });
+export type Release = z.infer<typeof releaseSchema>;
+
+/** The releases of `service` among runs (newest first), from the runs' own plans. */
+export function releasesOf(service: string, runs: readonly RunRecord[], limit: number): Release[] {
+  const out: Release[] = [];
+  for (const run of runs) {
+    const acting = run.plan.stages.filter((s) => (s.config as { app_name?: unknown }).app_name === service);
+    if (!acting.length) continue;
+    const summary = summarise(run);
+    const image = acting.map((s) => (s.config as { image?: string }).image).find((i) => i !== undefined);
+    out.push({
+      service,
+      version: (image && tagOf(image)) || run.plan.version,
+      runId: run.id,
+      rollout: run.rollout,
+      status: summary.status,
+      reason: summary.reason,
+      startedBy: summary.startedBy,
+      startedAt: summary.startedAt,
+      endedAt: summary.endedAt,
+      stages: summary.stages
+        .filter((s) => acting.some((a) => a.name === s.name))
+        .map(({ name, strategy, status, weight }) => ({ name, strategy, status, weight })),
+    });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** `api:2.0.0` → `2.0.0`, as the deploy providers read it; undefined without a usable tag. */
+function tagOf(image: string): string | undefined {
+  try {
+    return versionFromImage(image);
+  } catch {
+    return undefined;
+  }
 }
 
 export const startBodySchema = z

@@ -111,6 +111,13 @@ describe('blue-green rollout of a real service', () => {
     await provider.close();
     const route = (await api('GET', '/api/v1/routes/api-service')).body;
     expect(route.spec.weights).toEqual({ '2.0.0': 100 });
+    // the Service's release list: both runs, newest first, each with the version it delivered
+    const releases = (await api('GET', '/api/v1/services/api-service/releases')).body.items;
+    expect(releases.map((r: { version: string; status: string }) => [r.version, r.status])).toEqual([
+      ['2.0.0', 'succeeded'],
+      ['1.0.0', 'succeeded'],
+    ]);
+    expect(releases[0].runId).toBe(second.body.id);
   });
 
   it('starts a declared stable version that is not running before splitting traffic to it', async () => {
