@@ -1,4 +1,4 @@
-import { MAX_TIME_SCALE, type RunState, waitingFor } from '@sluice/core/rollouts';
+import { MAX_TIME_SCALE, type Plan, type RunState, waitingFor } from '@sluice/core/rollouts';
 import { z } from 'zod';
 import { versionFromImage } from '../deploy/model.js';
 import type { RunRecord } from './run-store.js';
@@ -97,13 +97,14 @@ export type Release = z.infer<typeof releaseSchema>;
 export function releasesOf(service: string, runs: readonly RunRecord[], limit: number): Release[] {
   const out: Release[] = [];
   for (const run of runs) {
-    const acting = run.plan.stages.filter((s) => (s.config as { app_name?: unknown }).app_name === service);
+    const plan = run.plan as Plan;
+    const acting = plan.stages.filter((s) => (s.config as { app_name?: unknown }).app_name === service);
     if (!acting.length) continue;
     const summary = summarise(run);
     const image = acting.map((s) => (s.config as { image?: string }).image).find((i) => i !== undefined);
     out.push({
       service,
-      version: (image && tagOf(image)) || run.plan.version,
+      version: (image && tagOf(image)) || plan.version,
       runId: run.id,
       rollout: run.rollout,
       status: summary.status,
