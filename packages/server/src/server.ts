@@ -195,7 +195,7 @@ export async function createServer(
         if (variant !== undefined) insight.recordEvaluation(env, flag, variant);
       },
     };
-    mountOfrep(built.fastify, evaluation);
+    mountOfrep(built.fastify, { ...evaluation, requestMetrics: built.metrics });
     mountSeedApi(built.fastify, { ...evaluation, resources });
     insight.registerMetrics(built.metrics);
     insight.start();

@@ -48,6 +48,36 @@ export function requireEvaluate(principal: Principal, environment: string): void
     );
 }
 
+/**
+ * Granted environments per principal. The token service hands out the same principal object for
+ * a token while it caches it (a revoke drops it), so a grant is decided once per principal,
+ * named environment and default, not on every evaluation. Only grants are kept: refusals throw.
+ */
+const granted = new WeakMap<Principal, Map<string, string>>();
+
+/** The environment the principal evaluates in (see `environmentFor`); 400 for a bad name, 403 if not allowed. */
+export function evaluationEnvironment(
+  principal: Principal,
+  named: string | undefined,
+  fallback: string,
+): string {
+  if (named !== undefined && !ENVIRONMENT_NAME.test(named))
+    throw OfrepBadRequest(`"${named.slice(0, 64)}" is not an environment name (query.environment)`);
+  // a valid name holds no NUL, so an absent one cannot collide with a named one
+  const id = named === undefined ? `\u0000${fallback}` : `${named}\u0000${fallback}`;
+  let grants = granted.get(principal);
+  const hit = grants?.get(id);
+  if (hit !== undefined) return hit;
+  const environment = environmentFor(principal, named, fallback);
+  requireEvaluate(principal, environment);
+  if (grants === undefined) {
+    grants = new Map();
+    granted.set(principal, grants);
+  }
+  if (grants.size < 64) grants.set(id, environment);
+  return environment;
+}
+
 /** Authenticates and picks the environment in one step (OFREP routes and the change stream). */
 export async function authorizeEvaluation(
   tokens: TokenVerifier,
@@ -59,9 +89,5 @@ export async function authorizeEvaluation(
   const secret = presentedSecret(headers) ?? (queryToken || null);
   if (secret === null) throw OfrepUnauthorized('send "Authorization: Bearer <token>" (an sdk:<env> token)');
   const principal = await principalFor(tokens, secret);
-  if (named !== undefined && !ENVIRONMENT_NAME.test(named))
-    throw OfrepBadRequest(`"${named.slice(0, 64)}" is not an environment name (query.environment)`);
-  const environment = environmentFor(principal, named, fallback);
-  requireEvaluate(principal, environment);
-  return { principal, environment, secret };
+  return { principal, environment: evaluationEnvironment(principal, named, fallback), secret };
 }

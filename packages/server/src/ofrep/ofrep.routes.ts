@@ -3,33 +3,32 @@
  * `POST /ofrep/v1/evaluate/flags` (ETag / If-None-Match), and the change stream
  * `GET /ofrep/v1/events`. Mounted on Fastify beside the /api/v1 route table, not in it: the table
  * answers problem+json, and OFREP providers only understand OFREP's own error shapes.
+ * The evaluations are answered by a node:http listener ahead of Fastify (fast-path.ts) when the
+ * request is an ordinary one; these Fastify routes answer the rest (and `inject`), with the
+ * same evaluator.
  */
-import { isSluiceError } from '@sluice/core';
-import { evaluate, evaluateAll, type FlagValueType, type JsonValue } from '@sluice/core/flags';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { FlagSetCache } from '../flags/flag-sets.js';
-import type { TokenVerifier } from '../http/auth.js';
+import type { Histogram, Registry } from 'prom-client';
 import { authorizeEvaluation } from './access.js';
 import { corsHeaders, registerPreflight } from './cors.js';
-import { OfrepBadRequest } from './errors.js';
-import type { BulkEvaluationSuccess, EvaluationFailure, EvaluationSuccess } from './ofrep.schema.js';
-import { bulkEtag, contextProblem, etagMatches, toOfrep } from './results.js';
+import {
+  EVENTS_URL,
+  type EvaluatorDeps,
+  errorAnswer,
+  type OfrepAnswer,
+  type OfrepCall,
+  OfrepEvaluator,
+} from './evaluator.js';
+import { BULK_URL, KEY_URL, ofrepFastPath, serveAhead } from './fast-path.js';
 import { ChangeStreams } from './stream.js';
 
-/** Called once per evaluated flag, for insight counters; must not throw or block. */
-export type EvaluationHook = (environment: string, flagKey: string, variant: string | undefined) => void;
+export type { EvaluationHook } from './evaluator.js';
 
-export interface OfrepDeps {
-  flagSets: FlagSetCache;
-  tokens: TokenVerifier;
-  emergency: (environment: string) => { environment: string } | null;
-  defaultEnvironment: () => string;
-  now?: () => Date;
-  onEvaluated?: EvaluationHook;
+export interface OfrepDeps extends EvaluatorDeps {
   /** Largest request body; bigger ones get 413. Default 1 MiB + room for the envelope. */
   bodyLimit?: number;
-  /** Seconds a hidden client stays connected to the change stream (OFREP's inactivityDelaySec). */
-  inactivityDelaySec?: number;
+  /** The app's metrics: the fast path records its requests in the request-duration histogram. */
+  requestMetrics?: Registry;
 }
 
 interface Query {
@@ -37,33 +36,27 @@ interface Query {
   token?: string;
 }
 
-const UNTYPED = 'any' as FlagValueType;
-const KEY_URL = '/ofrep/v1/evaluate/flags/:key';
-const BULK_URL = '/ofrep/v1/evaluate/flags';
-const EVENTS_URL = '/ofrep/v1/events';
-
 export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStreams {
-  const now = deps.now ?? (() => new Date());
-  const onEvaluated = deps.onEvaluated ?? (() => {});
+  const evaluator = new OfrepEvaluator(deps);
   const streams = new ChangeStreams(deps.flagSets);
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024 + 4096;
-  fastify.addHook('preClose', async () => streams.close());
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+    streams.close();
+  });
   registerPreflight(fastify, [KEY_URL, BULK_URL, EVENTS_URL]);
 
-  const emergencyHeader = (reply: FastifyReply, environment: string) => {
-    const state = deps.emergency(environment);
-    if (state) reply.header('sluice-emergency', `active; environment=${state.environment}`);
+  const callOf = (request: FastifyRequest): OfrepCall => {
+    const { environment } = request.query as Query;
+    return {
+      headers: request.headers,
+      environment: typeof environment === 'string' ? environment : undefined,
+      body: request.body,
+    };
   };
-  const authorize = (request: FastifyRequest, allowQueryToken = false) => {
-    const query = request.query as Query;
-    return authorizeEvaluation(
-      deps.tokens,
-      request.headers,
-      typeof query.environment === 'string' ? query.environment : undefined,
-      deps.defaultEnvironment(),
-      allowQueryToken && typeof query.token === 'string' ? query.token : undefined,
-    );
-  };
+  const logOf = (request: FastifyRequest) => (error: unknown) =>
+    request.log.error({ err: error }, 'OFREP request failed');
 
   fastify.route({
     method: 'POST',
@@ -73,24 +66,7 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
     errorHandler: ofrepErrorHandler,
     handler: async (request, reply) => {
       const { key } = request.params as { key: string };
-      const { environment } = await authorize(request);
-      emergencyHeader(reply, environment);
-      const context = readContext(request.body);
-      const problem = contextProblem(context);
-      if (problem) {
-        const body: EvaluationFailure = { key, errorCode: 'INVALID_CONTEXT', errorDetails: problem };
-        return reply.status(400).send(body);
-      }
-      const flags = await deps.flagSets.get(environment);
-      // OFREP sends no type, so evaluate untyped ('any', as evaluateAll does); the provider
-      // checks the value against its default's type (TYPE_MISMATCH is raised there)
-      const result = evaluate(flags.set, key, UNTYPED, undefined as never, context, {
-        now: Math.floor(now().getTime() / 1000),
-        overlay: flags.overlay,
-      });
-      const out = toOfrep(key, result as never);
-      if (out.status === 200) onEvaluated(environment, key, result.variant);
-      return reply.status(out.status).send(out.body);
+      return send(reply, await evaluator.single(key, callOf(request), logOf(request)));
     },
   });
 
@@ -100,43 +76,7 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
     bodyLimit,
     onRequest: async (_request, reply) => corsHeaders(reply),
     errorHandler: ofrepErrorHandler,
-    handler: async (request, reply) => {
-      const { environment, secret } = await authorize(request);
-      emergencyHeader(reply, environment);
-      const context = readContext(request.body);
-      const problem = contextProblem(context);
-      if (problem) return reply.status(400).send({ errorCode: 'INVALID_CONTEXT', errorDetails: problem });
-      const flags = await deps.flagSets.get(environment);
-      const etag = bulkEtag(environment, flags.digest, context);
-      if (etag === null)
-        return reply
-          .status(400)
-          .send({ errorCode: 'INVALID_CONTEXT', errorDetails: 'the context is nested too deeply' });
-      reply.header('etag', etag);
-      if (etagMatches(request.headers['if-none-match'], etag)) return reply.status(304).send();
-      const results = evaluateAll(flags.set, context, {
-        now: Math.floor(now().getTime() / 1000),
-        overlay: flags.overlay,
-      });
-      const items: (EvaluationSuccess | EvaluationFailure)[] = [];
-      for (const r of results) {
-        items.push(toOfrep(r.key, r).body);
-        if (!r.errorCode) onEvaluated(environment, r.key, r.variant);
-      }
-      const body: BulkEvaluationSuccess = {
-        flags: items,
-        eventStreams: [
-          {
-            type: 'sse',
-            endpoint: { requestUri: streamUri(environment, secret) },
-            inactivityDelaySec: deps.inactivityDelaySec ?? 120,
-          },
-        ],
-      };
-      if (Object.keys(flags.set.metadata).length)
-        body.metadata = flags.set.metadata as BulkEvaluationSuccess['metadata'];
-      return reply.status(200).send(body);
-    },
+    handler: async (request, reply) => send(reply, await evaluator.bulk(callOf(request), logOf(request))),
   });
 
   fastify.route({
@@ -145,7 +85,14 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
     onRequest: async (_request, reply) => corsHeaders(reply),
     errorHandler: ofrepErrorHandler,
     handler: async (request, reply) => {
-      const { environment } = await authorize(request, true);
+      const query = request.query as Query;
+      const { environment } = await authorizeEvaluation(
+        deps.tokens,
+        request.headers,
+        typeof query.environment === 'string' ? query.environment : undefined,
+        deps.defaultEnvironment(),
+        typeof query.token === 'string' ? query.token : undefined,
+      );
       if (streams.size >= streams.maxConnections) {
         return reply
           .status(503)
@@ -163,38 +110,51 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
       );
     },
   });
+
+  serveAhead(
+    fastify.server,
+    ofrepFastPath({
+      evaluator,
+      bodyLimit,
+      log: fastify.log,
+      closing: () => closing,
+      observe: durationRecorder(deps.requestMetrics),
+    }),
+  );
   return streams;
 }
 
-/**
- * The stream's address. Browsers' EventSource cannot send headers, so the caller's own token
- * rides in the query (the spec allows credentials in the URL and tells providers not to log it).
- */
-function streamUri(environment: string, secret: string): string {
-  return `${EVENTS_URL}?${new URLSearchParams({ environment, token: secret })}`;
-}
-
-/** The body's `context`. A body that is not an object is a PARSE_ERROR; a missing context is `{}`. */
-function readContext(body: unknown): unknown {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body))
-    throw OfrepBadRequest('the request body must be a JSON object: {"context": {...}}');
-  const context = (body as { context?: unknown }).context;
-  return context === undefined ? {} : (context as JsonValue);
+function send(reply: FastifyReply, answer: OfrepAnswer): FastifyReply {
+  if (answer.emergency !== undefined) reply.header('sluice-emergency', answer.emergency);
+  if (answer.etag !== undefined) reply.header('etag', answer.etag);
+  reply.status(answer.status);
+  if (answer.body === null) return reply.send();
+  return reply.type('application/json; charset=utf-8').send(answer.body);
 }
 
 /** Every failure of an OFREP route in OFREP's shape; never problem+json. */
 function ofrepErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const key = (request.params as { key?: string } | undefined)?.key;
-  const withKey = (errorCode: string, errorDetails: string) =>
-    key === undefined ? { errorCode, errorDetails } : { key, errorCode, errorDetails };
-  if (isSluiceError(error)) {
-    if (error.status === 400) return reply.status(400).send(withKey('PARSE_ERROR', error.detail));
-    return reply.status(error.status).send({ errorDetails: error.detail });
-  }
-  const status = error.statusCode ?? 500;
-  if (status === 413 || status === 415) return reply.status(status).send({ errorDetails: error.message });
-  if (status >= 400 && status < 500) return reply.status(400).send(withKey('PARSE_ERROR', error.message));
-  request.log.error({ err: error }, 'OFREP request failed');
-  return reply.status(500).send({ errorDetails: 'an internal error occurred; the request id identifies it' });
+  return send(
+    reply,
+    errorAnswer(error, key, (e) => request.log.error({ err: e }, 'OFREP request failed')),
+  );
+}
+
+/** The fast path's entries in `sluice_http_request_duration_seconds`, labelled as Fastify's. */
+function durationRecorder(registry: Registry | undefined) {
+  const histogram = registry?.getSingleMetric('sluice_http_request_duration_seconds') as
+    | Histogram<'method' | 'route' | 'status'>
+    | undefined;
+  if (!histogram) return undefined;
+  const labels = new Map<string, { method: string; route: string; status: string }>();
+  return (route: string, status: number, seconds: number) => {
+    const id = `${route} ${status}`;
+    let set = labels.get(id);
+    if (set === undefined) {
+      set = { method: 'POST', route, status: String(status) };
+      labels.set(id, set);
+    }
+    histogram.observe(set, seconds);
+  };
 }

@@ -1,4 +1,5 @@
 /** The pure mapping and ETag helpers. */
+import { createHash } from 'node:crypto';
 import { canonicalJson } from '@sluice/core';
 import { compileFlagSet, evaluate, evaluateAll } from '@sluice/core/flags';
 import fc from 'fast-check';
@@ -58,6 +59,16 @@ describe('bulk ETag', () => {
         expect(bulkEtag('dev', 'd1', a)).not.toBe(base);
         expect(bulkEtag('prod', 'd2', a)).not.toBe(base);
         if (canonicalJson(a) !== canonicalJson(b)) expect(bulkEtag('prod', 'd1', b)).not.toBe(base);
+      }),
+    );
+  });
+
+  it('is the hash of environment, digest and canonical context (the same tags as before)', () => {
+    fc.assert(
+      fc.property(context, (ctx) => {
+        const hash = createHash('sha256').update('prod').update('\n').update('d1').update('\n');
+        const expected = `"${hash.update(canonicalJson(ctx)).digest('base64url').slice(0, 27)}"`;
+        expect(bulkEtag('prod', 'd1', ctx)).toBe(expected);
       }),
     );
   });

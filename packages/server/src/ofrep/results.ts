@@ -1,7 +1,7 @@
 /**
  * From the engine's results to OFREP's, and the bulk ETag. Pure functions: the routes do I/O.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '@sluice/core';
 import type { BulkEvaluation, EvaluationResult, JsonValue } from '@sluice/core/flags';
 import type { EvaluationFailure, EvaluationSuccess } from './ofrep.schema.js';
@@ -62,8 +62,8 @@ export function bulkEtag(environment: string, digest: string, context: unknown):
   } catch {
     return null;
   }
-  const hash = createHash('sha256').update(environment).update('\n').update(digest).update('\n');
-  return `"${hash.update(json).digest('base64url').slice(0, 27)}"`;
+  // one-shot hash of the same bytes the incremental form hashed (ETags survive upgrades)
+  return `"${hash('sha256', `${environment}\n${digest}\n${json}`, 'base64url').slice(0, 27)}"`;
 }
 
 /** RFC 9110 If-None-Match (weak comparison): `*`, or any listed tag equal to ours. */
