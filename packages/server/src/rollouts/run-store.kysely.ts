@@ -57,6 +57,12 @@ export function createRunStore(db: Executor): RunStore {
         .executeTakeFirst();
       return row ? fromRun(row) : null;
     },
+    async getRuns(ids) {
+      if (!ids.length) return [];
+      return (await db.selectFrom('sluice_rollout_run').selectAll().where('id', 'in', ids).execute()).map(
+        fromRun,
+      );
+    },
     async listRuns(f) {
       let q = db.selectFrom('sluice_rollout_run').selectAll();
       if (f.environment) q = q.where('environment', '=', f.environment);
@@ -75,17 +81,20 @@ export function createRunStore(db: Executor): RunStore {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    async appendEvent(e) {
+    async appendEvents(events) {
+      if (!events.length) return;
       await db
         .insertInto('sluice_rollout_event')
-        .values({
-          run_id: e.runId,
-          seq: e.seq,
-          at: e.at,
-          actor: e.actor,
-          event: JSON.stringify(e.event),
-          transitions: JSON.stringify(e.transitions),
-        })
+        .values(
+          events.map((e) => ({
+            run_id: e.runId,
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            event: JSON.stringify(e.event),
+            transitions: JSON.stringify(e.transitions),
+          })),
+        )
         .execute();
     },
     async events(runId) {
@@ -104,18 +113,22 @@ export function createRunStore(db: Executor): RunStore {
         transitions: JSON.parse(r.transitions),
       }));
     },
-    async insertOp(op) {
+    async insertOps(ops) {
+      if (!ops.length) return;
+      const at = new Date().toISOString();
       await db
         .insertInto('sluice_rollout_op')
-        .values({
-          op_id: op.opId,
-          run_id: op.runId,
-          seq: op.seq,
-          command: JSON.stringify(op.command),
-          status: op.status,
-          result: op.result === undefined ? null : JSON.stringify(op.result),
-          updated_at: new Date().toISOString(),
-        })
+        .values(
+          ops.map((op) => ({
+            op_id: op.opId,
+            run_id: op.runId,
+            seq: op.seq,
+            command: JSON.stringify(op.command),
+            status: op.status,
+            result: op.result === undefined ? null : JSON.stringify(op.result),
+            updated_at: at,
+          })),
+        )
         .onConflict((oc) => oc.column('op_id').doNothing())
         .execute();
     },

@@ -38,6 +38,8 @@ export interface RunStore {
     locks: string[],
   ): Promise<{ lockedBy: { resource: string; runId: string } | null }>;
   getRun(id: string): Promise<RunRecord | null>;
+  /** The runs of these ids that exist, in no particular order. */
+  getRuns(ids: string[]): Promise<RunRecord[]>;
   listRuns(filter: {
     environment?: string | undefined;
     rollout?: string | undefined;
@@ -46,9 +48,10 @@ export interface RunStore {
   }): Promise<RunRecord[]>;
   /** Moves the run to `seq + 1` with its new state, only if it is still at `seq`. */
   advance(runId: string, seq: number, state: unknown, status: string, at: string): Promise<boolean>;
-  appendEvent(event: EventRecord): Promise<void>;
+  appendEvents(events: EventRecord[]): Promise<void>;
   events(runId: string): Promise<EventRecord[]>;
-  insertOp(op: OpRecord): Promise<void>;
+  /** Inserts ops; an op id stored already is left as it is. */
+  insertOps(ops: OpRecord[]): Promise<void>;
   /** Records a pending op's result; false when the op is unknown or was answered already. */
   completeOp(opId: string, result: unknown): Promise<boolean>;
   pendingOps(runId: string): Promise<OpRecord[]>;

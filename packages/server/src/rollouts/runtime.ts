@@ -3,7 +3,9 @@
  * leads to and the commands it asks for, in one transaction BEFORE any command runs; a command's
  * result is recorded in the same transaction as the event it becomes. Timers are rows. After a
  * crash, `resume` re-runs the commands still pending (handlers are idempotent by op id) and the
- * timer loop fires what fell due meanwhile, once.
+ * timer loop fires what fell due meanwhile, once. Under load, the events of different runs
+ * stored at the same moment share a transaction (group-commit.ts, run-batch.ts); each run's
+ * events still go one at a time, in order.
  */
 import { randomUUID } from 'node:crypto';
 import { defineError, NotFound } from '@sluice/core';
@@ -17,13 +19,15 @@ import {
   type TransitionResult,
   transition,
 } from '@sluice/core/rollouts';
-import { type Executor, inTransaction } from '../storage/index.js';
+import type { Executor } from '../storage/index.js';
 import {
   type CommandHandlers,
   type CommandOutcome,
   RUNTIME_KINDS,
   type RunContext,
 } from './command-handler.js';
+import { GroupCommit } from './group-commit.js';
+import { RunBatch } from './run-batch.js';
 import type { RunRecord } from './run-store.js';
 import { createRunStore } from './run-store.kysely.js';
 
@@ -89,9 +93,16 @@ export class RolloutRuntime {
   private wakeAfterPass = Number.POSITIVE_INFINITY;
   private stopped = false;
   private readonly now: () => number;
+  /** Events of different runs stored at the same time share a commit. */
+  private readonly commits: GroupCommit<RunBatch>;
 
   constructor(private readonly options: RuntimeOptions) {
     this.now = options.now ?? Date.now;
+    this.commits = new GroupCommit(options.db, {
+      maxBatch: 64,
+      maxConcurrent: 4,
+      context: { open: (trx, runIds) => RunBatch.open(trx, runIds), close: (batch) => batch.close() },
+    });
   }
 
   onTransition(listener: RunListener): () => void {
@@ -124,9 +135,8 @@ export class RolloutRuntime {
       startedAt: new Date(at).toISOString(),
       updatedAt: new Date(at).toISOString(),
     };
-    const commands = await inTransaction(this.options.db, async (trx) => {
-      const store = createRunStore(trx);
-      const { lockedBy } = await store.insertRun(record, request.locks);
+    const commands = await this.commits.run(null, async (batch) => {
+      const { lockedBy } = await batch.store.insertRun(record, request.locks);
       if (lockedBy) {
         throw RolloutBusy(
           `${lockedBy.resource.replace(':', ' ')} is being rolled out by run ${lockedBy.runId}; wait for it or abort it`,
@@ -135,7 +145,7 @@ export class RolloutRuntime {
           },
         );
       }
-      await store.appendEvent({
+      batch.appendEvent({
         runId,
         seq: 1,
         at,
@@ -143,7 +153,7 @@ export class RolloutRuntime {
         event: { type: 'run_started', startedBy: request.startedBy },
         transitions: result.transitions,
       });
-      return this.recordCommands(trx, runId, 1, result);
+      return this.recordCommands(batch, runId, 1, result);
     });
     this.announce(record, result);
     this.wakeFor(result);
@@ -161,9 +171,9 @@ export class RolloutRuntime {
     return this.serial(runId, async () => {
       let context: RunContext | undefined;
       let commands: Command[] = [];
-      const out = await inTransaction(this.options.db, async (trx) => {
-        const store = createRunStore(trx);
-        const run = await store.getRun(runId);
+      const out = await this.commits.run(runId, async (batch) => {
+        const { store } = batch;
+        const run = await batch.run(runId);
         if (!run) throw NotFound(`rollout run "${runId}" does not exist`);
         if (settle?.timerId && !(await store.deleteTimer(runId, settle.timerId))) return null; // fired elsewhere already
         if (settle?.opId && !(await store.completeOp(settle.opId, settle.outcome ?? null))) return null; // answered already
@@ -181,8 +191,8 @@ export class RolloutRuntime {
         ) {
           throw RunChanged(`run ${runId} changed while ${event.type} was applied; retry`);
         }
-        await store.appendEvent({ runId, seq, at, actor, event, transitions: result.transitions });
-        commands = await this.recordCommands(trx, runId, seq, result);
+        batch.appendEvent({ runId, seq, at, actor, event, transitions: result.transitions });
+        commands = await this.recordCommands(batch, runId, seq, result);
         context = this.context(run);
         return { run: { ...run, seq, state: result.state, status: result.state.status }, result };
       });
@@ -226,12 +236,12 @@ export class RolloutRuntime {
 
   /** Timers and notices are settled here, in the event's transaction; the rest become op rows. */
   private async recordCommands(
-    trx: Executor,
+    batch: RunBatch,
     runId: string,
     seq: number,
     result: TransitionResult,
   ): Promise<Command[]> {
-    const store = createRunStore(trx);
+    const { store } = batch;
     const toRun: Command[] = [];
     for (const command of result.commands) {
       if (command.kind === 'schedule_timer')
@@ -244,7 +254,7 @@ export class RolloutRuntime {
           { runId, stage: command.stage },
         );
       if (RUNTIME_KINDS.has(command.kind)) continue;
-      await store.insertOp({ opId: command.opId, runId, seq, command, status: 'pending', result: null });
+      batch.insertOp({ opId: command.opId, runId, seq, command, status: 'pending', result: null });
       toRun.push(command);
     }
     if (isTerminal(result.state.status)) {
