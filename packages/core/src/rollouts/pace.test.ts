@@ -1,30 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { MIN_SCALED_WINDOW_MS, metricWindow, paceLabel, planned, plannedAtLeast } from './pace.js';
 import { parsePlan } from './plan/parse.js';
-import type { ScenarioInput } from './simulator/scenario.js';
 import { simulate } from './simulator/simulate.js';
 import { T0 } from './test-support/harness.js';
-import { seedPlan } from './test-support/seed-plan.js';
+import { healthySeedScenario, seedPlan } from './test-support/seed-plan.js';
 
 const plan = parsePlan(seedPlan);
-const healthy = { error_rate: 0.2, latency_p95: 0.3, bounce_rate: 12, conversion_rate_drop: 0.5 };
-const good: ScenarioInput = {
-  started_by: 'ci-bot',
-  metrics: {
-    deploy_backend: [{ at: '0s', ...healthy }],
-    enable_feature_flag: [{ at: '0s', ...healthy }],
-    frontend_canary: [{ at: '0s', ...healthy }],
-  },
-  flags: { new_checkout_flow: 4 },
-};
 /** The approvals arrive 30 and 45 planned minutes in: sooner, when the run is sped up. */
-const approvedAt = (scale: number): ScenarioInput => ({
-  ...good,
-  approvals: [
-    { at: `${1800 / scale}s`, stage: 'enable_feature_flag', subject: 'pat', roles: ['product_manager'] },
-    { at: `${2700 / scale}s`, stage: 'enable_feature_flag', subject: 'lee', roles: ['engineering_lead'] },
-  ],
-});
+const approvedAt = (scale: number) => healthySeedScenario([`${1800 / scale}s`, `${2700 / scale}s`]);
+const good = approvedAt(1);
 const moves = (r: ReturnType<typeof simulate>) =>
   r.timeline.filter((t) => t.from !== t.to).map((t) => `${t.stage ?? 'run'}:${t.from}->${t.to}`);
 

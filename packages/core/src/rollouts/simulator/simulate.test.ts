@@ -3,26 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { isSluiceError } from '../../errors/index.js';
 import { parsePlan } from '../plan/parse.js';
 import { T0 } from '../test-support/harness.js';
-import { seedPlan } from '../test-support/seed-plan.js';
+import { healthyReadings, healthySeedScenario, seedPlan } from '../test-support/seed-plan.js';
 import type { ScenarioInput } from './scenario.js';
 import { simulate } from './simulate.js';
 
 const plan = parsePlan(seedPlan);
-const healthy = { error_rate: 0.2, latency_p95: 0.3, bounce_rate: 12, conversion_rate_drop: 0.5 };
-const approvals = [
-  { at: '30m', stage: 'enable_feature_flag', subject: 'pat', roles: ['product_manager'] },
-  { at: '45m', stage: 'enable_feature_flag', subject: 'lee', roles: ['engineering_lead'] },
-];
-const good: ScenarioInput = {
-  started_by: 'ci-bot',
-  metrics: {
-    deploy_backend: [{ at: '0s', ...healthy }],
-    enable_feature_flag: [{ at: '0s', ...healthy }],
-    frontend_canary: [{ at: '0s', ...healthy }],
-  },
-  approvals,
-  flags: { new_checkout_flow: 4 },
-};
+const healthy = healthyReadings;
+const good = healthySeedScenario();
 
 const stageMoves = (r: ReturnType<typeof simulate>) =>
   r.timeline.filter((t) => t.stage !== null && t.from !== t.to).map((t) => `${t.stage}:${t.from}->${t.to}`);

@@ -1,4 +1,5 @@
 /** The seed's example plan, verbatim (examples/rollouts/progressive-deployment.json; a test keeps them equal). */
+import type { ScenarioInput } from '../simulator/scenario.js';
 export const seedPlan = {
   name: 'Multi-Stage Feature Release',
   version: '2.0.0',
@@ -116,3 +117,31 @@ export const seedPlan = {
     },
   ],
 };
+
+/** Readings every threshold of the seed plan accepts. */
+export const healthyReadings = {
+  error_rate: 0.2,
+  latency_p95: 0.3,
+  bounce_rate: 12,
+  conversion_rate_drop: 0.5,
+};
+
+/**
+ * A scenario in which the seed plan succeeds: healthy readings for every stage, the flag at
+ * version 4 before the run, and both approvals `minutes` (30, 45 by default) into the run.
+ */
+export function healthySeedScenario(approvalsAt: [string, string] = ['30m', '45m']): ScenarioInput {
+  return {
+    started_by: 'ci-bot',
+    metrics: {
+      deploy_backend: [{ at: '0s', ...healthyReadings }],
+      enable_feature_flag: [{ at: '0s', ...healthyReadings }],
+      frontend_canary: [{ at: '0s', ...healthyReadings }],
+    },
+    approvals: [
+      { at: approvalsAt[0], stage: 'enable_feature_flag', subject: 'pat', roles: ['product_manager'] },
+      { at: approvalsAt[1], stage: 'enable_feature_flag', subject: 'lee', roles: ['engineering_lead'] },
+    ],
+    flags: { new_checkout_flow: 4 },
+  };
+}
