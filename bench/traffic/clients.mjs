@@ -1,0 +1,99 @@
+// bench/traffic/clients: which upstream client should the router use? Bare node:http proxies
+// that differ only in their upstream client (proto-proxy.mjs), the Sluice router and NGINX
+// (1 worker, 90:10) measured in the same run, in interleaved rounds so that the load other jobs
+// put on the machine falls on every row alike. Needs wrk and nginx.
+// Usage: node bench/traffic/clients.mjs [seconds=10] [connections=32] [rounds=3] [modes=all]
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import {
+  cpuSeconds,
+  fmt,
+  freshWorkDir,
+  loadavg,
+  requireTools,
+  root,
+  start,
+  startNginxProxy,
+  startUpstreams,
+  stopAll,
+  waitForPort,
+  wrk,
+} from './harness.mjs';
+
+const here = `${root}bench/traffic/`;
+const seconds = Number(process.argv[2] ?? 10);
+const connections = Number(process.argv[3] ?? 32);
+const rounds = Number(process.argv[4] ?? 3);
+const modes = (process.argv[5] ?? 'static,agent,agent-raw,undici-request,undici-dispatch,undici-hold').split(
+  ',',
+);
+
+requireTools(['wrk', 'nginx']);
+spawnSync('npx', ['tsc', '-b', 'packages/router'], { cwd: root, stdio: 'ignore' });
+if (!existsSync(`${root}packages/router/dist/index.js`)) {
+  console.error('the router did not build: npx tsc -b packages/router');
+  process.exit(2);
+}
+const work = freshWorkDir('traffic-clients');
+const ports = { blue: 18181, green: 18182, nginx: 18192, sluice: 18190, sluiceAdmin: 18191 };
+startUpstreams(work, ports);
+const nginxProxy = startNginxProxy(work, ports);
+const router = start(process.execPath, [
+  `${here}sluice-router.mjs`,
+  String(ports.sluice),
+  String(ports.sluiceAdmin),
+  `http://127.0.0.1:${ports.blue}`,
+  `http://127.0.0.1:${ports.green}`,
+]);
+const systems = [['NGINX 1 worker (90:10)', ports.nginx, nginxProxy.pid]];
+modes.forEach((mode, i) => {
+  const port = 18200 + i;
+  const child = start(process.execPath, [`${here}proto-proxy.mjs`, mode, String(port), String(ports.blue)]);
+  systems.push([
+    mode === 'static' ? 'node:http answering from memory' : `bare node:http + ${mode}`,
+    port,
+    child.pid,
+  ]);
+});
+systems.push(['Sluice router (90:10)', ports.sluice, router.pid]);
+await Promise.all([...Object.values(ports), ...systems.map(([, p]) => p)].map(waitForPort));
+
+const results = new Map(systems.map(([name]) => [name, []]));
+const loads = [loadavg()];
+for (let round = 0; round < rounds; round++) {
+  for (const [name, port, pid] of systems) {
+    wrk(port, 2, connections); // warm-up: connections, JIT
+    const cpu = cpuSeconds(pid);
+    const r = wrk(port, seconds, connections);
+    r.cpuUs = ((cpuSeconds(pid) - cpu) / r.requests) * 1e6;
+    results.get(name).push(r);
+  }
+  loads.push(loadavg());
+}
+stopAll();
+
+console.log(
+  `\n${cpus().length} cores, Node ${process.version}; wrk -t1 -c${connections} -d${seconds}s, ${rounds} rounds; load average ${loads.join(' → ')}\n`,
+);
+const head = Array.from({ length: rounds }, (_, r) => `req/s r${r + 1} (÷ NGINX)`).join(' | ');
+console.log(`| system | ${head} | CPU µs/request | NGINX CPU ÷ this | p99 ms per round | failed |`);
+console.log(`|---|${'---|'.repeat(rounds)}---|---|---|---|`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const nginx = results.get(systems[0][0]);
+const nginxCpu = median(nginx.map((r) => r.cpuUs));
+for (const [name] of systems) {
+  const rs = results.get(name);
+  const cells = rs.map((r, i) => `${fmt(r.rps, 0)} (${fmt(r.rps / nginx[i].rps)})`).join(' | ');
+  const cpu = median(rs.map((r) => r.cpuUs));
+  const p99 = rs.map((r) => fmt(r.p99)).join(' / ');
+  const failed = rs.reduce((n, r) => n + r.errors, 0);
+  const sockets = rs.map((r) => r.socketErrors).filter((s) => s !== 'none');
+  console.log(
+    `| ${name} | ${cells} | ${fmt(cpu, 1)} | ${fmt(nginxCpu / cpu)} | ${p99} | ${failed}${sockets.length ? `; ${sockets.join('; ')}` : ''} |`,
+  );
+}
+console.log(
+  '\nCPU µs/request: user + system time of the proxy process (and its workers), median of the rounds.',
+);
