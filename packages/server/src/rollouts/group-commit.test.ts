@@ -2,8 +2,10 @@
  * Group commit, on SQLite and PostgreSQL: work submitted together shares one transaction and
  * one batch context; when one piece fails, only that piece fails and leaves nothing behind.
  */
+import type { Transaction } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrate, openDatabase } from '../storage/index.js';
+import type { Database } from '../storage/schema.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import { GroupCommit } from './group-commit.js';
 
@@ -33,7 +35,10 @@ describe.each(DIALECTS)('group commit on %s', (dialect) => {
   it('shares one transaction among work submitted together; a failing piece fails alone', async () => {
     const opened: string[][] = [];
     const closed: string[][] = [];
-    const commits = new GroupCommit(handle.db, {
+    const commits = new GroupCommit<
+      string,
+      { trx: Transaction<Database>; keys: string[]; written: string[] }
+    >(handle.db, {
       maxBatch: 64,
       maxConcurrent: 1,
       context: {

@@ -13,42 +13,42 @@ import { type Executor, inTransaction } from '../storage/index.js';
 import type { Database } from '../storage/schema.js';
 
 /** What a batch shares: opened in its transaction before the work, closed after it. */
-export interface BatchContext<C> {
-  /** `keys` name what the batch's work is about (e.g. run ids), for reads done once for all. */
-  open(trx: Transaction<Database>, keys: string[]): Promise<C>;
+export interface BatchContext<K, C> {
+  /** `keys` say what the batch's work is about, for reads and guards done once for all. */
+  open(trx: Transaction<Database>, keys: K[]): Promise<C>;
   /** Writes what the work deferred; the last thing before the commit. */
   close(context: C): Promise<void>;
 }
 
-export interface GroupCommitOptions<C> {
+export interface GroupCommitOptions<K, C> {
   /** Most pieces of work in one transaction. */
   maxBatch: number;
   /** Most transactions open at once; more work waits and forms the next batch. */
   maxConcurrent: number;
-  context: BatchContext<C>;
+  context: BatchContext<K, C>;
 }
 
-interface Pending<C> {
-  key: string | null;
+interface Pending<K, C> {
+  key: K | null;
   work: (context: C) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
-export class GroupCommit<C> {
-  private readonly queue: Pending<C>[] = [];
+export class GroupCommit<K, C> {
+  private readonly queue: Pending<K, C>[] = [];
   private open = 0;
   private pumping = false;
 
   constructor(
     private readonly db: Executor,
-    private readonly options: GroupCommitOptions<C>,
+    private readonly options: GroupCommitOptions<K, C>,
   ) {}
 
   /** Runs `work` in a transaction, possibly shared; settles after the commit. */
-  run<T>(key: string | null, work: (context: C) => Promise<T>): Promise<T> {
+  run<T>(key: K | null, work: (context: C) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const pending: Pending<C> = { key, work, resolve: resolve as (v: unknown) => void, reject };
+      const pending: Pending<K, C> = { key, work, resolve: resolve as (v: unknown) => void, reject };
       if (this.db.isTransaction) return void this.alone(pending); // the caller's: never shared
       this.queue.push(pending);
       if (!this.pumping) {
@@ -70,7 +70,7 @@ export class GroupCommit<C> {
     }
   }
 
-  private async commit(batch: Pending<C>[]): Promise<void> {
+  private async commit(batch: Pending<K, C>[]): Promise<void> {
     if (batch.length === 1) return this.alone(batch[0]!);
     let results: unknown[];
     try {
@@ -83,11 +83,11 @@ export class GroupCommit<C> {
     for (const [i, p] of batch.entries()) p.resolve(results[i]);
   }
 
-  private alone(p: Pending<C>): Promise<void> {
+  private alone(p: Pending<K, C>): Promise<void> {
     return this.transaction([p]).then(([result]) => p.resolve(result), p.reject);
   }
 
-  private transaction(batch: Pending<C>[]): Promise<unknown[]> {
+  private transaction(batch: Pending<K, C>[]): Promise<unknown[]> {
     const keys = batch.flatMap((p) => (p.key === null ? [] : [p.key]));
     return inTransaction(this.db, async (trx) => {
       const context = await this.options.context.open(trx, keys);

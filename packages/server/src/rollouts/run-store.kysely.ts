@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../storage/index.js';
 import type { RolloutRunTable } from '../storage/schema.js';
 import type { RunRecord, RunStore } from './run-store.js';
@@ -72,14 +73,23 @@ export function createRunStore(db: Executor): RunStore {
         fromRun,
       );
     },
-    async advance(runId, seq, state, status, at) {
-      const r = await db
-        .updateTable('sluice_rollout_run')
-        .set({ seq: seq + 1, state: JSON.stringify(state), status, updated_at: at })
-        .where('id', '=', runId)
-        .where('seq', '=', seq)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+    async advanceRuns(moves) {
+      if (!moves.length) return [];
+      // one statement for many runs, in SQL PostgreSQL and SQLite both run: a CTE of the moves
+      const rows = sql.join(
+        moves.map(
+          (m) =>
+            sql`(${m.runId}, cast(${m.seq} as integer), ${JSON.stringify(m.state)}, ${m.status}, ${m.at})`,
+        ),
+      );
+      const pick = (column: string) =>
+        sql`(select ${sql.ref(`m.${column}`)} from m where m.id = sluice_rollout_run.id)`;
+      const r = await sql<{ id: string }>`with m (id, seq, state, status, updated_at) as (values ${rows})
+        update sluice_rollout_run
+        set seq = seq + 1, state = ${pick('state')}, status = ${pick('status')}, updated_at = ${pick('updated_at')}
+        where id in (select id from m) and seq = ${pick('seq')}
+        returning id`.execute(db);
+      return r.rows.map((row) => row.id);
     },
     async appendEvents(events) {
       if (!events.length) return;
@@ -132,14 +142,16 @@ export function createRunStore(db: Executor): RunStore {
         .onConflict((oc) => oc.column('op_id').doNothing())
         .execute();
     },
-    async completeOp(opId, result) {
-      const r = await db
-        .updateTable('sluice_rollout_op')
-        .set({ status: 'done', result: JSON.stringify(result), updated_at: new Date().toISOString() })
-        .where('op_id', '=', opId)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+    async completeOps(results) {
+      if (!results.length) return [];
+      const rows = sql.join(results.map((o) => sql`(${o.opId}, ${JSON.stringify(o.result)})`));
+      const r = await sql<{ op_id: string }>`with r (op_id, result) as (values ${rows})
+        update sluice_rollout_op
+        set status = 'done', updated_at = ${new Date().toISOString()},
+          result = (select r.result from r where r.op_id = sluice_rollout_op.op_id)
+        where status = 'pending' and op_id in (select op_id from r)
+        returning op_id`.execute(db);
+      return r.rows.map((row) => row.op_id);
     },
     async pendingOps(runId) {
       const rows = await db
@@ -174,20 +186,42 @@ export function createRunStore(db: Executor): RunStore {
         result: r.result === null ? null : JSON.parse(r.result),
       };
     },
-    async upsertTimer(runId, timerId, dueAt, purpose) {
+    async upsertTimers(timers) {
+      if (!timers.length) return;
       await db
         .insertInto('sluice_rollout_timer')
-        .values({ run_id: runId, timer_id: timerId, due_at: dueAt, purpose })
-        .onConflict((oc) => oc.columns(['run_id', 'timer_id']).doUpdateSet({ due_at: dueAt, purpose }))
+        .values(
+          timers.map((t) => ({ run_id: t.runId, timer_id: t.timerId, due_at: t.dueAt, purpose: t.purpose })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['run_id', 'timer_id']).doUpdateSet((eb) => ({
+            due_at: eb.ref('excluded.due_at'),
+            purpose: eb.ref('excluded.purpose'),
+          })),
+        )
         .execute();
     },
     async deleteTimer(runId, timerId) {
-      const r = await db
+      await db
         .deleteFrom('sluice_rollout_timer')
         .where('run_id', '=', runId)
         .where('timer_id', '=', timerId)
-        .executeTakeFirst();
-      return Number(r.numDeletedRows) === 1;
+        .execute();
+    },
+    async takeTimers(timers) {
+      if (!timers.length) return [];
+      const rows = await db
+        .deleteFrom('sluice_rollout_timer')
+        .where(({ eb, refTuple, tuple }) =>
+          eb(
+            refTuple('run_id', 'timer_id'),
+            'in',
+            timers.map((t) => tuple(t.runId, t.timerId)),
+          ),
+        )
+        .returning(['run_id', 'timer_id'])
+        .execute();
+      return rows.map((r) => ({ runId: r.run_id, timerId: r.timer_id }));
     },
     async deleteTimers(runId) {
       await db.deleteFrom('sluice_rollout_timer').where('run_id', '=', runId).execute();

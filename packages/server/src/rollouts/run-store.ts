@@ -31,6 +31,25 @@ export interface OpRecord {
   result: unknown;
 }
 
+export interface RunMove {
+  runId: string;
+  /** The seq the run must still be at. */
+  seq: number;
+  state: unknown;
+  status: string;
+  at: string;
+}
+
+export interface TimerKey {
+  runId: string;
+  timerId: string;
+}
+
+export interface TimerRecord extends TimerKey {
+  dueAt: number;
+  purpose: string;
+}
+
 export interface RunStore {
   /** Inserts a run and takes its locks; returns the run holding a lock that was taken already. */
   insertRun(
@@ -46,19 +65,21 @@ export interface RunStore {
     active?: boolean | undefined;
     limit: number;
   }): Promise<RunRecord[]>;
-  /** Moves the run to `seq + 1` with its new state, only if it is still at `seq`. */
-  advance(runId: string, seq: number, state: unknown, status: string, at: string): Promise<boolean>;
+  /** Moves each run to `seq + 1` with its new state, only if it is still at `seq`; returns those moved. */
+  advanceRuns(moves: RunMove[]): Promise<string[]>;
   appendEvents(events: EventRecord[]): Promise<void>;
   events(runId: string): Promise<EventRecord[]>;
   /** Inserts ops; an op id stored already is left as it is. */
   insertOps(ops: OpRecord[]): Promise<void>;
-  /** Records a pending op's result; false when the op is unknown or was answered already. */
-  completeOp(opId: string, result: unknown): Promise<boolean>;
+  /** Records the results of pending ops; returns the ids of those that were pending (not unknown, not answered already). */
+  completeOps(results: { opId: string; result: unknown }[]): Promise<string[]>;
   pendingOps(runId: string): Promise<OpRecord[]>;
   getOp(opId: string): Promise<OpRecord | null>;
-  upsertTimer(runId: string, timerId: string, dueAt: number, purpose: string): Promise<void>;
-  /** True when this call removed the timer (so exactly one caller fires it). */
-  deleteTimer(runId: string, timerId: string): Promise<boolean>;
+  /** Stores timers, replacing any of the same run and id. */
+  upsertTimers(timers: TimerRecord[]): Promise<void>;
+  deleteTimer(runId: string, timerId: string): Promise<void>;
+  /** Deletes these timers; returns those this call removed (so exactly one caller fires each). */
+  takeTimers(timers: TimerKey[]): Promise<TimerKey[]>;
   deleteTimers(runId: string): Promise<void>;
   dueTimers(now: number, limit: number): Promise<{ runId: string; timerId: string; dueAt: number }[]>;
   nextTimerDue(): Promise<number | null>;

@@ -27,7 +27,7 @@ import {
   type RunContext,
 } from './command-handler.js';
 import { GroupCommit } from './group-commit.js';
-import { RunBatch } from './run-batch.js';
+import { RunBatch, type Settles } from './run-batch.js';
 import type { RunRecord } from './run-store.js';
 import { createRunStore } from './run-store.kysely.js';
 
@@ -94,14 +94,21 @@ export class RolloutRuntime {
   private stopped = false;
   private readonly now: () => number;
   /** Events of different runs stored at the same time share a commit. */
-  private readonly commits: GroupCommit<RunBatch>;
+  private readonly commits: GroupCommit<Settles, RunBatch>;
 
   constructor(private readonly options: RuntimeOptions) {
     this.now = options.now ?? Date.now;
     this.commits = new GroupCommit(options.db, {
       maxBatch: 64,
       maxConcurrent: 4,
-      context: { open: (trx, runIds) => RunBatch.open(trx, runIds), close: (batch) => batch.close() },
+      context: {
+        open: (trx, settles) => RunBatch.open(trx, settles),
+        close: async (batch) => {
+          const [stale] = await batch.close();
+          if (stale)
+            throw RunChanged(`run ${stale.runId} changed while ${stale.applying} was applied; retry`);
+        },
+      },
     });
   }
 
@@ -171,26 +178,19 @@ export class RolloutRuntime {
     return this.serial(runId, async () => {
       let context: RunContext | undefined;
       let commands: Command[] = [];
-      const out = await this.commits.run(runId, async (batch) => {
-        const { store } = batch;
-        const run = await batch.run(runId);
+      const settles: Settles = { runId, ...settle };
+      const out = await this.commits.run(settles, async (batch) => {
+        const run = batch.run(runId);
         if (!run) throw NotFound(`rollout run "${runId}" does not exist`);
-        if (settle?.timerId && !(await store.deleteTimer(runId, settle.timerId))) return null; // fired elsewhere already
-        if (settle?.opId && !(await store.completeOp(settle.opId, settle.outcome ?? null))) return null; // answered already
+        if (!batch.settled(settles)) return null; // the timer fired elsewhere, or the op was answered, already
         const at = this.now();
         const result = transition(run.state as RunState, event, at);
         const seq = run.seq + 1;
-        if (
-          !(await store.advance(
-            runId,
-            run.seq,
-            result.state,
-            result.state.status,
-            new Date(at).toISOString(),
-          ))
-        ) {
-          throw RunChanged(`run ${runId} changed while ${event.type} was applied; retry`);
-        }
+        const state = result.state;
+        batch.advance(
+          { runId, seq: run.seq, state, status: state.status, at: new Date(at).toISOString() },
+          event.type,
+        );
         batch.appendEvent({ runId, seq, at, actor, event, transitions: result.transitions });
         commands = await this.recordCommands(batch, runId, seq, result);
         context = this.context(run);
@@ -241,12 +241,16 @@ export class RolloutRuntime {
     seq: number,
     result: TransitionResult,
   ): Promise<Command[]> {
-    const { store } = batch;
     const toRun: Command[] = [];
     for (const command of result.commands) {
       if (command.kind === 'schedule_timer')
-        await store.upsertTimer(runId, command.timerId, command.dueAt, command.purpose);
-      else if (command.kind === 'cancel_timer') await store.deleteTimer(runId, command.timerId);
+        batch.scheduleTimer({
+          runId,
+          timerId: command.timerId,
+          dueAt: command.dueAt,
+          purpose: command.purpose,
+        });
+      else if (command.kind === 'cancel_timer') await batch.cancelTimer({ runId, timerId: command.timerId });
       else if (command.kind === 'notify')
         this.options.log?.(
           command.level === 'error' ? 'error' : command.level === 'warning' ? 'warn' : 'info',
@@ -258,8 +262,7 @@ export class RolloutRuntime {
       toRun.push(command);
     }
     if (isTerminal(result.state.status)) {
-      await store.releaseLocks(runId);
-      await store.deleteTimers(runId);
+      await batch.endRun(runId);
     }
     return toRun;
   }
