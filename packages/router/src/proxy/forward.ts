@@ -1,6 +1,6 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SluiceError } from '@sluice/core/errors';
+import type { Dispatcher } from 'undici';
 import type { RouterMetrics } from '../metrics/index.js';
 import type { CompiledRoute } from '../table/index.js';
 import type { AgentPool } from './agents.js';
@@ -37,14 +37,191 @@ function replayable(req: IncomingMessage): boolean {
   );
 }
 
+/** The connection went away under a request that was written: the keep-alive race. */
+const CONNECTION_LOST = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
 /**
- * Sends one request to the selected version and streams the answer back. Every request ends
- * in exactly one recorded outcome: the upstream's status, a 502/504 problem document of ours,
- * 0 for a response cut off mid-body, or 499 when the client went away first.
+ * One request's trip to the selected version and back, driven by undici's dispatch callbacks
+ * (its handler interface with raw header buffers: no response stream or header object is
+ * built, which is where node:http's client spent its time). Every request ends in exactly one
+ * recorded outcome: the upstream's status, a 502/504 problem document of ours, 0 for a
+ * response cut off mid-body, or 499 when the client went away first.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private readonly started = performance.now();
+  private readonly canReplay: boolean;
+  private readonly request: Dispatcher.DispatchOptions;
+  private abortUpstream: ((err?: Error) => void) | undefined;
+  private resumeUpstream: (() => void) | undefined;
+  private responseTimer: NodeJS.Timeout | undefined;
+  /** The final response head was received (the request can no longer be replayed). */
+  private responding = false;
+  private status = 0;
+  private done = false;
+  private retried = false;
+
+  constructor(
+    private readonly deps: ForwardDeps,
+    private readonly route: CompiledRoute,
+    private readonly selection: Selection,
+    path: string,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly onDone: ((result: ForwardResult) => void) | undefined,
+  ) {
+    const { version } = selection;
+    this.canReplay = replayable(req);
+    const headers = upstreamRequestHeaders(req, {
+      upstreamHost: targetOf(version).host,
+      preserveHost: route.config.preserveHost,
+      trustForwarded: deps.trustForwarded === true,
+      frameChunked: false,
+    }) as Record<string, string | string[]>;
+    this.request = {
+      path: upstreamPath(route, version, path),
+      method: req.method ?? 'GET',
+      headers,
+      // A bodiless request is not streamed; its (empty) stream is drained so it can end.
+      body: this.canReplay ? null : req,
+    };
+  }
+
+  start(): void {
+    this.res.on('close', () => this.onClientClose());
+    this.dispatch();
+    if (this.canReplay) this.req.resume();
+  }
+
+  private dispatch(): void {
+    const { version } = this.selection;
+    this.deps.agents.get(version, this.route.config.timeouts.connectMs).dispatch(this.request, this);
+  }
+
+  /** The response went out whole (record it), or the client left first (stop the upstream work). */
+  private onClientClose(): void {
+    if (this.done) return;
+    if (this.res.writableFinished) {
+      this.finish(this.status);
+      return;
+    }
+    this.finish(CLIENT_CLOSED);
+    this.abortUpstream?.();
+  }
+
+  // --- undici's handler callbacks -------------------------------------------------------------
+
+  /** The request is about to be written on a connection. */
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.done) {
+      abort();
+      return;
+    }
+    this.abortUpstream = abort;
+    // The response clock starts once the request is sent: a slow upload is not the upstream's.
+    if (this.canReplay || this.req.complete) this.startResponseClock();
+    else this.req.once('end', () => this.startResponseClock());
+  }
+
+  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (status < 200 || this.done) return !this.done; // 1xx stay between router and upstream
+    clearTimeout(this.responseTimer);
+    this.responding = true;
+    this.status = status;
+    this.resumeUpstream = resume;
+    const out = clientResponseHeaders(rawHeaders);
+    out.push('sluice-version', this.selection.version.name);
+    if (this.selection.setCookie) out.push('set-cookie', this.selection.setCookie);
+    this.res.writeHead(status, out);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.done) return false;
+    if (this.res.write(chunk)) return true;
+    // Back-pressure: undici stops reading the upstream until the client drains.
+    this.res.once('drain', this.resumeUpstream ?? (() => {}));
+    return false;
+  }
+
+  onComplete(): void {
+    if (!this.done) this.res.end();
+  }
+
+  onError(err: Error): void {
+    clearTimeout(this.responseTimer);
+    if (this.done) return;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    // A written bodiless idempotent request whose connection closed before any response byte:
+    // the upstream closed that idle keep-alive connection as the request went out, so it never
+    // reached it. It is sent once more (on another or a fresh connection).
+    if (
+      this.canReplay &&
+      !this.retried &&
+      !this.responding &&
+      this.abortUpstream !== undefined &&
+      CONNECTION_LOST.has(code)
+    ) {
+      this.retried = true;
+      this.abortUpstream = undefined;
+      // After undici has finished with the lost connection, so its pool slot is free again.
+      queueMicrotask(() => {
+        if (!this.done) this.dispatch();
+      });
+      return;
+    }
+    const { version } = this.selection;
+    const { connectMs } = this.route.config.timeouts;
+    this.fail(
+      code === 'UND_ERR_CONNECT_TIMEOUT'
+        ? UpstreamTimeout(`could not connect to version ${version.name} in ${connectMs} ms`)
+        : UpstreamUnavailable(`version ${version.name} of route ${this.route.name}: ${code || err.message}`),
+    );
+  }
+
+  // --- outcomes ------------------------------------------------------------------------------
+
+  private startResponseClock(): void {
+    if (this.done || this.responding) return;
+    const { responseMs } = this.route.config.timeouts;
+    const { version } = this.selection;
+    this.responseTimer = setTimeout(() => {
+      const error = UpstreamTimeout(
+        `version ${version.name} of route ${this.route.name} sent no response in ${responseMs} ms`,
+      );
+      this.fail(error);
+      this.abortUpstream?.(error);
+    }, responseMs);
+  }
+
+  private fail(error: SluiceError): void {
+    if (this.done) return;
+    // An unread request body is drained, so the client's connection can carry its next request.
+    if (!this.req.destroyed) this.req.resume();
+    if (!this.res.headersSent) {
+      sendProblem(this.res, error, { 'sluice-version': this.selection.version.name });
+      this.finish(error.status);
+    } else {
+      this.res.destroy();
+      this.finish(0);
+    }
+  }
+
+  private finish(status: number): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.responseTimer);
+    const result = { status, seconds: (performance.now() - this.started) / 1000 };
+    this.deps.metrics.record(this.route.name, this.selection.version.name, result, this.deps.now());
+    this.onDone?.(result);
+  }
+}
+
+/**
+ * Sends one request to the selected version and streams the answer back (see Exchange).
  *
- * A bodiless idempotent request that fails on a reused keep-alive connection before any
- * response byte is sent once more on a fresh one: the upstream closed that idle connection
- * as the request went out (the keep-alive race), so the request never reached it.
+ * A bodiless idempotent request that fails on a keep-alive connection after it was written and
+ * before any response byte is sent once more: the upstream closed that idle connection as the
+ * request went out (the keep-alive race), so the request never reached it.
  */
 export function forward(
   deps: ForwardDeps,
@@ -55,126 +232,5 @@ export function forward(
   res: ServerResponse,
   onDone?: (result: ForwardResult) => void,
 ): void {
-  const { version } = selection;
-  const target = targetOf(version);
-  const started = performance.now();
-  const { connectMs, responseMs } = route.config.timeouts;
-  const canReplay = replayable(req);
-  const headers = upstreamRequestHeaders(req, {
-    upstreamHost: target.host,
-    preserveHost: route.config.preserveHost,
-    trustForwarded: deps.trustForwarded === true,
-  });
-  const transport = target.protocol === 'https:' ? https : http;
-  let done = false;
-  let upstream: http.ClientRequest;
-  let connectTimer: NodeJS.Timeout | undefined;
-  let responseTimer: NodeJS.Timeout | undefined;
-
-  const finish = (status: number) => {
-    if (done) return;
-    done = true;
-    clearTimeout(responseTimer);
-    clearTimeout(connectTimer);
-    const result = { status, seconds: (performance.now() - started) / 1000 };
-    deps.metrics.record(route.name, version.name, result, deps.now());
-    onDone?.(result);
-  };
-
-  const fail = (error: SluiceError) => {
-    if (done) return;
-    upstream.destroy();
-    req.unpipe(upstream);
-    req.resume();
-    if (!res.headersSent) {
-      sendProblem(res, error, { 'sluice-version': version.name });
-      finish(error.status);
-    } else {
-      res.destroy();
-      finish(0);
-    }
-  };
-
-  const respond = (upRes: IncomingMessage) => {
-    clearTimeout(responseTimer);
-    clearTimeout(connectTimer);
-    if (done) {
-      upRes.resume();
-      return;
-    }
-    const status = upRes.statusCode ?? 502;
-    const out = clientResponseHeaders(upRes);
-    out['sluice-version'] = version.name;
-    if (selection.setCookie) {
-      const prior = out['set-cookie'];
-      const list = prior === undefined ? [] : Array.isArray(prior) ? prior : [String(prior)];
-      out['set-cookie'] = [...list, selection.setCookie];
-    }
-    res.writeHead(status, out);
-    upRes.pipe(res);
-    upRes.on('error', () => fail(UpstreamUnavailable('upstream response cut off')));
-    upRes.on('close', () => {
-      if (!upRes.complete) fail(UpstreamUnavailable('upstream response cut off'));
-    });
-    res.on('finish', () => finish(status));
-  };
-
-  const send = (retried: boolean) => {
-    const attempt = transport.request({
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port,
-      method: req.method,
-      path: upstreamPath(route, version, path),
-      headers,
-      agent: deps.agents.get(version.poolKey, version.tls),
-    });
-    upstream = attempt;
-    attempt.on('socket', (socket) => {
-      if (!socket.connecting) return;
-      connectTimer = setTimeout(
-        () => fail(UpstreamTimeout(`could not connect to version ${version.name} in ${connectMs} ms`)),
-        connectMs,
-      );
-      socket.once('connect', () => clearTimeout(connectTimer));
-    });
-    // The response clock starts once the request is sent: a slow upload is not the upstream's.
-    attempt.on('finish', () => {
-      if (done || upstream !== attempt) return;
-      responseTimer = setTimeout(
-        () =>
-          fail(
-            UpstreamTimeout(
-              `version ${version.name} of route ${route.name} sent no response in ${responseMs} ms`,
-            ),
-          ),
-        responseMs,
-      );
-    });
-    attempt.on('error', (err: NodeJS.ErrnoException) => {
-      if (upstream !== attempt || done) return;
-      if (canReplay && !retried && attempt.reusedSocket && err.code === 'ECONNRESET') {
-        clearTimeout(responseTimer);
-        send(true);
-        return;
-      }
-      fail(UpstreamUnavailable(`version ${version.name} of route ${route.name}: ${err.code ?? err.message}`));
-    });
-    attempt.on('response', respond);
-    if (canReplay) attempt.end();
-    else req.pipe(attempt);
-  };
-
-  res.on('close', () => {
-    if (done) return;
-    if (!res.writableFinished) {
-      // The client left: stop the upstream work on its behalf.
-      upstream.destroy();
-      finish(CLIENT_CLOSED);
-    }
-  });
-
-  send(false);
-  // A bodiless request is not piped; its (empty) stream is drained so it can end.
-  if (canReplay) req.resume();
+  new Exchange(deps, route, selection, path, req, res, onDone).start();
 }

@@ -43,6 +43,8 @@ export interface ForwardOptions {
   trustForwarded?: boolean;
   /** Adds the headers a WebSocket handshake needs, which are hop-by-hop otherwise. */
   upgrade?: boolean;
+  /** Set `Transfer-Encoding: chunked` for a body of unknown length (node:http); default true. */
+  frameChunked?: boolean;
 }
 
 /** Request headers sent upstream: end-to-end ones plus X-Forwarded-For/Proto/Host. */
@@ -61,8 +63,10 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardOpt
   delete headers.expect;
   // A body of unknown length goes on chunked. Node only chunks POST/PUT/PATCH by default; a
   // DELETE or GET body would otherwise go out unframed, and the upstream would read it as the
-  // next request.
-  if (req.headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = 'chunked';
+  // next request. (undici, the forwarding client, frames it itself and refuses the header.)
+  if (req.headers['transfer-encoding'] !== undefined && options.frameChunked !== false) {
+    headers['transfer-encoding'] = 'chunked';
+  }
   if (options.upgrade) {
     headers.connection = 'Upgrade';
     headers.upgrade = req.headers.upgrade ?? '';
@@ -70,9 +74,33 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardOpt
   return headers;
 }
 
-/** Response headers sent back to the client. */
-export function clientResponseHeaders(upstream: IncomingMessage): OutgoingHttpHeaders {
-  return endToEnd(upstream.headers);
+/**
+ * Response headers sent back to the client, from the upstream's raw header lines (name, value,
+ * name, value…, as undici hands them over): end-to-end ones only, in order, repeats kept.
+ */
+export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
+  const out: string[] = [];
+  let listed: Set<string> | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1');
+    const lower = name.toLowerCase();
+    if (lower === 'connection') {
+      listed ??= new Set();
+      for (const t of (raw[i + 1] as Buffer).toString('latin1').split(',')) {
+        const token = t.trim().toLowerCase();
+        if (token) listed.add(token);
+      }
+      continue;
+    }
+    if (HOP_BY_HOP.has(lower)) continue;
+    out.push(name, (raw[i + 1] as Buffer).toString('latin1'));
+  }
+  if (listed === undefined) return out;
+  const kept: string[] = [];
+  for (let i = 0; i < out.length; i += 2) {
+    if (!listed.has((out[i] as string).toLowerCase())) kept.push(out[i] as string, out[i + 1] as string);
+  }
+  return kept;
 }
 
 /**

@@ -1,5 +1,4 @@
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { RouterMetrics } from '../metrics/index.js';
 import type { CompiledRoute } from '../table/index.js';
 import type { AgentPool } from './agents.js';
@@ -125,32 +124,34 @@ export class Mirror {
       upstreamHost: target.host,
       preserveHost: route.config.preserveHost,
       trustForwarded: this.deps.trustForwarded === true,
-    });
+      frameChunked: false,
+    }) as Record<string, string | string[]>;
     delete headers['transfer-encoding'];
     headers['content-length'] = String(body.length);
     headers['sluice-shadow'] = '1';
-    const transport = target.protocol === 'https:' ? https : http;
-    const shadowReq = transport.request({
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port,
-      method: req.method,
-      path: upstreamPath(route, version, path),
-      headers,
-      agent: this.deps.agents.get(version.poolKey, version.tls),
-    });
+    let status = 0;
+    let abort: ((err?: Error) => void) | undefined;
     const limit = route.config.timeouts.responseMs;
     const timer = setTimeout(() => {
-      shadowReq.destroy();
       finish(504);
+      abort?.();
     }, limit);
-    shadowReq.on('error', () => finish(502));
-    shadowReq.on('response', (res) => {
-      const status = res.statusCode ?? 502;
-      res.on('end', () => finish(status));
-      res.on('error', () => finish(0));
-      res.resume();
-    });
-    shadowReq.end(body);
+    // The shadow's answer is read and dropped: only its status and timing matter.
+    this.deps.agents.get(version, route.config.timeouts.connectMs).dispatch(
+      { path: upstreamPath(route, version, path), method: req.method ?? 'GET', headers, body },
+      {
+        onConnect: (a) => {
+          if (done) a();
+          else abort = a;
+        },
+        onHeaders: (code) => {
+          if (code >= 200) status = code;
+          return true;
+        },
+        onData: () => true,
+        onComplete: () => finish(status),
+        onError: () => finish(status === 0 ? 502 : 0),
+      },
+    );
   }
 }

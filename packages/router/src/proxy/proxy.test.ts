@@ -124,6 +124,46 @@ describe('forwarding', () => {
     }
   });
 
+  it('strips hop-by-hop response headers and keeps repeated ones, in order', async () => {
+    const upstream = await startUpstream('raw', (_req, res) => {
+      res.writeHead(200, [
+        'Content-Type',
+        'text/plain',
+        'Connection',
+        'keep-alive, X-Private',
+        'X-Private',
+        'hop',
+        'Proxy-Authenticate',
+        'Basic',
+        'Set-Cookie',
+        'a=1',
+        'Set-Cookie',
+        'b=2',
+      ]);
+      res.end('ok');
+      return true;
+    });
+    try {
+      await apply({
+        versions: [
+          { name: 'v1', url: upstream.url },
+          { name: 'v2', url: v2.url },
+        ],
+        weights: { v1: 100, v2: 0 },
+      });
+      const r = await request(port, '/');
+      expect(r.status).toBe(200);
+      expect(r.body).toBe('ok');
+      expect(r.headers['content-type']).toBe('text/plain');
+      expect(r.headers['x-private']).toBeUndefined();
+      expect(r.headers['proxy-authenticate']).toBeUndefined();
+      expect(r.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+      expect(r.headers['sluice-version']).toBe('v1');
+    } finally {
+      await upstream.close();
+    }
+  });
+
   it('keeps the client Host header when preserveHost is set, and prefixes the upstream base path', async () => {
     await apply({
       versions: [
