@@ -21,34 +21,47 @@ const fromRun = (r: RolloutRunTable): RunRecord => ({
 
 export function createRunStore(db: Executor): RunStore {
   return {
-    async insertRun(run, locks) {
-      for (const resource of locks) {
-        const held = await db
-          .selectFrom('sluice_rollout_lock')
-          .selectAll()
-          .where('resource', '=', resource)
-          .executeTakeFirst();
-        if (held) return { lockedBy: { resource, runId: held.run_id } };
-      }
+    async insertRuns(runs) {
+      if (!runs.length) return [];
       await db
         .insertInto('sluice_rollout_run')
-        .values({
-          id: run.id,
-          rollout: run.rollout,
-          environment: run.environment,
-          rollout_version: run.rolloutVersion,
-          status: run.status,
-          plan: JSON.stringify(run.plan),
-          state: JSON.stringify(run.state),
-          seq: run.seq,
-          started_by: run.startedBy,
-          started_at: run.startedAt,
-          updated_at: run.updatedAt,
-        })
+        .values(
+          runs.map(({ run }) => ({
+            id: run.id,
+            rollout: run.rollout,
+            environment: run.environment,
+            rollout_version: run.rolloutVersion,
+            status: run.status,
+            plan: JSON.stringify(run.plan),
+            state: JSON.stringify(run.state),
+            seq: run.seq,
+            started_by: run.startedBy,
+            started_at: run.startedAt,
+            updated_at: run.updatedAt,
+          })),
+        )
         .execute();
-      for (const resource of locks)
-        await db.insertInto('sluice_rollout_lock').values({ resource, run_id: run.id }).execute();
-      return { lockedBy: null };
+      const locks = runs.flatMap(({ run, locks }) => locks.map((resource) => ({ resource, run_id: run.id })));
+      if (!locks.length) return [];
+      // a lock taken meanwhile (by a transaction that committed first) is skipped, not an error
+      const taken = await db
+        .insertInto('sluice_rollout_lock')
+        .values(locks)
+        .onConflict((oc) => oc.column('resource').doNothing())
+        .returning(['resource', 'run_id'])
+        .execute();
+      const ours = new Set(taken.map((l) => `${l.resource}\u0000${l.run_id}`));
+      const lost = locks.filter((l) => !ours.has(`${l.resource}\u0000${l.run_id}`)).map((l) => l.resource);
+      return this.locksOn(lost);
+    },
+    async locksOn(resources) {
+      if (!resources.length) return [];
+      const rows = await db
+        .selectFrom('sluice_rollout_lock')
+        .selectAll()
+        .where('resource', 'in', resources)
+        .execute();
+      return rows.map((r) => ({ resource: r.resource, runId: r.run_id }));
     },
     async getRun(id) {
       const row = await db
@@ -201,13 +214,6 @@ export function createRunStore(db: Executor): RunStore {
         )
         .execute();
     },
-    async deleteTimer(runId, timerId) {
-      await db
-        .deleteFrom('sluice_rollout_timer')
-        .where('run_id', '=', runId)
-        .where('timer_id', '=', timerId)
-        .execute();
-    },
     async takeTimers(timers) {
       if (!timers.length) return [];
       const rows = await db
@@ -223,8 +229,8 @@ export function createRunStore(db: Executor): RunStore {
         .execute();
       return rows.map((r) => ({ runId: r.run_id, timerId: r.timer_id }));
     },
-    async deleteTimers(runId) {
-      await db.deleteFrom('sluice_rollout_timer').where('run_id', '=', runId).execute();
+    async deleteTimersOf(runIds) {
+      if (runIds.length) await db.deleteFrom('sluice_rollout_timer').where('run_id', 'in', runIds).execute();
     },
     async dueTimers(now, limit) {
       const rows = await db
@@ -245,8 +251,8 @@ export function createRunStore(db: Executor): RunStore {
         .executeTakeFirst();
       return row ? Number(row.due_at) : null;
     },
-    async releaseLocks(runId) {
-      await db.deleteFrom('sluice_rollout_lock').where('run_id', '=', runId).execute();
+    async releaseLocksOf(runIds) {
+      if (runIds.length) await db.deleteFrom('sluice_rollout_lock').where('run_id', 'in', runIds).execute();
     },
   };
 }

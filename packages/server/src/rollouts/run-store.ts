@@ -51,11 +51,10 @@ export interface TimerRecord extends TimerKey {
 }
 
 export interface RunStore {
-  /** Inserts a run and takes its locks; returns the run holding a lock that was taken already. */
-  insertRun(
-    run: RunRecord,
-    locks: string[],
-  ): Promise<{ lockedBy: { resource: string; runId: string } | null }>;
+  /** Inserts runs with the locks they take; returns the locks another run held already, and by whom. */
+  insertRuns(runs: { run: RunRecord; locks: string[] }[]): Promise<{ resource: string; runId: string }[]>;
+  /** Which of these resources are locked, and by which run. */
+  locksOn(resources: string[]): Promise<{ resource: string; runId: string }[]>;
   getRun(id: string): Promise<RunRecord | null>;
   /** The runs of these ids that exist, in no particular order. */
   getRuns(ids: string[]): Promise<RunRecord[]>;
@@ -77,11 +76,11 @@ export interface RunStore {
   getOp(opId: string): Promise<OpRecord | null>;
   /** Stores timers, replacing any of the same run and id. */
   upsertTimers(timers: TimerRecord[]): Promise<void>;
-  deleteTimer(runId: string, timerId: string): Promise<void>;
   /** Deletes these timers; returns those this call removed (so exactly one caller fires each). */
   takeTimers(timers: TimerKey[]): Promise<TimerKey[]>;
-  deleteTimers(runId: string): Promise<void>;
+  /** Deletes every timer of these runs. */
+  deleteTimersOf(runIds: string[]): Promise<void>;
   dueTimers(now: number, limit: number): Promise<{ runId: string; timerId: string; dueAt: number }[]>;
   nextTimerDue(): Promise<number | null>;
-  releaseLocks(runId: string): Promise<void>;
+  releaseLocksOf(runIds: string[]): Promise<void>;
 }

@@ -27,7 +27,7 @@ import {
   type RunContext,
 } from './command-handler.js';
 import { GroupCommit } from './group-commit.js';
-import { RunBatch, type Settles } from './run-batch.js';
+import { type BatchKey, RunBatch, type Settles } from './run-batch.js';
 import type { RunRecord } from './run-store.js';
 import { createRunStore } from './run-store.kysely.js';
 
@@ -44,6 +44,12 @@ export const RunChanged = defineError(
   409,
   'The run moved on while this event was applied',
 );
+
+const busy = (lock: { resource: string; runId: string }) =>
+  RolloutBusy(
+    `${lock.resource.replace(':', ' ')} is being rolled out by run ${lock.runId}; wait for it or abort it`,
+    { extensions: { runId: lock.runId, resource: lock.resource } },
+  );
 
 export interface RuntimeOptions {
   db: Executor;
@@ -94,7 +100,7 @@ export class RolloutRuntime {
   private stopped = false;
   private readonly now: () => number;
   /** Events of different runs stored at the same time share a commit. */
-  private readonly commits: GroupCommit<Settles, RunBatch>;
+  private readonly commits: GroupCommit<BatchKey, RunBatch>;
 
   constructor(private readonly options: RuntimeOptions) {
     this.now = options.now ?? Date.now;
@@ -102,11 +108,14 @@ export class RolloutRuntime {
       maxBatch: 64,
       maxConcurrent: 4,
       context: {
-        open: (trx, settles) => RunBatch.open(trx, settles),
+        open: (trx, keys) => RunBatch.open(trx, keys),
         close: async (batch) => {
-          const [stale] = await batch.close();
-          if (stale)
-            throw RunChanged(`run ${stale.runId} changed while ${stale.applying} was applied; retry`);
+          const refused = await batch.close();
+          if (refused && 'busy' in refused) throw busy(refused.busy);
+          if (refused)
+            throw RunChanged(
+              `run ${refused.stale.runId} changed while ${refused.stale.applying} was applied; retry`,
+            );
         },
       },
     });
@@ -142,16 +151,10 @@ export class RolloutRuntime {
       startedAt: new Date(at).toISOString(),
       updatedAt: new Date(at).toISOString(),
     };
-    const commands = await this.commits.run(null, async (batch) => {
-      const { lockedBy } = await batch.store.insertRun(record, request.locks);
-      if (lockedBy) {
-        throw RolloutBusy(
-          `${lockedBy.resource.replace(':', ' ')} is being rolled out by run ${lockedBy.runId}; wait for it or abort it`,
-          {
-            extensions: { runId: lockedBy.runId, resource: lockedBy.resource },
-          },
-        );
-      }
+    const commands = await this.commits.run({ starting: true, locks: request.locks }, async (batch) => {
+      const lockedBy = batch.lockedBy(request.locks);
+      if (lockedBy) throw busy(lockedBy);
+      batch.insertRun(record, request.locks);
       batch.appendEvent({
         runId,
         seq: 1,
@@ -192,7 +195,7 @@ export class RolloutRuntime {
           event.type,
         );
         batch.appendEvent({ runId, seq, at, actor, event, transitions: result.transitions });
-        commands = await this.recordCommands(batch, runId, seq, result);
+        commands = this.recordCommands(batch, runId, seq, result);
         context = this.context(run);
         return { run: { ...run, seq, state: result.state, status: result.state.status }, result };
       });
@@ -234,13 +237,8 @@ export class RolloutRuntime {
     return { runId: run.id, rollout: run.rollout, environment: run.environment, startedBy: run.startedBy };
   }
 
-  /** Timers and notices are settled here, in the event's transaction; the rest become op rows. */
-  private async recordCommands(
-    batch: RunBatch,
-    runId: string,
-    seq: number,
-    result: TransitionResult,
-  ): Promise<Command[]> {
+  /** Timers and notices are settled in the event's transaction; the rest become op rows. */
+  private recordCommands(batch: RunBatch, runId: string, seq: number, result: TransitionResult): Command[] {
     const toRun: Command[] = [];
     for (const command of result.commands) {
       if (command.kind === 'schedule_timer')
@@ -250,7 +248,7 @@ export class RolloutRuntime {
           dueAt: command.dueAt,
           purpose: command.purpose,
         });
-      else if (command.kind === 'cancel_timer') await batch.cancelTimer({ runId, timerId: command.timerId });
+      else if (command.kind === 'cancel_timer') batch.cancelTimer({ runId, timerId: command.timerId });
       else if (command.kind === 'notify')
         this.options.log?.(
           command.level === 'error' ? 'error' : command.level === 'warning' ? 'warn' : 'info',
@@ -261,9 +259,7 @@ export class RolloutRuntime {
       batch.insertOp({ opId: command.opId, runId, seq, command, status: 'pending', result: null });
       toRun.push(command);
     }
-    if (isTerminal(result.state.status)) {
-      await batch.endRun(runId);
-    }
+    if (isTerminal(result.state.status)) batch.endRun(runId);
     return toRun;
   }
 

@@ -1,7 +1,8 @@
 /**
- * The runtime's timer loop, on SQLite and PostgreSQL: each due timer fires once even when two
- * runtimes share the database, and `onTimerFired` reports how late after `dueAt` its event was
- * stored (the figure bench/rollouts measures). The clock is fake, so the lags are exact.
+ * The runtime under concurrency, on SQLite and PostgreSQL: each due timer fires once even when
+ * two runtimes share the database, and `onTimerFired` reports how late after `dueAt` its event
+ * was stored (the figure bench/rollouts measures; the clock is fake, so the lags are exact); runs
+ * started at the same moment share a transaction, yet only one of them takes a Service.
  */
 import { parsePlan } from '@sluice/core/rollouts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -39,7 +40,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe.each(DIALECTS)('the rollout timer loop on %s', (dialect) => {
+describe.each(DIALECTS)('the rollout runtime on %s', (dialect) => {
   let testDb: TestDatabase;
   let handle: DatabaseHandle;
   const runtimes: RolloutRuntime[] = [];
@@ -110,5 +111,29 @@ describe.each(DIALECTS)('the rollout timer loop on %s', (dialect) => {
       { runId: run.id, timerId: steps[0]!.timerId, dueAt: steps[0]!.dueAt, lagMs: 5_000 },
       { runId: run.id, timerId: steps[1]!.timerId, dueAt: steps[1]!.dueAt, lagMs: 2_000 },
     ]);
+  });
+
+  it('starts runs stored together, and refuses the one that wants a Service another took', async () => {
+    const r = runtime([]);
+    await r.resume();
+    const start = (rollout: string, service: string) =>
+      r.start({
+        rollout,
+        environment: 'test',
+        rolloutVersion: 1,
+        plan,
+        startedBy: 'tester',
+        locks: [`service:test/${service}`],
+      });
+    const results = await Promise.allSettled([start('a', 'api'), start('b', 'web'), start('c', 'api')]);
+    expect(results.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    const refused = (results[2] as PromiseRejectedResult).reason;
+    expect(refused.code).toBe('ROLLOUT_RESOURCE_BUSY');
+    const runs = await handle.db
+      .selectFrom('sluice_rollout_run')
+      .select('rollout')
+      .orderBy('rollout')
+      .execute();
+    expect(runs.map((x) => x.rollout)).toEqual(['a', 'b']);
   });
 });
