@@ -4,7 +4,6 @@ import { isSluiceError } from '../../errors/index.js';
 import { parsePlan } from '../plan/parse.js';
 import { T0 } from '../test-support/harness.js';
 import { healthyReadings, healthySeedScenario, seedPlan } from '../test-support/seed-plan.js';
-import type { ScenarioInput } from './scenario.js';
 import { simulate } from './simulate.js';
 
 const plan = parsePlan(seedPlan);
