@@ -2,7 +2,11 @@
 // that differ only in their upstream client (proto-proxy.mjs), the Sluice router and NGINX
 // (1 worker, 90:10) measured in the same run, in interleaved rounds so that the load other jobs
 // put on the machine falls on every row alike. Needs wrk and nginx.
-// Usage: node bench/traffic/clients.mjs [seconds=10] [connections=32] [rounds=3] [modes=all]
+// Usage: node bench/traffic/clients.mjs [seconds=10] [connections=32] [rounds=3] [modes=all] [before]
+// `before`: another build of the router to measure in the same run, e.g. the one before a change:
+//   git archive <rev> packages/core packages/router tsconfig.base.json | tar -x -C bench/.work/before
+//   (cd bench/.work/before && ../../../node_modules/.bin/tsc -b packages/router)
+//   then pass bench/.work/before/packages/router/dist/index.js
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,6 +33,7 @@ const rounds = Number(process.argv[4] ?? 3);
 const modes = (process.argv[5] ?? 'static,agent,agent-raw,undici-request,undici-dispatch,undici-hold').split(
   ',',
 );
+const before = process.argv[6];
 
 requireTools(['wrk', 'nginx']);
 spawnSync('npx', ['tsc', '-b', 'packages/router'], { cwd: root, stdio: 'ignore' });
@@ -58,6 +63,18 @@ modes.forEach((mode, i) => {
   ]);
 });
 systems.push(['Sluice router (90:10)', ports.sluice, router.pid]);
+if (before) {
+  const port = 18199;
+  const child = start(process.execPath, [
+    `${here}sluice-router.mjs`,
+    String(port),
+    '0',
+    `http://127.0.0.1:${ports.blue}`,
+    `http://127.0.0.1:${ports.green}`,
+    before,
+  ]);
+  systems.push([`Sluice router, build ${before.replace(/^.*\.work\//, '')} (90:10)`, port, child.pid]);
+}
 await Promise.all([...Object.values(ports), ...systems.map(([, p]) => p)].map(waitForPort));
 
 const results = new Map(systems.map(([name]) => [name, []]));

@@ -1,8 +1,9 @@
 // Starts the Sluice router from the built package for the traffic benchmark.
-// argv: port adminPort upstreamA upstreamB
-import { createRouter } from '@sluice/router';
+// argv: port adminPort upstreamA upstreamB [another build's dist/index.js, to compare]
+import { pathToFileURL } from 'node:url';
 
-const [port, adminPort, a, b] = process.argv.slice(2);
+const [port, adminPort, a, b, build] = process.argv.slice(2);
+const { createRouter } = await import(build ? pathToFileURL(build).href : '@sluice/router');
 const router = await createRouter({
   listen: { port: Number(port), host: '127.0.0.1' },
   adminListen: { port: Number(adminPort), host: '127.0.0.1' },
