@@ -88,20 +88,18 @@ export function createRunStore(db: Executor): RunStore {
     },
     async advanceRuns(moves) {
       if (!moves.length) return [];
-      // one statement for many runs, in SQL PostgreSQL and SQLite both run: a CTE of the moves
+      // one statement for many runs, in SQL PostgreSQL and SQLite (3.33+) both run: UPDATE … FROM a CTE of the moves
       const rows = sql.join(
         moves.map(
           (m) =>
             sql`(${m.runId}, cast(${m.seq} as integer), ${JSON.stringify(m.state)}, ${m.status}, ${m.at})`,
         ),
       );
-      const pick = (column: string) =>
-        sql`(select ${sql.ref(`m.${column}`)} from m where m.id = sluice_rollout_run.id)`;
       const r = await sql<{ id: string }>`with m (id, seq, state, status, updated_at) as (values ${rows})
         update sluice_rollout_run
-        set seq = seq + 1, state = ${pick('state')}, status = ${pick('status')}, updated_at = ${pick('updated_at')}
-        where id in (select id from m) and seq = ${pick('seq')}
-        returning id`.execute(db);
+        set seq = sluice_rollout_run.seq + 1, state = m.state, status = m.status, updated_at = m.updated_at
+        from m where m.id = sluice_rollout_run.id and m.seq = sluice_rollout_run.seq
+        returning sluice_rollout_run.id`.execute(db);
       return r.rows.map((row) => row.id);
     },
     async appendEvents(events) {
@@ -160,10 +158,9 @@ export function createRunStore(db: Executor): RunStore {
       const rows = sql.join(results.map((o) => sql`(${o.opId}, ${JSON.stringify(o.result)})`));
       const r = await sql<{ op_id: string }>`with r (op_id, result) as (values ${rows})
         update sluice_rollout_op
-        set status = 'done', updated_at = ${new Date().toISOString()},
-          result = (select r.result from r where r.op_id = sluice_rollout_op.op_id)
-        where status = 'pending' and op_id in (select op_id from r)
-        returning op_id`.execute(db);
+        set status = 'done', result = r.result, updated_at = ${new Date().toISOString()}
+        from r where r.op_id = sluice_rollout_op.op_id and sluice_rollout_op.status = 'pending'
+        returning sluice_rollout_op.op_id`.execute(db);
       return r.rows.map((row) => row.op_id);
     },
     async pendingOps(runId) {

@@ -2,13 +2,16 @@
  * The runtime under concurrency, on SQLite and PostgreSQL: each due timer fires once even when
  * two runtimes share the database, and `onTimerFired` reports how late after `dueAt` its event
  * was stored (the figure bench/rollouts measures; the clock is fake, so the lags are exact); runs
- * started at the same moment share a transaction, yet only one of them takes a Service.
+ * started at the same moment share a transaction, yet only one of them takes a Service; and the
+ * store's many-row statements keep the guards the runtime relies on.
  */
 import { parsePlan } from '@sluice/core/rollouts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, migrate, openDatabase } from '../storage/index.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import type { CommandHandlers } from './command-handler.js';
+import type { RunRecord } from './run-store.js';
+import { createRunStore } from './run-store.kysely.js';
 import { RolloutRuntime, type TimerFired } from './runtime.js';
 
 const plan = parsePlan({
@@ -135,5 +138,65 @@ describe.each(DIALECTS)('the rollout runtime on %s', (dialect) => {
       .orderBy('rollout')
       .execute();
     expect(runs.map((x) => x.rollout)).toEqual(['a', 'b']);
+  });
+
+  it('advances only runs still at the seq they were read at, and completes an op once', async () => {
+    const store = createRunStore(handle.db);
+    const run = (id: string): RunRecord => ({
+      id,
+      rollout: 'r',
+      environment: 'test',
+      rolloutVersion: 1,
+      status: 'running',
+      plan: {},
+      state: { n: 0 },
+      seq: 1,
+      startedBy: 'tester',
+      startedAt: 't0',
+      updatedAt: 't0',
+    });
+    expect(
+      await store.insertRuns([
+        { run: run('r1'), locks: ['x'] },
+        { run: run('r2'), locks: ['y'] },
+      ]),
+    ).toEqual([]);
+    expect(await store.insertRuns([{ run: run('r3'), locks: ['x'] }])).toEqual([
+      { resource: 'x', runId: 'r1' },
+    ]);
+    const move = (runId: string, seq: number) => ({
+      runId,
+      seq,
+      state: { n: seq },
+      status: 'paused',
+      at: 't1',
+    });
+    expect(await store.advanceRuns([move('r1', 1), move('r2', 7)])).toEqual(['r1']);
+    expect(await store.getRun('r1')).toMatchObject({
+      seq: 2,
+      state: { n: 1 },
+      status: 'paused',
+      updatedAt: 't1',
+    });
+    expect(await store.getRun('r2')).toMatchObject({ seq: 1, state: { n: 0 }, status: 'running' });
+
+    const op = (opId: string) => ({
+      opId,
+      runId: 'r1',
+      seq: 2,
+      command: {},
+      status: 'pending' as const,
+      result: null,
+    });
+    await store.insertOps([op('o1'), op('o2')]);
+    expect(
+      await store.completeOps([
+        { opId: 'o1', result: { ok: true } },
+        { opId: 'nope', result: null },
+      ]),
+    ).toEqual(['o1']);
+    expect(await store.completeOps([{ opId: 'o1', result: { ok: false } }])).toEqual([]);
+    expect(await store.getOp('o1')).toMatchObject({ status: 'done', result: { ok: true } });
+    expect(await store.pendingOps('r1')).toMatchObject([{ opId: 'o2' }]);
   });
 });
