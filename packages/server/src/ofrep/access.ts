@@ -25,9 +25,20 @@ export function presentedSecret(headers: Record<string, string | string[] | unde
 
 /** The principal for a secret; 401 when it is unknown, revoked or expired. */
 export async function principalFor(tokens: TokenVerifier, secret: string): Promise<Principal> {
-  const principal = await tokens.verify(secret);
+  return knownPrincipal(await tokens.verify(secret));
+}
+
+/** A verified principal, or 401 when verification found none (unknown, revoked or expired). */
+export function knownPrincipal(principal: Principal | null): Principal {
   if (!principal) throw OfrepUnauthorized('the token is unknown, revoked or expired');
   return principal;
+}
+
+/** The presented secret, or 401 when there is none. */
+export function requiredSecret(headers: Record<string, string | string[] | undefined>): string {
+  const secret = presentedSecret(headers);
+  if (secret === null) throw OfrepUnauthorized('send "Authorization: Bearer <token>" (an sdk:<env> token)');
+  return secret;
 }
 
 /** The environment a request evaluates in: the one named, the token's sdk environment, or the default. */

@@ -6,10 +6,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isSluiceError } from '@sluice/core';
 import { evaluate, type FlagValueType, type JsonValue } from '@sluice/core/flags';
-import type { FlagSetCache } from '../flags/flag-sets.js';
+import type { EnvironmentFlags, FlagSetCache } from '../flags/flag-sets.js';
 import type { TokenVerifier } from '../http/auth.js';
-import { evaluationEnvironment, presentedSecret, principalFor } from './access.js';
-import { OfrepBadRequest, OfrepUnauthorized } from './errors.js';
+import type { Principal } from '../http/route.js';
+import { evaluationEnvironment, knownPrincipal, requiredSecret } from './access.js';
+import { OfrepBadRequest } from './errors.js';
 import { bulkJson, evaluationJson } from './fragments.js';
 import type { EventStream } from './ofrep.schema.js';
 import { bulkEtag, contextProblem, etagMatches } from './results.js';
@@ -52,6 +53,8 @@ export class OfrepEvaluator {
   private readonly onEvaluated: EvaluationHook;
   /** `environment\0secret` → the bulk answer's `eventStreams` JSON. */
   private readonly streams = new Map<string, string>();
+  /** Flag sets (by the cache's promise for them) that are built. */
+  private readonly settled = new WeakMap<Promise<EnvironmentFlags>, EnvironmentFlags>();
 
   constructor(private readonly deps: EvaluatorDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -62,13 +65,15 @@ export class OfrepEvaluator {
   async single(key: string, call: OfrepCall, log: (error: unknown) => void): Promise<OfrepAnswer> {
     let emergency: string | undefined;
     try {
-      const { environment } = await this.authorize(call);
+      const secret = requiredSecret(call.headers);
+      const environment = this.environmentOf(await this.deps.tokens.verify(secret), call);
       emergency = this.emergencyOf(environment);
       const context = readContext(call.body);
       const problem = contextProblem(context);
       if (problem)
         return answer(400, { key, errorCode: 'INVALID_CONTEXT', errorDetails: problem }, emergency);
-      const flags = await this.deps.flagSets.get(environment);
+      const ready = this.flagsNow(environment);
+      const flags = ready instanceof Promise ? await ready : ready;
       // OFREP sends no type, so evaluate untyped ('any', as evaluateAll does); the provider
       // checks the value against its default's type (TYPE_MISMATCH is raised there)
       const result = evaluate(flags.set, key, UNTYPED, undefined as never, context, {
@@ -88,12 +93,14 @@ export class OfrepEvaluator {
   async bulk(call: OfrepCall, log: (error: unknown) => void): Promise<OfrepAnswer> {
     let emergency: string | undefined;
     try {
-      const { environment, secret } = await this.authorize(call);
+      const secret = requiredSecret(call.headers);
+      const environment = this.environmentOf(await this.deps.tokens.verify(secret), call);
       emergency = this.emergencyOf(environment);
       const context = readContext(call.body);
       const problem = contextProblem(context);
       if (problem) return answer(400, { errorCode: 'INVALID_CONTEXT', errorDetails: problem }, emergency);
-      const flags = await this.deps.flagSets.get(environment);
+      const ready = this.flagsNow(environment);
+      const flags = ready instanceof Promise ? await ready : ready;
       const etag = bulkEtag(environment, flags.digest, context);
       if (etag === null)
         return answer(
@@ -117,12 +124,23 @@ export class OfrepEvaluator {
     }
   }
 
-  private async authorize(call: OfrepCall): Promise<{ environment: string; secret: string }> {
-    const secret = presentedSecret(call.headers);
-    if (secret === null) throw OfrepUnauthorized('send "Authorization: Bearer <token>" (an sdk:<env> token)');
-    const principal = await principalFor(this.deps.tokens, secret);
-    const environment = evaluationEnvironment(principal, call.environment, this.deps.defaultEnvironment());
-    return { environment, secret };
+  /** The environment a verified principal evaluates in (see access.ts). */
+  private environmentOf(principal: Principal | null, call: OfrepCall): string {
+    return evaluationEnvironment(knownPrincipal(principal), call.environment, this.deps.defaultEnvironment());
+  }
+
+  /**
+   * The environment's flags without waiting when its set is built (nearly always): awaiting a
+   * settled promise still costs a turn of the microtask queue on every request.
+   */
+  private flagsNow(environment: string): EnvironmentFlags | Promise<EnvironmentFlags> {
+    const pending = this.deps.flagSets.get(environment);
+    const flags = this.settled.get(pending);
+    if (flags !== undefined) return flags;
+    return pending.then((built) => {
+      this.settled.set(pending, built);
+      return built;
+    });
   }
 
   private emergencyOf(environment: string): string | undefined {
