@@ -8,7 +8,7 @@ app.post('/echo', async (request) => ({
   value: true,
   seen: request.body?.context?.targetingKey,
 }));
-const port = Number(process.argv[2] ?? 18192);
-await app.listen({ port, host: '127.0.0.1' });
-process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, token: '' })}\n`);
+const port = Number(process.argv[2] ?? 0); // 0: any free port
+const url = await app.listen({ port, host: '127.0.0.1' });
+process.stdout.write(`${JSON.stringify({ url, token: '' })}\n`);
 process.on('SIGTERM', () => app.close().then(() => process.exit(0)));

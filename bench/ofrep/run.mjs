@@ -1,11 +1,14 @@
 // bench/ofrep: OFREP evaluation over HTTP on loopback — Sluice's single-flag and bulk (50 flags)
 // evaluation, compared in the same run with @unleash/proxy serving the same 50 flags (50 %
 // sticky rollouts) from a bootstrap. Each server is pinned to CPU 1 (`taskset -c 1`), the load
-// generator (autocannon, in this process) to CPU 0. Every request carries a different user.
+// generator (autocannon, in this process) to CPU 0. Requests cycle through 10,000 users, built
+// once before the run so the load generator spends its CPU on sockets, not on building requests.
+// Besides req/s and latency, each row reports the server's CPU time per request (from
+// /proc/<pid>/stat): on a machine shared with other work it moves less than req/s does.
 // Needs `npm install --prefix bench`. Usage:
 //   node bench/ofrep/run.mjs [seconds=10] [connections=10] [rounds=3] [--record]
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +40,7 @@ try {
   process.exit(2);
 }
 
+const loadAtStart = loadavg()[0];
 const children = [];
 function start(label, nodeArgs, cwd) {
   return new Promise((resolve, reject) => {
@@ -50,7 +54,7 @@ function start(label, nodeArgs, cwd) {
     child.stdout.on('data', (d) => {
       out += d;
       const line = out.split('\n')[0];
-      if (out.includes('\n')) resolve(JSON.parse(line));
+      if (out.includes('\n')) resolve({ ...JSON.parse(line), pid: child.pid });
     });
     child.stderr.on('data', (d) => {
       err += d;
@@ -63,8 +67,9 @@ const stopAll = () => {
 };
 process.on('exit', stopAll);
 
+const USERS = 10_000;
 function load(url, headers, bodyOf, extra = {}) {
-  let n = 0;
+  const requests = Array.from({ length: USERS }, (_, i) => ({ body: JSON.stringify(bodyOf(`user-${i}`)) }));
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -73,7 +78,7 @@ function load(url, headers, bodyOf, extra = {}) {
         connections,
         duration: seconds,
         headers: { 'content-type': 'application/json', ...headers },
-        requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(bodyOf(`user-${n++}`)) }) }],
+        requests,
         ...extra,
       },
       (error, result) => (error ? reject(error) : resolve(result)),
@@ -81,15 +86,24 @@ function load(url, headers, bodyOf, extra = {}) {
   });
 }
 
-async function measure(label, url, headers, bodyOf, expectStatus = '2xx') {
+/** CPU time (user + system) a process has used so far, in microseconds. */
+function cpuMicros(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in 1/100 s
+}
+
+async function measure(label, server, url, headers, bodyOf, expectStatus = '2xx') {
   await load(url, headers, bodyOf, { duration: 2 }); // warm-up: JIT, caches, connections
+  const cpuBefore = cpuMicros(server.pid);
   const r = await load(url, headers, bodyOf);
+  const cpu = cpuMicros(server.pid) - cpuBefore;
   const bad = expectStatus === '2xx' ? r.non2xx + r.errors : r.errors;
   return {
     label,
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
+    cpuPerRequest: cpu / Math.max(1, r.requests.total),
     bad,
     total: r.requests.total,
   };
@@ -97,11 +111,12 @@ async function measure(label, url, headers, bodyOf, expectStatus = '2xx') {
 
 const sluice = await start(
   'sluice',
-  ['--import', 'tsx', '--conditions=sluice-source', `${here}sluice-server.mjs`, '18190'],
+  ['--import', 'tsx', '--conditions=sluice-source', `${here}sluice-server.mjs`, '0'],
   root,
 );
-const unleash = await start('unleash-proxy', [`${here}unleash-proxy.mjs`, '18191'], `${root}bench`);
-const echo = await start('fastify-echo', [`${here}fastify-echo.mjs`, '18192'], root);
+const unleash = await start('unleash-proxy', [`${here}unleash-proxy.mjs`, '0'], `${root}bench`);
+const echo = await start('fastify-echo', [`${here}fastify-echo.mjs`, '0'], root);
+const nodeEcho = await start('node-echo', [`${here}node-echo.mjs`, '0'], root);
 const sAuth = { authorization: `Bearer ${sluice.token}` };
 const uAuth = { authorization: unleash.token };
 
@@ -119,36 +134,49 @@ const etag = (
 const scenarios = [
   [
     'Sluice OFREP single flag',
+    sluice,
     `${sluice.url}/ofrep/v1/evaluate/flags/feature-07`,
     sAuth,
     (u) => ({ context: { targetingKey: u } }),
   ],
   [
     'unleash-proxy single toggle (POST /proxy, toggles: [1])',
+    unleash,
     `${unleash.url}/proxy`,
     uAuth,
     (u) => ({ context: { userId: u }, toggles: ['feature-07'] }),
   ],
   [
     'Sluice OFREP bulk, 50 flags',
+    sluice,
     `${sluice.url}/ofrep/v1/evaluate/flags`,
     sAuth,
     (u) => ({ context: { targetingKey: u } }),
   ],
   [
     'unleash-proxy all 50 toggles (POST /proxy/all)',
+    unleash,
     `${unleash.url}/proxy/all`,
     uAuth,
     (u) => ({ context: { userId: u } }),
   ],
   [
     'calibration: bare Fastify JSON POST (no flags, no auth)',
+    echo,
     `${echo.url}/echo`,
     {},
     (u) => ({ context: { targetingKey: u } }),
   ],
   [
+    'calibration: bare node:http JSON POST (no flags, no auth)',
+    nodeEcho,
+    `${nodeEcho.url}/echo`,
+    {},
+    (u) => ({ context: { targetingKey: u } }),
+  ],
+  [
     'Sluice OFREP bulk, If-None-Match → 304',
+    sluice,
     `${sluice.url}/ofrep/v1/evaluate/flags`,
     { ...sAuth, 'if-none-match': etag },
     () => ({ context: { targetingKey: 'fixed' } }),
@@ -170,28 +198,36 @@ stopAll();
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const table = [
-  '| system / request | req/s (best round) | p50 | p99 | req/s (median round) | failed |',
-  '|---|---|---|---|---|---|',
+  '| system / request | req/s (best round) | p50 | p99 | req/s (median round) | server CPU µs/request (best round) | failed |',
+  '|---|---|---|---|---|---|---|',
   ...rows.map(
-    (r) => `| ${r.label} | ${fmt(r.rps)} | ${r.p50} ms | ${r.p99} ms | ${fmt(r.median)} | ${r.bad} |`,
+    (r) =>
+      `| ${r.label} | ${fmt(r.rps)} | ${r.p50} ms | ${r.p99} ms | ${fmt(r.median)} | ${fmt(r.cpuPerRequest)} | ${r.bad} |`,
   ),
 ];
-// rows: 0 Sluice single, 1 unleash single, 2 Sluice bulk, 3 unleash bulk, 4 calibration, 5 Sluice 304
+// rows: 0 Sluice single, 1 unleash single, 2 Sluice bulk, 3 unleash bulk, 4 Fastify, 5 node:http, 6 Sluice 304
 const ratio = (a, b) => (rows[a].rps / rows[b].rps).toFixed(1);
+const cpuRatio = (a, b) => (rows[b].cpuPerRequest / rows[a].cpuPerRequest).toFixed(1);
 const summary = [
-  `Ratio Sluice / unleash-proxy: single ${ratio(0, 1)}×, bulk ${ratio(2, 3)}×. Sluice single / bare Fastify: ${ratio(0, 4)}×.`,
+  `Ratio Sluice / unleash-proxy: single ${ratio(0, 1)}×, bulk ${ratio(2, 3)}×. ` +
+    `Sluice single / bare Fastify: ${ratio(0, 4)}×, / bare node:http: ${ratio(0, 5)}×.`,
+  `Server CPU per request, unleash-proxy / Sluice: single ${cpuRatio(0, 1)}×, bulk ${cpuRatio(2, 3)}×.`,
   `Targets: ≥ 10× unleash-proxy (${Number(ratio(0, 1)) >= 10 && Number(ratio(2, 3)) >= 10 ? 'met' : 'not met'}), ` +
     `p99 < 5 ms (${rows[0].p99 < 5 && rows[2].p99 < 5 ? 'met' : 'not met'}).`,
 ];
-console.log([...table, '', ...summary].join('\n'));
+console.log(
+  [...table, '', ...summary, `Load average: ${loadAtStart.toFixed(1)} → ${loadavg()[0].toFixed(1)}.`].join(
+    '\n',
+  ),
+);
 
 if (record) {
   const date = new Date().toISOString().slice(0, 10);
-  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, load average at the end ${loadavg()[0].toFixed(1)}`;
+  const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end`;
   appendFileSync(
     `${root}bench/RESULTS.md`,
     `\n## bench/ofrep — ${date}\n\nMachine: ${machine}. Command: \`node bench/ofrep/run.mjs ${seconds} ${connections} ${rounds} --record\` ` +
-      `(servers on CPU 1, autocannon on CPU 0, ${connections} connections, ${seconds} s after a 2 s warm-up, best of ${rounds} alternating rounds, a new user per request; ` +
+      `(servers on CPU 1, autocannon on CPU 0, ${connections} connections, ${seconds} s after a 2 s warm-up, best of ${rounds} alternating rounds, users cycling through ${fmt(USERS)} prebuilt requests; ` +
       `@unleash/proxy 1.4.9 from a bootstrap of the same 50 flags as 50 % sticky rollouts).\n\n${table.join('\n')}\n\n${summary.join('\n')}\n`,
   );
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { configFromEnv, createServer } from '@sluice/server';
 import { flagdFile } from './flags.mjs';
 
-const port = Number(process.argv[2] ?? 18190);
+const port = Number(process.argv[2] ?? 0); // 0: any free port
 const adminToken = 'bench-admin-token-0123456789';
 const server = await createServer(
   configFromEnv(

@@ -3,7 +3,7 @@
 import { createApp } from '@unleash/proxy';
 import { unleashFeatures } from './flags.mjs';
 
-const port = Number(process.argv[2] ?? 18191);
+const port = Number(process.argv[2] ?? 0); // 0: any free port (other benchmarks may run)
 const token = 'bench-proxy-client-key';
 const app = createApp({
   unleashUrl: 'http://127.0.0.1:9/api',
@@ -16,6 +16,6 @@ const app = createApp({
   expBootstrap: { data: unleashFeatures() },
 });
 const server = app.listen(port, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, token })}\n`);
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${server.address().port}`, token })}\n`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
