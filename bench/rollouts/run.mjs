@@ -104,12 +104,15 @@ const ratio =
     ? `PostgreSQL / SQLite: events/s ${(rate(postgres.events, postgres.wallMs) / rate(sqlite.events, sqlite.wallMs)).toFixed(2)}×, lag p99 ${(postgres.lagP99 / Math.max(1, sqlite.lagP99)).toFixed(2)}×, peak RSS ${(postgres.peakRss / sqlite.peakRss).toFixed(2)}×.`
     : '';
 const minimum = `Each run needs at least ${4 * interval} s of timers (4 canary steps of ${interval} s), so events/s is bounded by the plan, not only by the runtime.`;
-const table = [...lines, '', `Targets: ${verdicts.join('; ')}.`, ratio, minimum].filter(Boolean).join('\n');
+const table = [lines.join('\n'), `Targets: ${verdicts.join('; ')}.`, ratio, minimum]
+  .filter(Boolean)
+  .join('\n\n');
 console.log(table);
 
 if (flags.record) {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const command = `node bench/rollouts/run.mjs ${process.argv.slice(2).join(' ')}`;
+  const build = flags.dist ? 'npx tsc -b packages/server && ' : '';
+  const command = `${build}node bench/rollouts/run.mjs ${process.argv.slice(2).join(' ')}`;
   appendFileSync(
     `${root}bench/RESULTS.md`,
     `\n## bench/rollouts — ${new Date().toISOString().slice(0, 10)}\n\n` +
