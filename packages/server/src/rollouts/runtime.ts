@@ -3,9 +3,9 @@
  * leads to and the commands it asks for, in one transaction BEFORE any command runs; a command's
  * result is recorded in the same transaction as the event it becomes. Timers are rows. After a
  * crash, `resume` re-runs the commands still pending (handlers are idempotent by op id) and the
- * timer loop fires what fell due meanwhile, once. Under load, the events of different runs
- * stored at the same moment share a transaction (group-commit.ts, run-batch.ts); each run's
- * events still go one at a time, in order.
+ * timer loop (timer-loop.ts) fires what fell due meanwhile, once. Under load, the events of
+ * different runs stored at the same moment share a transaction (group-commit.ts, run-batch.ts);
+ * each run's events still go one at a time, in order.
  */
 import { randomUUID } from 'node:crypto';
 import { defineError, NotFound } from '@sluice/core';
@@ -30,9 +30,7 @@ import { GroupCommit } from './group-commit.js';
 import { type BatchKey, RunBatch, type Settles } from './run-batch.js';
 import type { RunRecord } from './run-store.js';
 import { createRunStore } from './run-store.kysely.js';
-
-/** Due timers fired per query of the timer loop, concurrently across runs. */
-const TIMER_BATCH = 200;
+import { type DueTimer, TimerLoop } from './timer-loop.js';
 
 export const RolloutBusy = defineError(
   'ROLLOUT_RESOURCE_BUSY',
@@ -90,13 +88,7 @@ export class RolloutRuntime {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<RunListener>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private timer: NodeJS.Timeout | undefined;
-  /** When the sleeping timer loop wakes (performance.now() ms); +Infinity while not asleep. */
-  private wakeAt = Number.POSITIVE_INFINITY;
-  /** A pass of the timer loop is running: wakes are noted for its end instead of starting another. */
-  private ticking = false;
-  private tickAgain = false;
-  private wakeAfterPass = Number.POSITIVE_INFINITY;
+  private readonly timers: TimerLoop;
   private stopped = false;
   private readonly now: () => number;
   /** Events of different runs stored at the same time share a commit. */
@@ -118,6 +110,13 @@ export class RolloutRuntime {
             );
         },
       },
+    });
+    this.timers = new TimerLoop({
+      db: options.db,
+      now: this.now,
+      tickMs: options.tickMs ?? 1000,
+      fire: (due) => this.fireTimer(due),
+      ...(options.log ? { log: options.log } : {}),
     });
   }
 
@@ -218,18 +217,18 @@ export class RolloutRuntime {
         pending.map((op) => op.command as Command),
       );
     }
-    this.wake(this.now());
+    this.timers.wake(this.now());
     return active.length;
   }
 
   /** Looks for due timers now (after a clock jump in tests, or a manual nudge). */
   poke(): void {
-    this.wake(this.now());
+    this.timers.wake(this.now());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    await this.timers.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -314,95 +313,27 @@ export class RolloutRuntime {
   private wakeFor(result: TransitionResult): void {
     let earliest = Number.POSITIVE_INFINITY;
     for (const c of result.commands) if (c.kind === 'schedule_timer') earliest = Math.min(earliest, c.dueAt);
-    if (earliest !== Number.POSITIVE_INFINITY) this.wake(earliest);
+    if (earliest !== Number.POSITIVE_INFINITY) this.timers.wake(earliest);
   }
 
-  /**
-   * Makes the timer loop look for due timers by `dueAt` (epoch ms; at most `tickMs` from now).
-   * Only one pass runs at a time: a wake during a pass is honoured when the pass ends.
-   */
-  private wake(dueAt: number): void {
-    if (this.stopped) return;
-    const delay = Math.max(0, Math.min(this.options.tickMs ?? 1000, dueAt - this.now()));
-    if (this.ticking) {
-      if (delay === 0) this.tickAgain = true;
-      else this.wakeAfterPass = Math.min(this.wakeAfterPass, performance.now() + delay);
-      return;
-    }
-    const at = performance.now() + delay;
-    if (this.timer && at >= this.wakeAt) return; // it wakes early enough already
-    if (this.timer) clearTimeout(this.timer);
-    this.wakeAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.wakeAt = Number.POSITIVE_INFINITY;
-      const pass = this.tick();
-      this.inFlight.add(pass);
-      void pass.finally(() => this.inFlight.delete(pass));
-    }, delay);
-    this.timer.unref();
-  }
-
-  /**
-   * One pass of the timer loop: fires every due timer once, a batch at a time, the timers of
-   * different runs concurrently (each run's events stay in order: `send` is serial per run), then
-   * sleeps until the next timer is due (at most `tickMs`).
-   */
-  private async tick(): Promise<void> {
-    if (this.stopped || this.ticking) return;
-    this.ticking = true;
-    const store = createRunStore(this.options.db);
-    const tickMs = this.options.tickMs ?? 1000;
-    let delay = tickMs;
-    try {
-      let stuck = false;
-      do {
-        this.tickAgain = false;
-        for (;;) {
-          if (this.stopped) return;
-          const due = await store.dueTimers(this.now(), TIMER_BATCH);
-          if (!due.length) break;
-          if ((await this.fire(due)) === 0) {
-            stuck = true; // every one failed: retry after tickMs rather than spin on them
-            break;
-          }
-        }
-      } while (this.tickAgain && !stuck);
-      const next = await store.nextTimerDue();
-      if (!stuck && next !== null) delay = Math.max(0, Math.min(tickMs, next - this.now()));
-    } catch (error) {
-      this.options.log?.('error', 'the rollout timer loop failed', { error: String(error) });
-    } finally {
-      this.ticking = false;
-    }
-    const wakeAfterPass = this.wakeAfterPass;
-    this.wakeAfterPass = Number.POSITIVE_INFINITY;
-    if (this.tickAgain) delay = 0;
-    this.tickAgain = false;
-    this.wake(this.now() + Math.min(delay, Math.max(0, wakeAfterPass - performance.now())));
-  }
-
-  /** Fires a batch of due timers; resolves to how many were handled (fired here or elsewhere). */
-  private async fire(due: { runId: string; timerId: string; dueAt: number }[]): Promise<number> {
-    const handled = await Promise.all(
-      due.map((d) =>
-        this.send(d.runId, { type: 'timer_fired', timerId: d.timerId }, 'timer', { timerId: d.timerId }).then(
-          (result) => {
-            if (result) this.timerFired(d);
-            return true;
-          },
-          (error: unknown) => {
-            this.options.log?.('error', 'firing a timer failed', {
-              runId: d.runId,
-              timerId: d.timerId,
-              error: String(error),
-            });
-            return false;
-          },
-        ),
-      ),
+  /** Fires one due timer; true when it was handled (fired here, or found fired elsewhere). */
+  private fireTimer(due: DueTimer): Promise<boolean> {
+    return this.send(due.runId, { type: 'timer_fired', timerId: due.timerId }, 'timer', {
+      timerId: due.timerId,
+    }).then(
+      (result) => {
+        if (result) this.options.onTimerFired?.({ ...due, lagMs: this.now() - due.dueAt });
+        return true;
+      },
+      (error: unknown) => {
+        this.options.log?.('error', 'firing a timer failed', {
+          runId: due.runId,
+          timerId: due.timerId,
+          error: String(error),
+        });
+        return false;
+      },
     );
-    return handled.filter(Boolean).length;
   }
 
   private serial<T>(runId: string, work: () => Promise<T>): Promise<T> {
@@ -414,10 +345,6 @@ export class RolloutRuntime {
       if (this.queues.get(runId) === settled) this.queues.delete(runId);
     });
     return next;
-  }
-
-  private timerFired(due: { runId: string; timerId: string; dueAt: number }): void {
-    this.options.onTimerFired?.({ ...due, lagMs: this.now() - due.dueAt });
   }
 
   private announce(run: RunRecord, result: TransitionResult): void {
