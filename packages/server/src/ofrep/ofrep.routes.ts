@@ -147,13 +147,18 @@ function durationRecorder(registry: Registry | undefined) {
     | Histogram<'method' | 'route' | 'status'>
     | undefined;
   if (!histogram) return undefined;
-  const labels = new Map<string, { method: string; route: string; status: string }>();
+  // one labels object per route and status, found without building a key
+  const byRoute = new Map<string, Map<number, { method: string; route: string; status: string }>>();
   return (route: string, status: number, seconds: number) => {
-    const id = `${route} ${status}`;
-    let set = labels.get(id);
+    let byStatus = byRoute.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byRoute.set(route, byStatus);
+    }
+    let set = byStatus.get(status);
     if (set === undefined) {
       set = { method: 'POST', route, status: String(status) };
-      labels.set(id, set);
+      byStatus.set(status, set);
     }
     histogram.observe(set, seconds);
   };
