@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDeployProvider } from '../deploy/factory.js';
-import { SecretResolver } from '../secrets/secrets.js';
+import { retireAll, runningVersions } from '../test-support/demo-processes.js';
 import { jsonApi, waitForRunEnd } from '../test-support/http-api.js';
 
 const CLI = fileURLToPath(new URL('../../../cli/src/bin.ts', import.meta.url));
@@ -131,15 +130,7 @@ describe('a rollout survives SIGKILL of the control plane', () => {
 
   afterAll(async () => {
     await kill();
-    const provider = createDeployProvider(deploySpec, {
-      service: 'api-service',
-      environment: 'development',
-      dataDir,
-      secrets: new SecretResolver({}, dataDir),
-    });
-    for (const d of await provider.list())
-      await provider.retire({ opId: `cleanup-${d.version}`, version: d.version });
-    await provider.close();
+    await retireAll(deploySpec, 'api-service', dataDir);
   });
 
   it(`reaches the same end after ${KILLS} kills, applying nothing twice`, async () => {
@@ -171,14 +162,7 @@ describe('a rollout survives SIGKILL of the control plane', () => {
     expect(statuses.filter((s) => s === 'running').length).toBeGreaterThan(KILLS / 2);
 
     // one demo-app process for 1.0.0, however often its deploy was replayed
-    const provider = createDeployProvider(deploySpec, {
-      service: 'api-service',
-      environment: 'development',
-      dataDir,
-      secrets: new SecretResolver({}, dataDir),
-    });
-    expect((await provider.list()).map((d) => d.version)).toEqual(['1.0.0']);
-    await provider.close();
+    expect(await runningVersions(deploySpec, 'api-service', dataDir)).toEqual(['1.0.0']);
 
     // one flag write per set_flag operation
     const audit = (await api('GET', '/api/v1/audit?kind=Flag&name=crash-flag&limit=500')).body.items;

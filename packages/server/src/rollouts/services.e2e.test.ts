@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../config.js';
-import { createDeployProvider } from '../deploy/factory.js';
-import { SecretResolver } from '../secrets/secrets.js';
 import { createServer, type SluiceServer } from '../server.js';
+import { retireAll, runningVersions } from '../test-support/demo-processes.js';
 import { jsonApi, waitForRunEnd } from '../test-support/http-api.js';
 
 const DEMO = fileURLToPath(new URL('../../../../examples/demo-app/server.mjs', import.meta.url));
@@ -77,15 +76,7 @@ describe('blue-green rollout of a real service', () => {
   afterAll(async () => {
     await server?.close();
     // the processes outlive the control plane by design; this test cleans up after itself
-    const provider = createDeployProvider(deploySpec, {
-      service: 'api-service',
-      environment: 'development',
-      dataDir,
-      secrets: new SecretResolver({}, dataDir),
-    });
-    for (const d of await provider.list())
-      await provider.retire({ opId: `cleanup-${d.version}`, version: d.version });
-    await provider.close();
+    await retireAll(deploySpec, 'api-service', dataDir);
   });
 
   it('delivers 1.0.0, then switches to 2.0.0 and retires 1.0.0', async () => {
@@ -101,14 +92,7 @@ describe('blue-green rollout of a real service', () => {
     expect(two.status, JSON.stringify(two)).toBe('succeeded');
     expect(await servedVersion()).toBe('2.0.0');
     expect((await api('GET', '/api/v1/services/api-service')).body.spec.stableVersion).toBe('2.0.0');
-    const provider = createDeployProvider(deploySpec, {
-      service: 'api-service',
-      environment: 'development',
-      dataDir,
-      secrets: new SecretResolver({}, dataDir),
-    });
-    expect((await provider.list()).map((d) => d.version)).toEqual(['2.0.0']);
-    await provider.close();
+    expect(await runningVersions(deploySpec, 'api-service', dataDir)).toEqual(['2.0.0']);
     const route = (await api('GET', '/api/v1/routes/api-service')).body;
     expect(route.spec.weights).toEqual({ '2.0.0': 100 });
     // the Service's release list: both runs, newest first, each with the version it delivered
@@ -161,15 +145,7 @@ describe('blue-green rollout of a real service', () => {
       req.on('error', reject);
     });
     expect(version).toBe('3.0.0');
-    const provider = createDeployProvider(deploySpec, {
-      service: 'web-frontend',
-      environment: 'development',
-      dataDir,
-      secrets: new SecretResolver({}, dataDir),
-    });
-    expect((await provider.list()).map((d) => d.version)).toEqual(['3.0.0']);
-    for (const d of await provider.list())
-      await provider.retire({ opId: `cleanup-${d.version}`, version: d.version });
-    await provider.close();
+    expect(await runningVersions(deploySpec, 'web-frontend', dataDir)).toEqual(['3.0.0']);
+    await retireAll(deploySpec, 'web-frontend', dataDir);
   });
 });
