@@ -8,6 +8,10 @@ describe('canonicalJson', () => {
       canonicalJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }),
     );
   });
+  it('keeps a key named __proto__ as data', () => {
+    const v = JSON.parse('{"a":{"__proto__":{"x":1}}}');
+    expect(canonicalJson(v)).toBe('{"a":{"__proto__":{"x":1}}}');
+  });
   it('round-trips any JSON value to an equal value', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
