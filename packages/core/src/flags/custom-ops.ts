@@ -26,30 +26,24 @@ function custom(impl: (args: unknown[], data: unknown, rt: Runtime, top: boolean
 
 type BucketVariant = string | number | boolean | null;
 
-function fractional(args: unknown[], data: unknown, rt: Runtime, top: boolean): BucketVariant {
-  if (args.length < 1) return null;
-  // Inside an iterator the reference reads $flagd and targetingKey from the element.
-  const scope = top ? rt.ctx : (data as Record<string, unknown> | null | undefined);
-  if (!top && (scope === null || scope === undefined || !(scope as Record<string, unknown>).$flagd))
-    return null;
-  // the bucketing key is `bucketBy + suffix`; the default (flag key + targeting key) is hashed
-  // in two parts rather than concatenated
-  let bucketBy: string;
-  let suffix = '';
-  let first = 0;
-  if (typeof args[0] === 'string') {
-    bucketBy = args[0];
-    first = 1;
-  } else {
-    const targetingKey = (scope as Record<string, unknown>).targetingKey;
-    if (!targetingKey) return null;
-    bucketBy = top ? rt.flagKey : `${(scope as Record<string, Record<string, unknown>>).$flagd!.flagKey}`;
-    suffix = typeof targetingKey === 'string' ? targetingKey : `${targetingKey}`;
-  }
-  // validate every bucket before picking one: a bad entry anywhere means null
+/** Validated `fractional` buckets: variants with their cumulative weights. */
+interface Buckets {
+  variants: BucketVariant[];
+  /** `bounds[i]`: the sum of the weights of buckets 0..i. */
+  bounds: number[];
+  total: number;
+}
+
+/**
+ * The buckets `entries[from..]` describe, or null when any entry is malformed or the weights
+ * overflow (flagd checks every bucket before picking one: a bad entry anywhere means null).
+ */
+function bucketsOf(entries: readonly unknown[], from: number): Buckets | null {
+  const variants: BucketVariant[] = [];
+  const bounds: number[] = [];
   let total = 0;
-  for (let i = first; i < args.length; i++) {
-    const entry = args[i];
+  for (let i = from; i < entries.length; i++) {
+    const entry = entries[i];
     if (!Array.isArray(entry) || entry.length === 0 || entry.length > 2) return null;
     const variant = entry[0];
     const kind = typeof variant;
@@ -67,17 +61,92 @@ function fractional(args: unknown[], data: unknown, rt: Runtime, top: boolean): 
       if (typeof weight !== 'number' || !Number.isInteger(weight)) return null;
       total += Math.max(0, weight);
     } else total += 1;
+    variants.push((variant ?? null) as BucketVariant);
+    bounds.push(total);
   }
-  if (total > MAX_WEIGHT) return null;
-  const bucket = bucketOf(murmur3Utf8(bucketBy, 0, suffix), total);
-  let sum = 0;
-  for (let i = first; i < args.length; i++) {
-    const entry = args[i] as unknown[];
-    sum += entry.length === 2 ? Math.max(0, entry[1] as number) : 1;
-    if (sum > bucket) return (entry[0] ?? null) as BucketVariant;
-  }
+  return total > MAX_WEIGHT ? null : { variants, bounds, total };
+}
+
+/** The variant whose bucket `bucketBy + suffix` hashes into. */
+function pick(buckets: Buckets, bucketBy: string, suffix: string): BucketVariant {
+  const bucket = bucketOf(murmur3Utf8(bucketBy, 0, suffix), buckets.total);
+  const { bounds, variants } = buckets;
+  for (let i = 0; i < bounds.length; i++) if (bounds[i]! > bucket) return variants[i]!;
   return null;
 }
+
+/**
+ * Where the evaluation context comes from (inside an iterator: the element, which must carry
+ * `$flagd`); undefined when there is none, which makes `fractional` null.
+ */
+function scopeOf(data: unknown, rt: Runtime, top: boolean): Record<string, unknown> | undefined {
+  if (top) return rt.ctx;
+  const scope = data as Record<string, unknown> | null | undefined;
+  return scope === null || scope === undefined || !scope.$flagd ? undefined : scope;
+}
+
+/** The targeting key as text (the default bucketing key's second part); undefined when absent. */
+function targetingKeyOf(scope: Record<string, unknown>): string | undefined {
+  const targetingKey = scope.targetingKey;
+  if (!targetingKey) return undefined;
+  return typeof targetingKey === 'string' ? targetingKey : `${targetingKey}`;
+}
+
+/** The flag key (the default bucketing key's first part). */
+function flagKeyOf(scope: Record<string, unknown>, rt: Runtime, top: boolean): string {
+  return top ? rt.flagKey : `${(scope.$flagd as Record<string, unknown>).flagKey}`;
+}
+
+/** `fractional` on evaluated arguments: `[bucketBy?, ...buckets]`. */
+function fractional(args: unknown[], data: unknown, rt: Runtime, top: boolean): BucketVariant {
+  if (args.length < 1) return null;
+  const scope = scopeOf(data, rt, top);
+  if (scope === undefined) return null;
+  if (typeof args[0] === 'string') {
+    const buckets = bucketsOf(args, 1);
+    return buckets && pick(buckets, args[0], '');
+  }
+  const suffix = targetingKeyOf(scope);
+  if (suffix === undefined) return null;
+  const buckets = bucketsOf(args, 0);
+  return buckets && pick(buckets, flagKeyOf(scope, rt, top), suffix);
+}
+
+/**
+ * `fractional` compiled. Buckets are nearly always literals, so when every argument after the
+ * first is a constant they are validated and summed once, here; only the first argument (a
+ * bucketing key or the first bucket) is evaluated per call. Anything else goes the general way.
+ */
+const fractionalOp: OpSpec = {
+  deterministic: () => false,
+  compile: (c, raw, path) => {
+    const args = c.args(raw, path, true);
+    const top = !c.inIterator;
+    const general = c.node((data, rt) => fractional(args.get(data, rt), data, rt, top), args.nodes);
+    const { nodes } = args;
+    const literal =
+      Array.isArray(raw) &&
+      nodes.length > 0 &&
+      nodes.every((n, i) => n.failing === undefined && (i === 0 || n.constant));
+    if (!literal) return general;
+    const values = nodes.map((n) => n.value);
+    const afterKey = bucketsOf(values, 1);
+    const first = nodes[0]!;
+    const fromFirst = first.constant ? bucketsOf(values, 0) : undefined;
+    const head = first.fn;
+    return c.node((data, rt) => {
+      // the first argument is evaluated before anything is checked, as in the general path
+      const bucketBy = first.constant ? first.value : head(data, rt);
+      const scope = scopeOf(data, rt, top);
+      if (scope === undefined) return null;
+      if (typeof bucketBy === 'string') return afterKey && pick(afterKey, bucketBy, '');
+      if (fromFirst === undefined) return general.fn(data, rt); // a computed first bucket
+      const suffix = targetingKeyOf(scope);
+      if (suffix === undefined || fromFirst === null) return null;
+      return pick(fromFirst, flagKeyOf(scope, rt, top), suffix);
+    }, nodes);
+  },
+};
 
 /** flagd's lenient version parsing: optional v/V prefix, "1" and "1.2" coerced, else strict semver. */
 function normalizeVersion(raw: unknown): SemVer | null {
@@ -158,7 +227,7 @@ const segmentOp: OpSpec = {
 };
 
 export const FLAGD_OPS: Readonly<Record<string, OpSpec>> = {
-  fractional: custom(fractional),
+  fractional: fractionalOp,
   sem_ver: custom(semVer),
   starts_with: custom(stringTest(true)),
   ends_with: custom(stringTest(false)),

@@ -146,6 +146,8 @@ function fractionalArb(variantLiteral: fc.Arbitrary<unknown>) {
   const bucket = fc.oneof(
     { weight: 5, arbitrary: fc.tuple(variantLiteral, fc.integer({ min: -5, max: 100 })).map((b) => [...b]) },
     { weight: 1, arbitrary: variantLiteral.map((v) => [v]) },
+    // a computed bucket: the buckets are then evaluated per call, not once at compile time
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: 100 }).map((w) => [{ var: 'tier' }, w]) },
   );
   const key = fc.constantFrom(
     [],
