@@ -106,19 +106,23 @@ export class TokenService implements TokenVerifier {
     return view(result);
   }
 
+  /**
+   * The principal a secret stands for, or null. The cache is keyed by the secret itself, so a
+   * hit costs a map lookup rather than a SHA-256 (several µs of every OFREP request); the
+   * secrets it holds are ones this process has just been sent, and it never leaves the process.
+   */
   async verify(secret: string): Promise<Principal | null> {
-    const hash = hashToken(secret);
     const nowMs = this.now().getTime();
-    const hit = this.cache.get(hash);
+    const hit = this.cache.get(secret);
     if (hit && hit.until > nowMs && (hit.expiresAt === null || hit.expiresAt > nowMs)) return hit.principal;
-    const record = await createTokenStore(this.db).findByHash(hash);
+    const record = await createTokenStore(this.db).findByHash(hashToken(secret));
     const expiresAt = record?.expiresAt ? Date.parse(record.expiresAt) : null;
     const valid = record && !record.revokedAt && (expiresAt === null || expiresAt > nowMs);
     const principal = valid
       ? { tokenId: record.id, subject: record.subject, scopes: record.scopes, roles: record.roles }
       : null;
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, until: nowMs + CACHE_TTL_MS, expiresAt });
+    this.cache.set(secret, { principal, until: nowMs + CACHE_TTL_MS, expiresAt });
     return principal;
   }
 }
