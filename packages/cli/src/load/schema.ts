@@ -35,7 +35,7 @@ export function isLoopbackHost(hostname: string): boolean {
   if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
   if (host.startsWith('::ffff:')) return isLoopbackHost(host.slice(7));
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m !== null && m.slice(1).every((o) => Number(o) <= 255) && m[1] === '127';
+  return m?.[1] === '127' && m.slice(1).every((o) => Number(o) <= 255);
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
