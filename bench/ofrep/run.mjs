@@ -68,6 +68,7 @@ const stopAll = () => {
 process.on('exit', stopAll);
 
 const USERS = 10_000;
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
 function load(url, headers, bodyOf, extra = {}) {
   const requests = Array.from({ length: USERS }, (_, i) => ({ body: JSON.stringify(bodyOf(`user-${i}`)) }));
   return new Promise((resolve, reject) => {
@@ -120,14 +121,16 @@ const nodeEcho = await start('node-echo', [`${here}node-echo.mjs`, '0'], root);
 const sAuth = { authorization: `Bearer ${sluice.token}` };
 const uAuth = { authorization: unleash.token };
 
-// the ETag of a bulk answer for a fixed context, for the 304 row
-const etag = (
-  await fetch(`${sluice.url}/ofrep/v1/evaluate/flags`, {
-    method: 'POST',
-    headers: { ...sAuth, 'content-type': 'application/json' },
-    body: JSON.stringify({ context: { targetingKey: 'fixed' } }),
-  })
-).headers.get('etag');
+// the ETag of a bulk answer for a fixed context, for the 304 row, and its size, for the
+// calibration server that answers as many bytes
+const bulkAnswer = await fetch(`${sluice.url}/ofrep/v1/evaluate/flags`, {
+  method: 'POST',
+  headers: { ...sAuth, 'content-type': 'application/json' },
+  body: JSON.stringify({ context: { targetingKey: 'fixed' } }),
+});
+const etag = bulkAnswer.headers.get('etag');
+const bulkBytes = Buffer.byteLength(await bulkAnswer.text());
+const nodeEchoBulk = await start('node-echo-bulk', [`${here}node-echo.mjs`, '0', String(bulkBytes)], root);
 
 // Rows alternate between the systems and repeat `rounds` times; on a shared machine the best
 // round of each row is the one least disturbed by other work (the median is printed too).
@@ -182,6 +185,13 @@ const scenarios = [
     () => ({ context: { targetingKey: 'fixed' } }),
     '304',
   ],
+  [
+    `calibration: bare node:http JSON POST, ${fmt(bulkBytes)}-byte answer (the bulk's size)`,
+    nodeEchoBulk,
+    `${nodeEchoBulk.url}/echo`,
+    {},
+    (u) => ({ context: { targetingKey: u } }),
+  ],
 ];
 const runs = scenarios.map(() => []);
 for (let round = 0; round < rounds; round++)
@@ -196,7 +206,6 @@ const rows = runs.map((r) => {
 });
 stopAll();
 
-const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const table = [
   '| system / request | req/s (best round) | p50 | p99 | req/s (median round) | server CPU µs/request (best round) | failed |',
   '|---|---|---|---|---|---|---|',
@@ -205,13 +214,16 @@ const table = [
       `| ${r.label} | ${fmt(r.rps)} | ${r.p50} ms | ${r.p99} ms | ${fmt(r.median)} | ${fmt(r.cpuPerRequest)} | ${r.bad} |`,
   ),
 ];
-// rows: 0 Sluice single, 1 unleash single, 2 Sluice bulk, 3 unleash bulk, 4 Fastify, 5 node:http, 6 Sluice 304
+// rows: 0 Sluice single, 1 unleash single, 2 Sluice bulk, 3 unleash bulk, 4 Fastify, 5 node:http,
+// 6 Sluice 304, 7 node:http with a bulk-sized answer
 const ratio = (a, b) => (rows[a].rps / rows[b].rps).toFixed(1);
 const cpuRatio = (a, b) => (rows[b].cpuPerRequest / rows[a].cpuPerRequest).toFixed(1);
 const summary = [
   `Ratio Sluice / unleash-proxy: single ${ratio(0, 1)}×, bulk ${ratio(2, 3)}×. ` +
     `Sluice single / bare Fastify: ${ratio(0, 4)}×, / bare node:http: ${ratio(0, 5)}×.`,
   `Server CPU per request, unleash-proxy / Sluice: single ${cpuRatio(0, 1)}×, bulk ${cpuRatio(2, 3)}×.`,
+  `Ceiling of a Node server doing no work, / unleash-proxy: single ${ratio(5, 1)}×, bulk-sized ${ratio(7, 3)}× ` +
+    `(CPU per request ${cpuRatio(5, 1)}×, ${cpuRatio(7, 3)}×).`,
   `Targets: ≥ 10× unleash-proxy (${Number(ratio(0, 1)) >= 10 && Number(ratio(2, 3)) >= 10 ? 'met' : 'not met'}), ` +
     `p99 < 5 ms (${rows[0].p99 < 5 && rows[2].p99 < 5 ? 'met' : 'not met'}).`,
 ];
