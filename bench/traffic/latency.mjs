@@ -1,9 +1,11 @@
 // bench/traffic/latency: the latency a proxy adds at a moderate, fixed rate: about 1,000
-// requests/s, one request sent every millisecond (open loop: latency counts from the moment a
+// requests/s, one request due every millisecond (open loop: latency counts from the moment a
 // request was due, so a slow answer cannot hold the next ones back) over 16 keep-alive
-// connections. The Sluice router and NGINX (1 worker), both splitting 90:10, against the upstream
-// hit directly. Rounds are interleaved so the other load on the machine falls on every row alike;
-// "added" is a proxy's percentile minus the direct one of the same round. Needs nginx.
+// connections. Paired sampling: every due request goes out at the same instant through the
+// proxy and to the upstream directly, so both see the same moment of the machine (scheduling,
+// the load generator's own pauses) and "added" is the proxy's percentile minus the direct one
+// of the same run. The Sluice router and NGINX (1 worker), both splitting 90:10; rounds are
+// interleaved, and the median over rounds is printed last. Needs nginx.
 // Usage: node bench/traffic/latency.mjs [seconds=10] [rounds=3] [rate=1000]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -33,7 +35,13 @@ if (!existsSync(`${root}packages/router/dist/index.js`)) {
   process.exit(2);
 }
 const work = freshWorkDir('traffic-latency');
-const ports = { blue: 18281, green: 18282, nginx: 18292, sluice: 18290, sluiceAdmin: 18291 };
+const ports = {
+  blue: 18281,
+  green: 18282,
+  nginx: 18292,
+  sluice: 18290,
+  sluiceAdmin: 18291,
+};
 startUpstreams(work, ports);
 startNginxProxy(work, ports);
 start(process.execPath, [
@@ -70,23 +78,37 @@ function openConnection(port) {
   });
 }
 
-/** Requests due every 1000/rate ms for `duration` s, each on a free connection; latencies in ms. */
-async function paced(port, duration) {
-  const conns = await Promise.all(Array.from({ length: CONNECTIONS }, () => openConnection(port)));
-  const ms = [];
-  let failed = 0;
-  const backlog = []; // due times of requests that found every connection busy
-  const send = (conn, dueAt) => {
+/** Percentiles (ms) of sorted latencies. */
+function summary(ms, failed, duration) {
+  ms.sort((a, b) => a - b);
+  const pct = (p) => ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))] ?? Number.NaN;
+  return { rps: ms.length / duration, p50: pct(50), p99: pct(99), p999: pct(99.9), failed };
+}
+
+/**
+ * Requests due every 1000/rate ms for `duration` s; each due request is sent at once to every
+ * port of `ports` (on a free connection of that port, else queued with its due time).
+ * Returns one summary per port.
+ */
+async function paced(ports, duration) {
+  const targets = await Promise.all(
+    ports.map(async (port) => {
+      const conns = await Promise.all(Array.from({ length: CONNECTIONS }, () => openConnection(port)));
+      const target = { conns, ms: [], failed: 0, backlog: [] };
+      for (const conn of conns) {
+        conn.onDone = (latency, ok) => {
+          target.ms.push(latency);
+          if (!ok) target.failed++;
+          if (target.backlog.length > 0) send(conn, target.backlog.shift());
+        };
+      }
+      return target;
+    }),
+  );
+  function send(conn, dueAt) {
     conn.busy = true;
     conn.dueAt = dueAt;
     conn.socket.write(REQUEST);
-  };
-  for (const conn of conns) {
-    conn.onDone = (latency, ok) => {
-      ms.push(latency);
-      if (!ok) failed++;
-      if (backlog.length > 0) send(conn, backlog.shift());
-    };
   }
   const interval = 1000 / RATE;
   const total = Math.round(duration * RATE);
@@ -97,9 +119,11 @@ async function paced(port, duration) {
       const now = performance.now();
       while (sent < total && start + sent * interval <= now) {
         const dueAt = start + sent * interval;
-        const free = conns.find((c) => !c.busy);
-        if (free) send(free, dueAt);
-        else backlog.push(dueAt);
+        for (const target of targets) {
+          const free = target.conns.find((c) => !c.busy);
+          if (free) send(free, dueAt);
+          else target.backlog.push(dueAt);
+        }
         sent++;
       }
       if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()));
@@ -107,41 +131,53 @@ async function paced(port, duration) {
     };
     tick();
   });
-  while (ms.length < total) await new Promise((r) => setTimeout(r, 5));
-  for (const c of conns) c.socket.destroy();
-  ms.sort((a, b) => a - b);
-  const pct = (p) => ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))] ?? Number.NaN;
-  return { rps: total / duration, p50: pct(50), p99: pct(99), p999: pct(99.9), failed };
+  while (targets.some((t) => t.ms.length < total)) await new Promise((r) => setTimeout(r, 5));
+  for (const t of targets) for (const c of t.conns) c.socket.destroy();
+  return targets.map((t) => summary(t.ms, t.failed, duration));
 }
 
-const systems = [
-  ['upstream direct (no proxy)', ports.blue],
+const proxies = [
   ['Sluice router (90:10)', ports.sluice],
   ['NGINX 1 worker (90:10)', ports.nginx],
 ];
-const results = new Map(systems.map(([name]) => [name, []]));
+/** name → per round: { proxy, direct } summaries of one paired run. */
+const results = new Map(proxies.map(([name]) => [name, []]));
 const loads = [loadavg()];
 for (let round = 0; round < rounds; round++) {
-  for (const [name, port] of systems) {
-    await paced(port, 2); // warm-up
-    results.get(name).push(await paced(port, seconds));
+  for (const [name, port] of proxies) {
+    await paced([port, ports.blue], 2); // warm-up
+    const [proxy, direct] = await paced([port, ports.blue], seconds);
+    results.get(name).push({ proxy, direct });
   }
   loads.push(loadavg());
 }
 stopAll();
 
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 console.log(
-  `\n${RATE} req/s paced (open loop) over ${CONNECTIONS} keep-alive connections, ${seconds} s, ${rounds} rounds; load average ${loads.join(' → ')}\n`,
+  `\n${RATE} req/s paced (open loop), each request sent at once through the proxy and directly, ${CONNECTIONS} keep-alive connections each, ${seconds} s, ${rounds} rounds; load average ${loads.join(' → ')}\n`,
 );
-console.log('| system | round | req/s | p50 ms | p99 ms | p99.9 ms | added p50 ms | added p99 ms | failed |');
-console.log('|---|---|---|---|---|---|---|---|---|');
-const direct = results.get(systems[0][0]);
-for (const [name] of systems) {
-  results.get(name).forEach((r, i) => {
-    const base = direct[i];
-    const added = name === systems[0][0] ? ['—', '—'] : [fmt(r.p50 - base.p50), fmt(r.p99 - base.p99)];
+console.log(
+  '| proxy | round | req/s | p50 ms | p99 ms | p99.9 ms | direct p50 ms | direct p99 ms | added p50 ms | added p99 ms | failed |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+for (const [name] of proxies) {
+  results.get(name).forEach(({ proxy, direct }, i) => {
     console.log(
-      `| ${name} | ${i + 1} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.p999)} | ${added[0]} | ${added[1]} | ${r.failed} |`,
+      `| ${name} | ${i + 1} | ${fmt(proxy.rps, 0)} | ${fmt(proxy.p50)} | ${fmt(proxy.p99)} | ${fmt(proxy.p999)} | ${fmt(direct.p50)} | ${fmt(direct.p99)} | ${fmt(proxy.p50 - direct.p50)} | ${fmt(proxy.p99 - direct.p99)} | ${proxy.failed + direct.failed} |`,
     );
   });
+}
+console.log('\nMedian over rounds:\n');
+console.log('| proxy | added p50 ms | added p99 ms | added p99 ms, worst round |');
+console.log('|---|---|---|---|');
+for (const [name] of proxies) {
+  const rs = results.get(name);
+  const p50 = rs.map((r) => r.proxy.p50 - r.direct.p50);
+  const p99 = rs.map((r) => r.proxy.p99 - r.direct.p99);
+  console.log(`| ${name} | ${fmt(median(p50))} | ${fmt(median(p99))} | ${fmt(Math.max(...p99))} |`);
 }
