@@ -55,12 +55,33 @@ await Promise.all(Object.values(ports).map(waitForPort));
 
 const REQUEST = Buffer.from('GET / HTTP/1.1\r\nHost: bench\r\n\r\n', 'latin1');
 
-/** One keep-alive connection that sends a request when asked and reports its latency. */
+/**
+ * One keep-alive connection that sends a request when asked and reports its latency. Its state
+ * is `idle`, `waiting` (a request is out) or `closed` (by the server, or retired after an answer
+ * nobody asked for); the callbacks report answers, unasked answers and requests lost with the
+ * connection, so a server that closes a connection fails requests instead of hanging the run.
+ */
 function openConnection(port) {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     socket.setNoDelay(true);
-    const conn = { busy: false, dueAt: 0, onDone: () => {}, socket };
+    const conn = {
+      state: 'idle',
+      dueAt: 0,
+      sent: 0,
+      openedAt: performance.now(),
+      connectMs: 0,
+      onDone: () => {},
+      onUnasked: () => {},
+      onLost: () => {},
+      socket,
+      close() {
+        conn.state = 'closed';
+        socket.destroy();
+      },
+    };
+    const where = () =>
+      `request ${conn.sent} of the connection, ${Math.round(performance.now() - conn.openedAt)} ms after it was opened, which took ${Math.round(conn.connectMs)} ms`;
     let buffer = Buffer.alloc(0);
     socket.on('data', (chunk) => {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
@@ -70,11 +91,28 @@ function openConnection(port) {
       const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
       if (buffer.length < end + 4 + length) return;
       buffer = buffer.subarray(end + 4 + length);
-      conn.busy = false;
-      conn.onDone(performance.now() - conn.dueAt, head.startsWith('HTTP/1.1 200'));
+      if (conn.state !== 'waiting') {
+        // An answer nobody asked for (the server gave up on the connection): a failure, not a
+        // latency sample; nothing more is sent on the connection.
+        conn.state = 'closed';
+        conn.onUnasked(`${head} (unasked, after ${where()})`);
+        return;
+      }
+      conn.state = 'idle';
+      const ok = head.startsWith('HTTP/1.1 200');
+      conn.onDone(performance.now() - conn.dueAt, ok ? undefined : `${head} (answer to ${where()})`);
     });
-    socket.once('connect', () => resolve(conn));
+    socket.on('close', () => {
+      const lost = conn.state === 'waiting';
+      conn.state = 'closed';
+      if (lost) conn.onLost(`connection closed by the server, ${where()} unanswered`);
+    });
+    socket.on('error', () => {}); // 'close' follows and says what was lost
     socket.once('error', reject);
+    socket.once('connect', () => {
+      conn.connectMs = performance.now() - conn.openedAt;
+      resolve(conn);
+    });
   });
 }
 
@@ -94,11 +132,21 @@ async function paced(ports, duration) {
   const targets = await Promise.all(
     ports.map(async (port) => {
       const conns = await Promise.all(Array.from({ length: CONNECTIONS }, () => openConnection(port)));
-      const target = { conns, ms: [], failed: 0, backlog: [] };
+      const target = { conns, ms: [], failed: 0, lost: 0, backlog: [], next: 0 };
+      // A failure explains itself: which port answered what, and on which request.
+      const fail = (failure) => {
+        target.failed++;
+        failures.push(`port ${port}: ${failure.replace(/\r\n/g, ' | ').slice(0, 400)}`);
+      };
       for (const conn of conns) {
-        conn.onDone = (latency, ok) => {
+        conn.onUnasked = fail;
+        conn.onLost = (failure) => {
+          target.lost++;
+          fail(failure);
+        };
+        conn.onDone = (latency, failure) => {
           target.ms.push(latency);
-          if (!ok) target.failed++;
+          if (failure !== undefined) fail(failure);
           if (target.backlog.length > 0) send(conn, target.backlog.shift());
         };
       }
@@ -106,9 +154,25 @@ async function paced(ports, duration) {
     }),
   );
   function send(conn, dueAt) {
-    conn.busy = true;
+    conn.state = 'waiting';
+    conn.sent++;
     conn.dueAt = dueAt;
     conn.socket.write(REQUEST);
+  }
+  /**
+   * The next idle connection in turn (round robin, so none sits idle long enough for a server's
+   * keep-alive timeout), or undefined when all are waiting.
+   */
+  function pick(target) {
+    const n = target.conns.length;
+    for (let i = 0; i < n; i++) {
+      const conn = target.conns[(target.next + i) % n];
+      if (conn.state === 'idle') {
+        target.next = (target.next + i + 1) % n;
+        return conn;
+      }
+    }
+    return undefined;
   }
   const interval = 1000 / RATE;
   const total = Math.round(duration * RATE);
@@ -120,9 +184,10 @@ async function paced(ports, duration) {
       while (sent < total && start + sent * interval <= now) {
         const dueAt = start + sent * interval;
         for (const target of targets) {
-          const free = target.conns.find((c) => !c.busy);
+          const free = pick(target);
           if (free) send(free, dueAt);
-          else target.backlog.push(dueAt);
+          // With every connection closed the request is counted as never sent, at the end.
+          else if (!target.conns.every((c) => c.state === 'closed')) target.backlog.push(dueAt);
         }
         sent++;
       }
@@ -131,8 +196,16 @@ async function paced(ports, duration) {
     };
     tick();
   });
-  while (targets.some((t) => t.ms.length < total)) await new Promise((r) => setTimeout(r, 5));
-  for (const t of targets) for (const c of t.conns) c.socket.destroy();
+  const pending = (t) => t.ms.length + t.lost < total && !t.conns.every((c) => c.state === 'closed');
+  while (targets.some(pending)) await new Promise((r) => setTimeout(r, 5));
+  for (const t of targets) {
+    const unsent = total - t.ms.length - t.lost;
+    if (unsent > 0) {
+      t.failed += unsent;
+      failures.push(`${unsent} requests never sent: the server closed every connection`);
+    }
+  }
+  for (const t of targets) for (const c of t.conns) c.close();
   return targets.map((t) => summary(t.ms, t.failed, duration));
 }
 
@@ -142,6 +215,8 @@ const proxies = [
 ];
 /** name → per round: { proxy, direct } summaries of one paired run. */
 const results = new Map(proxies.map(([name]) => [name, []]));
+/** Heads of the non-200 answers, printed after the tables. */
+const failures = [];
 const loads = [loadavg()];
 for (let round = 0; round < rounds; round++) {
   for (const [name, port] of proxies) {
@@ -180,4 +255,8 @@ for (const [name] of proxies) {
   const p50 = rs.map((r) => r.proxy.p50 - r.direct.p50);
   const p99 = rs.map((r) => r.proxy.p99 - r.direct.p99);
   console.log(`| ${name} | ${fmt(median(p50))} | ${fmt(median(p99))} | ${fmt(Math.max(...p99))} |`);
+}
+if (failures.length > 0) {
+  console.log(`\nNon-200 answers, warm-ups included (${failures.length}, first 10):`);
+  for (const f of failures.slice(0, 10)) console.log(`- ${f}`);
 }
