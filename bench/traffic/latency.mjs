@@ -116,6 +116,9 @@ function openConnection(port) {
   });
 }
 
+/** True once the server has closed every connection of a target: nothing more can be sent. */
+const allClosed = (target) => target.conns.every((c) => c.state === 'closed');
+
 /** Percentiles (ms) of sorted latencies. */
 function summary(ms, failed, duration) {
   ms.sort((a, b) => a - b);
@@ -187,7 +190,7 @@ async function paced(ports, duration) {
           const free = pick(target);
           if (free) send(free, dueAt);
           // With every connection closed the request is counted as never sent, at the end.
-          else if (!target.conns.every((c) => c.state === 'closed')) target.backlog.push(dueAt);
+          else if (!allClosed(target)) target.backlog.push(dueAt);
         }
         sent++;
       }
@@ -196,15 +199,15 @@ async function paced(ports, duration) {
     };
     tick();
   });
-  const pending = (t) => t.ms.length + t.lost < total && !t.conns.every((c) => c.state === 'closed');
+  const pending = (t) => t.ms.length + t.lost < total && !allClosed(t);
   while (targets.some(pending)) await new Promise((r) => setTimeout(r, 5));
-  for (const t of targets) {
+  targets.forEach((t, i) => {
     const unsent = total - t.ms.length - t.lost;
     if (unsent > 0) {
       t.failed += unsent;
-      failures.push(`${unsent} requests never sent: the server closed every connection`);
+      failures.push(`port ${ports[i]}: ${unsent} requests never sent, the server closed every connection`);
     }
-  }
+  });
   for (const t of targets) for (const c of t.conns) c.close();
   return targets.map((t) => summary(t.ms, t.failed, duration));
 }
@@ -215,7 +218,7 @@ const proxies = [
 ];
 /** name → per round: { proxy, direct } summaries of one paired run. */
 const results = new Map(proxies.map(([name]) => [name, []]));
-/** Heads of the non-200 answers, printed after the tables. */
+/** Every failure (non-200, unasked or lost answer), explained, printed after the tables. */
 const failures = [];
 const loads = [loadavg()];
 for (let round = 0; round < rounds; round++) {
@@ -257,6 +260,6 @@ for (const [name] of proxies) {
   console.log(`| ${name} | ${fmt(median(p50))} | ${fmt(median(p99))} | ${fmt(Math.max(...p99))} |`);
 }
 if (failures.length > 0) {
-  console.log(`\nNon-200 answers, warm-ups included (${failures.length}, first 10):`);
+  console.log(`\nFailures, warm-ups included (${failures.length}, first 10):`);
   for (const f of failures.slice(0, 10)) console.log(`- ${f}`);
 }
