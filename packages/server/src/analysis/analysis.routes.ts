@@ -2,7 +2,8 @@
  * `GET /api/v1/metrics/query`: one measurement, asked exactly as a gate asks it, so the CLI and
  * the dashboard show the figures the gates see (including "too few samples" and router errors).
  */
-import { measurementSchema, parseDuration } from '@sluice/core/rollouts';
+import { measurementSchema } from '@sluice/core/analysis';
+import { parseDuration } from '@sluice/core/rollouts';
 import { z } from 'zod';
 import { type AnyRoute, defineRoute } from '../http/route.js';
 import { MetricUnknown } from './errors.js';
@@ -49,7 +50,7 @@ function safeDuration(text: string): number | null {
   }
 }
 
-export function metricsRoutes(options: {
+export function analysisRoutes(options: {
   registry: MetricRegistry;
   defaultEnvironment: () => string;
   now: () => Date;

@@ -1,6 +1,6 @@
-import { measurementSchema } from '@sluice/core/rollouts';
+import { measurementSchema } from '@sluice/core/analysis';
 import { describe, expect, it } from 'vitest';
-import type { MetricProvider } from './provider.js';
+import type { MetricProvider } from './providers/metric-provider.js';
 import { MetricRegistry } from './registry.js';
 
 const fixed = (type: string, names: string[], value: number): MetricProvider => ({

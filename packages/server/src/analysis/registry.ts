@@ -2,8 +2,8 @@
  * Routes a metric name to the provider that answers it, so the orchestrator asks by name
  * (`error_rate`, `bounce_rate`, …) without knowing where figures come from.
  */
-import type { Measurement, MetricProvider, MetricQuery } from './provider.js';
-import { inconclusive, messageOf } from './provider.js';
+import type { Measurement, MetricProvider, MetricQuery } from './providers/metric-provider.js';
+import { inconclusive, messageOf } from './providers/readings.js';
 
 export class MetricRegistry {
   private readonly byName = new Map<string, MetricProvider>();

@@ -1,58 +1,42 @@
 /**
- * Wires the metric edge into the control plane: the events store, the `builtin` and `events`
- * providers, the registry the orchestrator asks by metric name, and the two routes.
+ * The analysis slice: the metric providers metric gates ask (`builtin` reads the routers'
+ * per-version figures, `events` the tracking slice's counts), their registry by metric name,
+ * and the routes that ask one the way a gate does.
  */
-import { createEventStore, type EventStore } from '../events/event-store.js';
-import { eventRoutes } from '../events/events.routes.js';
-import type { AnyRoute } from '../http/route.js';
-import type { Executor } from '../storage/index.js';
-import { BuiltinMetricProvider } from './builtin.provider.js';
-import { EventsMetricProvider } from './events.provider.js';
-import { metricsRoutes } from './metrics.routes.js';
+import type { SliceContext } from '../slice.js';
+import type { EventCounts } from '../tracking/event-store.js';
+import { analysisRoutes } from './analysis.routes.js';
+import { BuiltinMetricProvider } from './providers/builtin.provider.js';
+import { EventsMetricProvider } from './providers/events.provider.js';
+import type { StandaloneRouterInfo, WindowReader } from './providers/router-sources.js';
 import { MetricRegistry } from './registry.js';
-import type { StandaloneRouterInfo, WindowReader } from './router-sources.js';
 
-export interface MetricsSetupOptions {
-  db: Executor;
+export interface AnalysisNeeds {
   /** The embedded router, if any (its `metrics` are read in process). */
   router: { metrics: WindowReader } | null;
   /** Standalone routers from heartbeats. */
   routers: () => readonly StandaloneRouterInfo[];
-  defaultEnvironment: () => string;
-  environmentExists: (name: string) => Promise<void>;
-  now: () => Date;
+  /** The tracking slice's event counts. */
+  events: EventCounts;
   minRequests?: number;
   minPageViews?: number;
 }
 
-export interface MetricsSetup {
-  registry: MetricRegistry;
-  events: EventStore;
-  routes: AnyRoute[];
-}
-
-export function setupMetrics(options: MetricsSetupOptions): MetricsSetup {
-  const events = createEventStore(options.db);
+export function analysisSlice(ctx: SliceContext, needs: AnalysisNeeds) {
   const registry = new MetricRegistry([
     new BuiltinMetricProvider({
-      embedded: () => options.router?.metrics ?? null,
-      standalone: options.routers,
-      ...(options.minRequests !== undefined ? { minRequests: options.minRequests } : {}),
+      embedded: () => needs.router?.metrics ?? null,
+      standalone: needs.routers,
+      ...(needs.minRequests !== undefined ? { minRequests: needs.minRequests } : {}),
     }),
     new EventsMetricProvider({
-      store: events,
-      defaultEnvironment: options.defaultEnvironment,
-      ...(options.minPageViews !== undefined ? { minPageViews: options.minPageViews } : {}),
+      store: needs.events,
+      defaultEnvironment: ctx.defaultEnvironment,
+      ...(needs.minPageViews !== undefined ? { minPageViews: needs.minPageViews } : {}),
     }),
   ]);
-  const routes = [
-    ...eventRoutes({
-      store: events,
-      defaultEnvironment: options.defaultEnvironment,
-      environmentExists: options.environmentExists,
-      now: options.now,
-    }),
-    ...metricsRoutes({ registry, defaultEnvironment: options.defaultEnvironment, now: options.now }),
-  ];
-  return { registry, events, routes };
+  return {
+    registry,
+    routes: analysisRoutes({ registry, defaultEnvironment: ctx.defaultEnvironment, now: ctx.now }),
+  };
 }

@@ -5,7 +5,7 @@ import type { ResourceService } from '../resources/resources.service.js';
  * `development` and `production` (and the configured default) exist from the start. Creating
  * them only when missing keeps a restart from writing versions or audit entries.
  */
-export async function seedEnvironments(
+export async function ensureDefaultEnvironments(
   service: ResourceService,
   kind: AnyKind,
   defaultEnvironment: string,
@@ -19,7 +19,7 @@ export async function seedEnvironments(
         { subject: 'system', requestId: null },
       )
       .catch((error: { code?: string }) => {
-        // another replica seeded it first
+        // another replica created it first
         if (error.code !== 'VERSION_CONFLICT' && error.code !== 'ALREADY_EXISTS') throw error;
       });
   }

@@ -1,7 +1,12 @@
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-/** A registry per server so several servers in one process (tests) keep separate figures. */
-export function createMetricsRegistry(): {
+/**
+ * The Prometheus exposition of the server's own figures (`GET /metrics`): the process defaults
+ * and the request-duration histogram. A registry per server, so several servers in one process
+ * (tests) keep separate figures. Not to be confused with the routers' per-version figures
+ * (router `telemetry/`) or the metric gates' providers (`analysis/`).
+ */
+export function createPrometheusExposition(): {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
 } {

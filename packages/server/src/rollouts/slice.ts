@@ -1,11 +1,12 @@
-/** Assembles the rollouts slice for the server: runtime, command handlers, service, routes. */
+/** The rollouts slice: runtime, command handlers, service, routes; resumes runs on start. */
 import type { Plan } from '@sluice/core/rollouts';
-import type { EmergencyService } from '../emergency/emergency.service.js';
+import type { MetricRegistry } from '../analysis/registry.js';
+import type { EmergencyService } from '../flags/emergency/emergency.service.js';
 import type { AnyRoute } from '../http/route.js';
-import type { MetricRegistry } from '../metrics/registry.js';
 import type { KindRegistry } from '../resources/registry.js';
 import type { ResourceService } from '../resources/resources.service.js';
-import type { Executor } from '../storage/index.js';
+import { SecretResolver } from '../secrets/secrets.js';
+import type { SliceContext } from '../slice.js';
 import type { CommandHandlers } from './command-handler.js';
 import { flagHandlers } from './handlers/flags.js';
 import { canaryVersion, ServiceWorld, type ServiceWorldDeps } from './handlers/service-world.js';
@@ -15,39 +16,50 @@ import { rolloutRoutes } from './rollouts.routes.js';
 import { RolloutsService } from './rollouts.service.js';
 import { RolloutRuntime, type RuntimeOptions } from './runtime.js';
 
-export interface RolloutsSetup {
+export interface RolloutsSlice {
   runtime: RolloutRuntime;
   service: RolloutsService;
   routes: AnyRoute[];
   /** Stops the runtime and releases provider connections (running versions keep running). */
-  close(): Promise<void>;
+  stop(): Promise<void>;
 }
 
-export function setupRollouts(deps: {
-  db: Executor;
+export interface RolloutsNeeds {
   resources: ResourceService;
   registry: KindRegistry;
   emergency: EmergencyService;
-  defaultEnvironment: () => string;
-  now: () => Date;
-  log?: RuntimeOptions['log'];
-  /** What deploy, traffic and metric commands need; without it those commands fail, saying so. */
-  services?: Omit<ServiceWorldDeps, 'db' | 'resources' | 'registry'> & { metrics: MetricRegistry };
+  /** The routing slice's snapshots and heartbeats, and the embedded router if any. */
+  routerConfig: ServiceWorldDeps['routerConfig'];
+  router: ServiceWorldDeps['router'];
+  /** The analysis slice's providers, for metric gates and analysis steps. */
+  metrics: MetricRegistry;
   /** Extra or replacement handlers (tests). */
   handlers?: CommandHandlers;
-}): RolloutsSetup {
-  const world = deps.services
-    ? new ServiceWorld({ ...deps.services, db: deps.db, resources: deps.resources, registry: deps.registry })
-    : null;
+}
+
+export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Promise<RolloutsSlice> {
+  const { db, now } = ctx;
+  const log: RuntimeOptions['log'] = (level, message, fields) =>
+    ctx.log?.[level]({ ...fields, component: 'rollouts' }, message);
+  const world = new ServiceWorld({
+    routerConfig: needs.routerConfig,
+    router: needs.router,
+    secrets: new SecretResolver(process.env, ctx.config.dataDir),
+    dataDir: ctx.config.dataDir,
+    db,
+    resources: needs.resources,
+    registry: needs.registry,
+  });
+  const deps = { db, resources: needs.resources, registry: needs.registry, now };
   const runtime = new RolloutRuntime({
-    db: deps.db,
-    now: () => deps.now().getTime(),
+    db,
+    now: () => now().getTime(),
     handlers: {
       ...flagHandlers(deps),
-      ...(world && deps.services ? serviceHandlers(world, deps.services.metrics, deps.now) : {}),
-      ...(deps.handlers ?? {}),
+      ...serviceHandlers(world, needs.metrics, now),
+      ...(needs.handlers ?? {}),
     },
-    ...(deps.log ? { log: deps.log } : {}),
+    log,
   });
   // a successful run makes what it delivered the stable version of each service it rolled out
   runtime.onTransition((run, result) => {
@@ -57,24 +69,26 @@ export function setupRollouts(deps: {
     )
       return;
     void promoteStableVersions(deps, run.environment, run.plan as Plan, run.id).catch((error: unknown) =>
-      deps.log?.('error', 'recording the new stable versions failed', {
-        runId: run.id,
-        error: String(error),
-      }),
+      log('error', 'recording the new stable versions failed', { runId: run.id, error: String(error) }),
     );
   });
-  const close = async () => {
-    await runtime.stop();
-    await world?.close();
-  };
   const service = new RolloutsService({
-    db: deps.db,
-    resources: deps.resources,
-    registry: deps.registry,
+    db,
+    resources: needs.resources,
+    registry: needs.registry,
     runtime,
-    emergency: deps.emergency,
+    emergency: needs.emergency,
   });
-  return { runtime, service, routes: rolloutRoutes(service, deps.defaultEnvironment), close };
+  await runtime.resume();
+  return {
+    runtime,
+    service,
+    routes: rolloutRoutes(service, ctx.defaultEnvironment),
+    async stop() {
+      await runtime.stop();
+      await world.close();
+    },
+  };
 }
 
 async function promoteStableVersions(

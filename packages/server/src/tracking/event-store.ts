@@ -18,6 +18,9 @@ export interface EventStore {
   countByName(environment: string, version: string, from: Date, to: Date): Promise<Record<string, number>>;
 }
 
+/** The read model other slices get: counts only (the `events` metric provider). */
+export type EventCounts = Pick<EventStore, 'countByName'>;
+
 export function createEventStore(db: Executor): EventStore {
   return {
     async insert(environment, events, receivedAt, sentBy) {

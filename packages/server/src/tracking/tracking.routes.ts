@@ -16,7 +16,7 @@ import {
 } from './event.schema.js';
 import type { EventStore } from './event-store.js';
 
-export interface EventRoutesOptions {
+export interface TrackingRoutesOptions {
   store: EventStore;
   defaultEnvironment: () => string;
   /** Throws NOT_FOUND when the environment does not exist. */
@@ -31,7 +31,7 @@ export function maySendEvents(principal: Principal, environment: string): boolea
   );
 }
 
-export function eventRoutes(options: EventRoutesOptions): AnyRoute[] {
+export function trackingRoutes(options: TrackingRoutesOptions): AnyRoute[] {
   return [
     defineRoute({
       method: 'POST',

@@ -3,8 +3,9 @@
  * router and every standalone router that heartbeated recently. `error_rate` is a percentage,
  * `latency_p95` is in seconds; both need `minRequests` requests in the window, else no value.
  */
-import type { Measurement } from '@sluice/core/rollouts';
-import { inconclusive, type MetricProvider, type MetricQuery, tidy } from './provider.js';
+import type { Measurement } from '@sluice/core/analysis';
+import type { MetricProvider, MetricQuery } from './metric-provider.js';
+import { inconclusive, tidy } from './readings.js';
 import {
   type Collected,
   collectRouterFigures,

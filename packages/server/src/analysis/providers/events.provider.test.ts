@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventStore, type EventStore } from '../events/event-store.js';
-import { type DatabaseHandle, migrate, openDatabase } from '../storage/index.js';
+import { type DatabaseHandle, migrate, openDatabase } from '../../storage/index.js';
+import { createEventStore, type EventStore } from '../../tracking/event-store.js';
 import { EventsMetricProvider } from './events.provider.js';
 import { metricProviderContract } from './provider.case.js';
 

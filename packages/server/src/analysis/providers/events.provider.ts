@@ -6,15 +6,16 @@
  *   (baselineRate - rate) / baselineRate × 100. Negative when the version converts better.
  * Fewer than `minPageViews` page views (on either side for the drop) gives no value.
  */
-import type { Measurement } from '@sluice/core/rollouts';
-import { EVENT_NAMES } from '../events/event.schema.js';
-import type { EventStore } from '../events/event-store.js';
-import { inconclusive, type MetricProvider, type MetricQuery, messageOf, tidy } from './provider.js';
+import type { Measurement } from '@sluice/core/analysis';
+import { EVENT_NAMES } from '../../tracking/event.schema.js';
+import type { EventCounts } from '../../tracking/event-store.js';
+import type { MetricProvider, MetricQuery } from './metric-provider.js';
+import { inconclusive, messageOf, tidy } from './readings.js';
 
 export const EVENTS_METRICS = ['bounce_rate', 'conversion_rate_drop'] as const;
 
 export interface EventsProviderOptions {
-  store: Pick<EventStore, 'countByName'>;
+  store: EventCounts;
   /** The environment read when a query names none. */
   defaultEnvironment: () => string;
   /**

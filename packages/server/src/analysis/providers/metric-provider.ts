@@ -7,9 +7,9 @@
  * `{metric, value | null, error?, sampleCount}`. `value` is null whenever there is no
  * trustworthy figure (no data, too few samples, a failed back end); `error` then says why.
  */
-import type { Measurement } from '@sluice/core/rollouts';
+import type { Measurement } from '@sluice/core/analysis';
 
-export type { Measurement } from '@sluice/core/rollouts';
+export type { Measurement } from '@sluice/core/analysis';
 
 /** What to measure. One shape for every provider; each reads the fields it needs. */
 export interface MetricQuery {
@@ -42,18 +42,4 @@ export interface MetricProvider {
    * partial value) and an `error` saying why.
    */
   measure(query: MetricQuery): Promise<Measurement>;
-}
-
-/** A measurement with no usable value, and the reason. */
-export function inconclusive(metric: string, reason: string, sampleCount = 0): Measurement {
-  return { metric, value: null, error: reason, sampleCount };
-}
-
-/** Rounds to 6 significant decimals so figures from sums of floats read cleanly. */
-export function tidy(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -3,9 +3,9 @@
  * its own fixture: the core's exact measurement shape, inconclusive without enough data,
  * failures as data (never a rejection), figures that match the data fed in.
  */
-import { measurementSchema } from '@sluice/core/rollouts';
+import { measurementSchema } from '@sluice/core/analysis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MetricProvider, MetricQuery } from './provider.js';
+import type { MetricProvider, MetricQuery } from './metric-provider.js';
 
 export interface ProviderFixture {
   provider: MetricProvider;

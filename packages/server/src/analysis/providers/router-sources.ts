@@ -4,7 +4,7 @@
  * A router that does not answer becomes a failure entry, never an exception.
  */
 import { z } from 'zod';
-import { messageOf } from './provider.js';
+import { messageOf } from './readings.js';
 
 /** One router's figures for a route's version over the window. */
 export interface RouterFigures {

@@ -1,4 +1,4 @@
-import type { Executor } from '../storage/index.js';
+import type { Executor } from '../../storage/index.js';
 import type { EmergencyStore } from './emergency-store.js';
 
 export function createEmergencyStore(db: Executor): EmergencyStore {

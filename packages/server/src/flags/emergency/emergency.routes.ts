@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AnyRoute, defineRoute } from '../http/route.js';
+import { type AnyRoute, defineRoute } from '../../http/route.js';
 import { emergencyStateSchema, emergencyStopSchema } from './emergency.schema.js';
 import type { EmergencyService } from './emergency.service.js';
 

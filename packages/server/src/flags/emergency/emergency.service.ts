@@ -5,9 +5,9 @@
  * database every few seconds so all replicas converge.
  */
 import { defineError } from '@sluice/core';
-import { createAuditStore } from '../audit/audit-store.kysely.js';
-import { bumpGeneration } from '../environments/generation.js';
-import { type Executor, inTransaction } from '../storage/index.js';
+import { createAuditStore } from '../../audit/audit-store.kysely.js';
+import { bumpGeneration } from '../../environments/generation.js';
+import { type Executor, inTransaction } from '../../storage/index.js';
 import type { EmergencyState } from './emergency.schema.js';
 import { createEmergencyStore } from './emergency-store.kysely.js';
 

@@ -1,8 +1,8 @@
 /** The seed's flag API on both databases: compatibility, storage as Flag resources, access. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS } from '../test-support/databases.js';
-import { startTestServer, type TestServer } from '../test-support/server.js';
-import { evaluateFlag } from './test-support/seed-reference.js';
+import { DIALECTS } from '../../test-support/databases.js';
+import { startTestServer, type TestServer } from '../../test-support/server.js';
+import { evaluateFlag } from './test-support/reference-evaluation.js';
 
 const config = {
   enabled: true,
@@ -12,7 +12,7 @@ const config = {
   public: { colour: 'blue', layout: { columns: 3 } },
 };
 
-describe.each(DIALECTS)('seed flag API on %s', (dialect) => {
+describe.each(DIALECTS)('feature API on %s', (dialect) => {
   let t: TestServer;
   let writer: string;
   let sdk: string;
@@ -37,7 +37,7 @@ describe.each(DIALECTS)('seed flag API on %s', (dialect) => {
       expect(flag.status).toBe(200);
       expect(flag.body.metadata.version).toBe(1);
       expect(flag.body.spec).toMatchObject({ state: 'ENABLED', variants: { on: true, off: false } });
-      expect(JSON.stringify(flag.body.spec.targeting)).toContain('seed_percentage');
+      expect(JSON.stringify(flag.body.spec.targeting)).toContain('percentage_rollout');
     }
     const audit = await t.request('GET', '/api/v1/audit?kind=Flag&name=new-product-design');
     expect(audit.body.items.map((e: any) => `${e.actor}:${e.environment}`).sort()).toEqual([

@@ -1,27 +1,27 @@
 /**
- * The seed's feature-flag API, kept for its clients: `GET /api/features/:flagName` evaluates,
+ * The simple feature API (the spec's Express flag service, kept for its clients): `GET /api/features/:flagName` evaluates,
  * `POST /api/features/:flagName` writes Flag resources (one per listed environment, in one
- * transaction, versioned and audited). Errors keep the seed's shape, `{"error": "..."}`; a flag
- * that does not exist is the seed's `404 {"enabled": false, "reason": "Flag not found"}`.
+ * transaction, versioned and audited). Errors keep that service's shape, `{"error": "..."}`; a flag
+ * that does not exist is its `404 {"enabled": false, "reason": "Flag not found"}`.
  */
 import { isSluiceError } from '@sluice/core';
 import { scopesGrant } from '@sluice/core/auth';
 import { evaluate, FLAG_KEY_PATTERN } from '@sluice/core/flags';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { environmentName } from '../environments/environment.kind.js';
-import type { FlagSetCache } from '../flags/flag-sets.js';
-import type { TokenVerifier } from '../http/auth.js';
-import { zodFields } from '../http/problem.js';
-import type { Principal } from '../http/route.js';
+import { environmentName } from '../../environments/environment.kind.js';
+import type { TokenVerifier } from '../../http/auth.js';
+import { zodFields } from '../../http/problem.js';
+import type { Principal } from '../../http/route.js';
+import type { ResourceService } from '../../resources/resources.service.js';
+import type { FlagSetCache } from '../flag-sets.js';
 import { environmentFor, presentedSecret, principalFor, requireEvaluate } from '../ofrep/access.js';
 import { corsHeaders, registerPreflight } from '../ofrep/cors.js';
 import type { EvaluationHook } from '../ofrep/ofrep.routes.js';
-import type { ResourceService } from '../resources/resources.service.js';
-import { SeedApiForbidden, SeedApiUnauthorized } from './errors.js';
-import { publicConfigOf, seedFlagConfigSchema, toFlagDefinition } from './seed-flag.js';
+import { FeatureApiForbidden, FeatureApiUnauthorized } from './errors.js';
+import { featureApiFlagSchema, publicConfigOf, toFlagDefinition } from './feature-flag.js';
 
-export interface SeedApiDeps {
+export interface FeatureApiDeps {
   flagSets: FlagSetCache;
   tokens: TokenVerifier;
   resources: ResourceService;
@@ -40,7 +40,7 @@ const querySchema = z.object({
   environment: environmentName.optional(),
 });
 
-class SeedInputError extends Error {
+class FeatureApiInputError extends Error {
   constructor(readonly fields: { path: string; message: string }[]) {
     super(fields.map((f) => `${f.path}: ${f.message}`).join('; '));
   }
@@ -48,11 +48,11 @@ class SeedInputError extends Error {
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, part: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new SeedInputError(zodFields(part, result.error));
+  if (!result.success) throw new FeatureApiInputError(zodFields(part, result.error));
   return result.data;
 }
 
-export function mountSeedApi(fastify: FastifyInstance, deps: SeedApiDeps): void {
+export function mountFeatureApi(fastify: FastifyInstance, deps: FeatureApiDeps): void {
   const now = deps.now ?? (() => new Date());
   const onEvaluated = deps.onEvaluated ?? (() => {});
   const ttl = deps.settingsTtlMs ?? 5000;
@@ -83,17 +83,17 @@ export function mountSeedApi(fastify: FastifyInstance, deps: SeedApiDeps): void 
     method: 'GET',
     url: URL,
     onRequest: async (_request, reply) => corsHeaders(reply),
-    errorHandler: seedErrorHandler,
+    errorHandler: featureApiErrorHandler,
     handler: async (request, reply) => {
       const { flagName } = request.params as { flagName: string };
       const query = parse(querySchema, request.query, 'query');
       const secret = presentedSecret(request.headers);
       let environment: string;
       if (secret === null) {
-        // the seed's browser client sends no token: only environments that opted in answer it
+        // the original browser client sends no token: only environments that opted in answer it
         environment = query.environment ?? deps.defaultEnvironment();
         if (!(await isPublic(environment)))
-          throw SeedApiUnauthorized(
+          throw FeatureApiUnauthorized(
             `environment "${environment}" does not allow evaluation without a token (settings.publicEvaluation)`,
           );
       } else {
@@ -125,17 +125,18 @@ export function mountSeedApi(fastify: FastifyInstance, deps: SeedApiDeps): void 
     method: 'POST',
     url: URL,
     onRequest: async (_request, reply) => corsHeaders(reply),
-    errorHandler: seedErrorHandler,
+    errorHandler: featureApiErrorHandler,
     handler: async (request, reply) => {
       const { flagName } = request.params as { flagName: string };
       const secret = presentedSecret(request.headers);
-      if (secret === null) throw SeedApiUnauthorized('writing a flag needs a bearer token with write scope');
+      if (secret === null)
+        throw FeatureApiUnauthorized('writing a flag needs a bearer token with write scope');
       const principal = await principalFor(deps.tokens, secret);
       if (!FLAG_KEY_PATTERN.test(flagName))
-        throw new SeedInputError([
+        throw new FeatureApiInputError([
           { path: 'params.flagName', message: `a flag name matches ${FLAG_KEY_PATTERN}` },
         ]);
-      const config = parse(seedFlagConfigSchema, request.body, 'body');
+      const config = parse(featureApiFlagSchema, request.body, 'body');
       const named = (request.query as { environment?: unknown }).environment;
       const environments = config.environments?.length
         ? [...new Set(config.environments)]
@@ -170,14 +171,14 @@ export function mountSeedApi(fastify: FastifyInstance, deps: SeedApiDeps): void 
 function requireWrite(principal: Principal, environments: string[]): void {
   for (const environment of environments)
     if (!scopesGrant(principal.scopes, 'write', environment))
-      throw SeedApiForbidden(
+      throw FeatureApiForbidden(
         `the token (${principal.scopes.join(', ') || 'no scopes'}) may not write flags in "${environment}"`,
       );
 }
 
-/** Every failure in the seed's `{"error": ...}` shape, with JSON paths for bad fields. */
-function seedErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof SeedInputError)
+/** Every failure in the feature API's `{"error": ...}` shape, with JSON paths for bad fields. */
+function featureApiErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof FeatureApiInputError)
     return reply.status(400).send({ error: error.message, errors: error.fields });
   if (isSluiceError(error) && error.status < 500) {
     return reply
@@ -186,6 +187,6 @@ function seedErrorHandler(error: FastifyError, request: FastifyRequest, reply: F
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return reply.status(status).send({ error: error.message });
-  request.log.error({ err: error }, 'seed flag API request failed');
+  request.log.error({ err: error }, 'feature API request failed');
   return reply.status(500).send({ error: 'an internal error occurred; the request id identifies it' });
 }

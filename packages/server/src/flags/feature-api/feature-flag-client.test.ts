@@ -4,7 +4,7 @@
  * `fetch`, `Date` and `console`, which Node provides: no browser globals to stand in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { startTestServer, type TestServer } from '../../test-support/server.js';
 import { FeatureFlagClient } from './test-support/feature-flag-client.js';
 
 describe("the seed's FeatureFlagClient against Sluice", () => {

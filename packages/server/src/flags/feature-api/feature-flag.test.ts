@@ -2,8 +2,8 @@
 import { compileFlagSet, evaluate } from '@sluice/core/flags';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { publicConfigOf, type SeedFlagConfig, toFlagDefinition } from './seed-flag.js';
-import { evaluateFlag } from './test-support/seed-reference.js';
+import { type FeatureApiFlag, publicConfigOf, toFlagDefinition } from './feature-flag.js';
+import { evaluateFlag } from './test-support/reference-evaluation.js';
 
 const config = fc.record(
   {
@@ -16,7 +16,7 @@ const config = fc.record(
 );
 const user = fc.oneof(fc.constantFrom('vip-1', 'u-3', undefined), fc.string({ maxLength: 20 }));
 
-function sluice(c: SeedFlagConfig, userId: string | undefined): boolean {
+function sluice(c: FeatureApiFlag, userId: string | undefined): boolean {
   const set = compileFlagSet({ flags: { f: toFlagDefinition(c) } });
   const context = userId !== undefined ? { userId, targetingKey: userId } : {};
   const result = evaluate(set, 'f', 'boolean', false, context);
@@ -29,7 +29,7 @@ describe('seed flag translation', () => {
     fc.assert(
       fc.property(config, user, (c, userId) => {
         const expected = c.enabled === false ? false : evaluateFlag(c, { userId });
-        expect(sluice(c as SeedFlagConfig, userId)).toBe(expected);
+        expect(sluice(c as FeatureApiFlag, userId)).toBe(expected);
       }),
       { numRuns: 500 },
     );

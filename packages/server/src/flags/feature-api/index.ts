@@ -1,3 +1,3 @@
 export * from './errors.js';
-export * from './seed-api.routes.js';
-export * from './seed-flag.js';
+export * from './feature-api.routes.js';
+export * from './feature-flag.js';

@@ -9,12 +9,12 @@
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { type FieldError, isSluiceError } from '@sluice/core';
-import { isFlagdDocument } from '../flags/flagd-file.js';
-import { parseManifest } from '../manifests/load.js';
-import { normalizeDocuments } from '../resources/documents.js';
-import type { ApplyResult } from '../resources/resource.schema.js';
-import { ResourceService } from '../resources/resources.service.js';
-import { type Executor, inTransaction } from '../storage/index.js';
+import { parseManifest } from '../../manifests/load.js';
+import { normalizeDocuments } from '../../resources/documents.js';
+import type { ApplyResult } from '../../resources/resource.schema.js';
+import { ResourceService } from '../../resources/resources.service.js';
+import { type Executor, inTransaction } from '../../storage/index.js';
+import { isFlagdDocument } from '../flagd-file.js';
 import { locateFields, resourceKeys } from './locate.js';
 
 export const FLAGS_FILE_ACTOR = 'flags-file';

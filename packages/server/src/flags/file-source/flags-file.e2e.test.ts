@@ -6,7 +6,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { startTestServer, type TestServer } from '../../test-support/server.js';
 import { FlagsFileLoader, type FlagsFileResult } from './flags-file-loader.js';
 
 describe('flags file loader', () => {

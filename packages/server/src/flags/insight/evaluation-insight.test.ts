@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatabaseHandle, migrate, openDatabase } from '../storage/index.js';
-import { up as createEvaluationTable } from '../storage/migrations/004-flag-evaluations.js';
+import { type DatabaseHandle, migrate, openDatabase } from '../../storage/index.js';
+import { up as createEvaluationTable } from '../../storage/migrations/004-flag-evaluations.js';
 import { EvaluationInsight } from './evaluation-insight.js';
 
 describe('EvaluationInsight', () => {

@@ -6,7 +6,7 @@
  * Counts are attributed to the day and time of the flush that writes them.
  */
 import { Counter, type Registry } from 'prom-client';
-import type { Executor } from '../storage/index.js';
+import type { Executor } from '../../storage/index.js';
 import { type CounterDelta, createInsightStore } from './insight-store.js';
 import {
   type FlagUsage,

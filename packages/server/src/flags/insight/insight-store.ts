@@ -1,6 +1,6 @@
 /** sluice_flag_evaluation: per-day counters, added to (never overwritten) by every replica's flush. */
 import { sql } from 'kysely';
-import { type Executor, inTransaction } from '../storage/index.js';
+import { type Executor, inTransaction } from '../../storage/index.js';
 
 export interface CounterDelta {
   environment: string;

@@ -1,8 +1,8 @@
 /** Evaluation counters and stale flags on both databases, with a movable clock. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../config.js';
-import { createServer, type SluiceServer } from '../server.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
+import { configFromEnv } from '../../config.js';
+import { createServer, type SluiceServer } from '../../server.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 
 const ADMIN = 'insight-admin-token-0123456789';
 const DAY = 86_400_000;

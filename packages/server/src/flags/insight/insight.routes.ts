@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { type AnyRoute, defineRoute } from '../http/route.js';
-import type { ResourceService } from '../resources/resources.service.js';
+import { type AnyRoute, defineRoute } from '../../http/route.js';
+import type { ResourceService } from '../../resources/resources.service.js';
 import type { EvaluationInsight } from './evaluation-insight.js';
 import { flagUsageSchema, staleFlagSchema } from './stale.js';
 

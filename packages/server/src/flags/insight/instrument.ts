@@ -1,4 +1,4 @@
-import type { FlagsService } from '../flags/flags.service.js';
+import type { FlagsService } from '../flags.service.js';
 import type { EvaluationInsight } from './evaluation-insight.js';
 
 /**

@@ -1,12 +1,12 @@
 /**
- * Who may evaluate where, for the routes outside /api/v1 (OFREP, the seed API, the change
+ * Who may evaluate where, for the routes outside /api/v1 (OFREP, the feature API, the change
  * stream). An `sdk:<env>` token picks its environment; a read/write/admin token may name one
  * with `?environment=` and otherwise gets the server's default.
  */
 import { isSluiceError } from '@sluice/core';
 import { ENVIRONMENT_NAME, parseScope, scopesGrant } from '@sluice/core/auth';
-import { bearerSecret, type TokenVerifier } from '../http/auth.js';
-import type { Principal } from '../http/route.js';
+import { bearerSecret, type TokenVerifier } from '../../http/auth.js';
+import type { Principal } from '../../http/route.js';
 import { OfrepBadRequest, OfrepForbidden, OfrepUnauthorized } from './errors.js';
 
 /** The presented secret: `Authorization: Bearer`, else OFREP's optional `X-API-Key`. */

@@ -1,5 +1,5 @@
 /**
- * CORS for the browser-facing routes (OFREP, its change stream, the seed API). Credentials are
+ * CORS for the browser-facing routes (OFREP, its change stream, the feature API). Credentials are
  * bearer tokens, never cookies, so any origin may call: `*` is safe here and nowhere else.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';

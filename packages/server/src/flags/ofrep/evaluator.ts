@@ -6,9 +6,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isSluiceError } from '@sluice/core';
 import { evaluate, type FlagValueType, type JsonValue } from '@sluice/core/flags';
-import type { EnvironmentFlags, FlagSetCache } from '../flags/flag-sets.js';
-import type { TokenVerifier } from '../http/auth.js';
-import type { Principal } from '../http/route.js';
+import type { TokenVerifier } from '../../http/auth.js';
+import type { Principal } from '../../http/route.js';
+import type { EnvironmentFlags, FlagSetCache } from '../flag-sets.js';
 import { evaluationEnvironment, knownPrincipal, requiredSecret } from './access.js';
 import { OfrepBadRequest } from './errors.js';
 import { bulkJson, evaluationJson } from './fragments.js';

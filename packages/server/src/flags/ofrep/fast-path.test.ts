@@ -5,7 +5,7 @@
  */
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { startTestServer, type TestServer } from '../../test-support/server.js';
 import { evaluationTarget } from './fast-path.js';
 import { isPlainJson } from './json-body.js';
 import { mountOfrep } from './ofrep.routes.js';

@@ -10,12 +10,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { startTestServer, type TestServer } from '../../test-support/server.js';
 import { OFREP_FLAGS } from './test-support/flags.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const seedClient = readFileSync(
-  fileURLToPath(new URL('../seed-api/test-support/feature-flag-client.js', import.meta.url)),
+  fileURLToPath(new URL('../feature-api/test-support/feature-flag-client.js', import.meta.url)),
   'utf8',
 ).replace(/^export .*$/m, '');
 
@@ -69,7 +69,7 @@ function dumpDom(url: string): Promise<string> {
   });
 }
 
-describe('OFREP and the seed API from a browser page on another origin', () => {
+describe('OFREP and the feature API from a browser page on another origin', () => {
   let t: TestServer;
   let pages: Server;
   let api: string;
@@ -106,7 +106,7 @@ describe('OFREP and the seed API from a browser page on another origin', () => {
     expect(out).toMatchObject({
       done: true,
       bulkStatus: 200,
-      flagCount: Object.keys(OFREP_FLAGS.flags).length + 1, // and the seed API's flag
+      flagCount: Object.keys(OFREP_FLAGS.flags).length + 1, // and the feature API's flag
       secondStatus: 304,
       single: { key: 'new-checkout', value: true, variant: 'on' },
       deniedStatus: 401,

@@ -1,7 +1,7 @@
 /** OFREP on the control plane, end to end on both databases (Fastify inject, no socket). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS } from '../test-support/databases.js';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { DIALECTS } from '../../test-support/databases.js';
+import { startTestServer, type TestServer } from '../../test-support/server.js';
 import {
   bulkEvaluationSuccessSchema,
   evaluationFailureSchema,
@@ -135,7 +135,7 @@ describe.each(DIALECTS)('OFREP on %s', (dialect) => {
   it('lets read/write/admin tokens name the environment, defaulting to the server default', async () => {
     expect((await one('banner-colour', {}, undefined as never, '?environment=production')).status).toBe(200);
     // the admin token with no environment evaluates in the default (development): not there
-    const { ADMIN_TOKEN } = await import('../test-support/server.js');
+    const { ADMIN_TOKEN } = await import('../../test-support/server.js');
     expect((await one('banner-colour', {}, ADMIN_TOKEN)).status).toBe(404);
     expect((await one('banner-colour', {}, ADMIN_TOKEN, '?environment=production')).body.value).toBe('blue');
     const badName = await one('banner-colour', {}, ADMIN_TOKEN, '?environment=Not%20An%20Env');

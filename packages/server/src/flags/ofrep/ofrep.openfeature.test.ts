@@ -8,7 +8,7 @@ import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { OpenFeature as ServerOpenFeature } from '@openfeature/server-sdk';
 import { ClientProviderEvents, OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { startTestServer, type TestServer } from '../../test-support/server.js';
 import { MiniEventSource } from './test-support/event-source.js';
 import { OFREP_FLAGS } from './test-support/flags.js';
 

@@ -3,10 +3,10 @@
  * replica's OFREP answers and change stream (its flag-set cache polls the generations table).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../config.js';
-import { createServer, type SluiceServer } from '../server.js';
-import { DIALECTS } from '../test-support/databases.js';
-import { ADMIN_TOKEN, startTestServer, type TestServer } from '../test-support/server.js';
+import { configFromEnv } from '../../config.js';
+import { createServer, type SluiceServer } from '../../server.js';
+import { DIALECTS } from '../../test-support/databases.js';
+import { ADMIN_TOKEN, startTestServer, type TestServer } from '../../test-support/server.js';
 import { OFREP_FLAGS } from './test-support/flags.js';
 import { openSse } from './test-support/sse.js';
 

@@ -3,8 +3,8 @@
  */
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIALECTS } from '../test-support/databases.js';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { DIALECTS } from '../../test-support/databases.js';
+import { startTestServer, type TestServer } from '../../test-support/server.js';
 import { mountOfrep } from './ofrep.routes.js';
 import { sseEventDataSchema } from './ofrep.schema.js';
 import { OFREP_FLAGS } from './test-support/flags.js';

@@ -5,7 +5,7 @@
  * digest changes. Events say *that* something changed, never what: providers re-fetch.
  */
 import type { ServerResponse } from 'node:http';
-import type { EnvironmentFlags, FlagSetCache } from '../flags/flag-sets.js';
+import type { EnvironmentFlags, FlagSetCache } from '../flag-sets.js';
 import { CORS_HEADERS } from './cors.js';
 import type { SseEventData } from './ofrep.schema.js';
 

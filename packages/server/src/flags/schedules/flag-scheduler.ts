@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { Conflict, isSluiceError, NotFound, ValidationFailed } from '@sluice/core';
 import type { FlagDefinition } from '@sluice/core/flags';
-import { createAuditStore } from '../audit/audit-store.kysely.js';
-import { type Actor, ResourceService } from '../resources/resources.service.js';
-import { type Executor, inTransaction } from '../storage/index.js';
+import { createAuditStore } from '../../audit/audit-store.kysely.js';
+import { type Actor, ResourceService } from '../../resources/resources.service.js';
+import { type Executor, inTransaction } from '../../storage/index.js';
 import { applyScheduledChange } from './apply-change.js';
 import { ScheduleNotApplicable, ScheduleNotPending } from './errors.js';
 import type { FlagSchedule, ScheduleRequest, ScheduleStatus } from './schedule.schema.js';

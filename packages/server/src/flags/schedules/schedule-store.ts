@@ -1,7 +1,7 @@
 /** Rows of sluice_flag_schedule. Every status change is conditional on the row still being pending. */
 import type { Selectable } from 'kysely';
-import type { Executor } from '../storage/index.js';
-import type { FlagScheduleTable } from '../storage/schema.js';
+import type { Executor } from '../../storage/index.js';
+import type { FlagScheduleTable } from '../../storage/schema.js';
 import type { FlagSchedule, ScheduleStatus } from './schedule.schema.js';
 
 function toSchedule(row: Selectable<FlagScheduleTable>): FlagSchedule {

@@ -4,9 +4,9 @@
  * and a change that no longer applies failing whole.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../config.js';
-import { createServer, type SluiceServer } from '../server.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
+import { configFromEnv } from '../../config.js';
+import { createServer, type SluiceServer } from '../../server.js';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test-support/databases.js';
 
 const ADMIN = 'schedule-admin-token-0123456789';
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import { FlagKeySchema } from '@sluice/core/flags';
 import { z } from 'zod';
-import { type AnyRoute, defineRoute } from '../http/route.js';
+import { type AnyRoute, defineRoute } from '../../http/route.js';
 import type { FlagScheduler } from './flag-scheduler.js';
 import { flagScheduleSchema, scheduleListQuerySchema, scheduleRequestSchema } from './schedule.schema.js';
 
