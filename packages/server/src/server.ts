@@ -24,11 +24,13 @@ import type { FlagScheduler } from './flags/schedules/flag-scheduler.js';
 import { schedulesSlice } from './flags/schedules/slice.js';
 import { flagsSlice } from './flags/slice.js';
 import { buildApp, type SluiceApp } from './http/app.js';
+import { RequestLog } from './http/request-log.js';
 import type { ResourceService } from './resources/resources.service.js';
 import { resourcesSlice } from './resources/slice.js';
 import { type RolloutsSlice, rolloutsSlice } from './rollouts/slice.js';
 import type { RouterConfigService } from './routing/router-config.service.js';
 import { routingSlice } from './routing/slice.js';
+import { routerTrafficSummary } from './routing/traffic-summary.js';
 import { type Slice, type SliceContext, startSlices, stopSlices } from './slice.js';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
 import { systemSlice } from './system/slice.js';
@@ -129,10 +131,13 @@ export async function createServer(
     add(ofrepSlice(ctx, evaluation));
     add(featureApiSlice(ctx, { ...evaluation, resources: resources.service }));
 
+    const requestLog = log ? new RequestLog({ log, every: config.logRequests }) : undefined;
+    if (routing.router) requestLog?.addSource('router', routerTrafficSummary(routing.router));
     const app = buildApp({
       routes: slices.flatMap((slice) => slice.routes ?? []),
       tokens: tokens.service,
       logger: options.logger ?? false,
+      requestLog,
       decorateResponse: (reply, environment) => {
         const state = environment ? emergency.status(environment) : null;
         if (state) reply.header('sluice-emergency', `active; environment=${state.environment}`);
@@ -157,10 +162,13 @@ export async function createServer(
       router: routing.router,
       bootstrap: tokens.bootstrap,
       async listen() {
-        return app.fastify.listen({ port: config.port, host: config.host });
+        const url = await app.fastify.listen({ port: config.port, host: config.host });
+        requestLog?.start();
+        return url;
       },
       async close() {
         await stopSlices(slices, app);
+        requestLog?.stop();
         await database.close();
       },
     };

@@ -4,8 +4,8 @@ import { resolve } from 'node:path';
 import { configFromEnv, createServer } from '@sluice/server';
 import { FlagsFileLoader } from '@sluice/server/flags/file-source';
 import type { Command } from 'commander';
-import pino from 'pino';
 import type { CommandContext } from '../context.js';
+import { createUpLogger } from './logger.js';
 
 export function registerUpCommand(
   program: Command,
@@ -24,7 +24,7 @@ export function registerUpCommand(
     )
     .action(async (opts: { port?: string; host?: string; dataDir?: string; flagsFile?: string }) => {
       const config = configFromEnv(ctx.io.env, { port: opts.port, host: opts.host, dataDir: opts.dataDir });
-      const logger = pino({ level: config.logLevel });
+      const logger = createUpLogger(config, ctx.io.isTty);
       const server = await createServer(config, { logger });
       const flagsFile = opts.flagsFile
         ? new FlagsFileLoader({

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { FastifyBaseLogger } from 'fastify';
+import type { RequestLog } from '../../http/request-log.js';
 import { CORS_HEADERS } from './cors.js';
 import { errorAnswer, type OfrepAnswer, type OfrepCall, type OfrepEvaluator } from './evaluator.js';
 import { type BodyError, isPlainJson, parseJsonBody, readBody } from './json-body.js';
@@ -31,7 +32,6 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const ALLOW_ORIGIN = CORS_HEADERS['access-control-allow-origin'] as string;
 const EXPOSE_HEADERS = CORS_HEADERS['access-control-expose-headers'] as string;
-const LOGS_REQUESTS = new Set(['trace', 'debug', 'info']);
 
 export interface FastPathOptions {
   evaluator: OfrepEvaluator;
@@ -41,6 +41,8 @@ export interface FastPathOptions {
   closing: () => boolean;
   /** Records a request's duration, as Fastify's onResponse hook does for its routes. */
   observe?: (route: string, status: number, seconds: number) => void;
+  /** Counts the request for the log's summary (or logs it, when every request is asked for). */
+  requestLog?: RequestLog | undefined;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -119,18 +121,15 @@ class Exchange {
   private finish(answer: OfrepAnswer): void {
     write(this.res, answer, this.requestId);
     const seconds = (performance.now() - this.started) / 1000;
-    const { observe, log } = this.options;
+    const { observe, requestLog } = this.options;
     observe?.(this.key === null ? BULK_URL : KEY_URL, answer.status, seconds);
-    if (LOGS_REQUESTS.has(log.level))
-      log.info(
-        {
-          reqId: this.requestId,
-          req: { method: 'POST', url: this.req.url },
-          res: { statusCode: answer.status },
-          responseTime: seconds * 1000,
-        },
-        'request completed',
-      );
+    requestLog?.done({
+      method: 'POST',
+      url: this.req.url ?? '',
+      status: answer.status,
+      ms: seconds * 1000,
+      reqId: this.requestId,
+    });
   }
 }
 

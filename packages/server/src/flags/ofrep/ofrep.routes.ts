@@ -9,6 +9,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Histogram, Registry } from 'prom-client';
+import type { RequestLog } from '../../http/request-log.js';
 import { authorizeEvaluation } from './access.js';
 import { corsHeaders, registerPreflight } from './cors.js';
 import {
@@ -29,6 +30,8 @@ export interface OfrepDeps extends EvaluatorDeps {
   bodyLimit?: number;
   /** The app's metrics: the fast path records its requests in the request-duration histogram. */
   requestMetrics?: Registry;
+  /** The app's request log: the fast path reports its requests there, as Fastify's hook does. */
+  requestLog?: RequestLog | undefined;
 }
 
 interface Query {
@@ -119,6 +122,7 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
       log: fastify.log,
       closing: () => closing,
       observe: durationRecorder(deps.requestMetrics),
+      requestLog: deps.requestLog,
     }),
   );
   return streams;

@@ -15,6 +15,7 @@ export function ofrepSlice(ctx: SliceContext, needs: EvaluationNeeds) {
         defaultEnvironment: ctx.defaultEnvironment,
         now: ctx.now,
         requestMetrics: app.metrics,
+        requestLog: app.requestLog,
       });
     },
   };
