@@ -1,4 +1,4 @@
-import { Conflict, defineError } from '@sluice/core';
+import { defineError } from '@sluice/core';
 import { ENVIRONMENT_NAME } from '@sluice/core/auth';
 import { z } from 'zod';
 import type { KindDefinition } from '../resources/kind.js';
@@ -9,6 +9,15 @@ export const DefaultEnvironmentProtected = defineError(
   409,
   'The default environment cannot be deleted',
 );
+
+export const EnvironmentNotEmpty = defineError(
+  'ENVIRONMENT_NOT_EMPTY',
+  409,
+  'The environment still holds resources',
+);
+
+/** How many of an environment's resources a refused delete names. */
+const NAMED = 10;
 
 export const environmentSpecSchema = z
   .object({
@@ -52,11 +61,17 @@ export function environmentKind(defaultEnvironment: () => string): KindDefinitio
           `"${resource.metadata.name}" is the default environment (SLUICE_DEFAULT_ENV)`,
         );
       }
-      const inUse = await createResourceStore(ctx.trx).countInEnvironment(resource.metadata.name);
-      if (inUse > 0)
-        throw Conflict(
-          `environment "${resource.metadata.name}" still holds ${inUse} resource(s); delete them first`,
-        );
+      const env = resource.metadata.name;
+      const store = createResourceStore(ctx.trx);
+      const inUse = await store.countInEnvironment(env);
+      if (inUse === 0) return;
+      const held = await store.sampleInEnvironment(env, NAMED);
+      const names = held.map((r) => `${r.kind}/${r.name}`).join(', ');
+      const more = inUse > held.length ? ` and ${inUse - held.length} more` : '';
+      throw EnvironmentNotEmpty(
+        `environment "${env}" still holds ${inUse} resource${inUse === 1 ? '' : 's'}: ${names}${more}; delete them first (sluice delete KIND NAME --env ${env})`,
+        { extensions: { resources: held } },
+      );
     },
   };
 }

@@ -30,6 +30,16 @@ export function createResourceStore(db: Executor): ResourceStore {
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
+    async sampleInEnvironment(environment, limit) {
+      return db
+        .selectFrom('sluice_resource')
+        .select(['kind', 'name'])
+        .where('environment', '=', environment)
+        .orderBy('kind')
+        .orderBy('name')
+        .limit(limit)
+        .execute();
+    },
     async insert(resource) {
       await db.insertInto('sluice_resource').values(toRow(resource)).execute();
     },

@@ -12,6 +12,8 @@ export interface ResourceStore {
   ): Promise<StoredResource[]>;
   /** Counts resources of any kind in an environment (to refuse deleting one in use). */
   countInEnvironment(environment: string): Promise<number>;
+  /** The first `limit` resources of an environment, by kind then name: what keeps it in use. */
+  sampleInEnvironment(environment: string, limit: number): Promise<{ kind: string; name: string }[]>;
   /** Inserts version 1. Fails if the row exists. */
   insert(resource: StoredResource): Promise<void>;
   /** Replaces the row if its version is still `expectedVersion`; false when it moved on. */

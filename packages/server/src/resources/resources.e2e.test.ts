@@ -118,6 +118,22 @@ describe.each(DIALECTS)('resource API on %s', (dialect) => {
     expect(entry.before.metadata.name).toBe('qa');
   });
 
+  it('refuses to delete an environment that still holds resources, naming them', async () => {
+    await t.request('PUT', '/api/v1/flags/in-staging?environment=staging', {
+      body: { spec: { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' } },
+    });
+    const refused = await t.request('DELETE', '/api/v1/environments/staging');
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      code: 'ENVIRONMENT_NOT_EMPTY',
+      resources: [{ kind: 'Flag', name: 'in-staging' }],
+    });
+    expect(refused.body.detail).toContain('still holds 1 resource: Flag/in-staging');
+    expect((await t.request('GET', '/api/v1/environments/staging')).status).toBe(200);
+    await t.request('DELETE', '/api/v1/flags/in-staging?environment=staging');
+    expect((await t.request('DELETE', '/api/v1/environments/staging')).status).toBe(200);
+  });
+
   it('limits environment-scoped writers to their environment on apply', async () => {
     const token = await t.token(['write:production']);
     const res = await t.request('POST', '/api/v1/apply', {
