@@ -5,6 +5,7 @@ import { registerFlagCommands } from './commands/flags.js';
 import { registerLoginCommands } from './commands/login.js';
 import { registerResourceCommands } from './commands/resources.js';
 import { registerRolloutCommands } from './commands/rollouts.js';
+import { registerServiceCommands } from './commands/services.js';
 import { registerTrafficCommands } from './commands/traffic.js';
 import { registerUpCommand } from './commands/up.js';
 import { createContext } from './context.js';
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo): Command {
   registerEmergencyCommands(program, ctx);
   registerTrafficCommands(program, ctx);
   registerRolloutCommands(program, ctx);
+  registerServiceCommands(program, ctx);
   const quiet = (command: Command): void => {
     for (const sub of command.commands) {
       sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

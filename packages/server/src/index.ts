@@ -9,6 +9,7 @@ export * from './manifests/index.js';
 export * from './resources/index.js';
 export type { Release, RunSummary } from './rollouts/run.schema.js';
 export * from './server.js';
+export type { ServiceRef, ServiceVersion, ServiceVersions } from './services/versions.js';
 export * from './storage/index.js';
 export * from './tokens/bootstrap.js';
 export type { TokenView } from './tokens/token.schema.js';

@@ -31,6 +31,8 @@ import { type RolloutsSlice, rolloutsSlice } from './rollouts/slice.js';
 import type { RouterConfigService } from './routing/router-config.service.js';
 import { routingSlice } from './routing/slice.js';
 import { routerTrafficSummary } from './routing/traffic-summary.js';
+import { servicesSlice } from './services/slice.js';
+import type { ServiceVersions } from './services/versions.js';
 import { type Slice, type SliceContext, startSlices, stopSlices } from './slice.js';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
 import { systemSlice } from './system/slice.js';
@@ -59,6 +61,8 @@ export interface SluiceServer {
   metrics: MetricRegistry;
   /** The embedded data-plane router, when `embeddedRouter` is on. */
   router: Router | null;
+  /** What runs for each Service; stops a Service's versions. */
+  services: ServiceVersions;
   bootstrap: BootstrapResult;
   /** Starts listening; resolves to the bound URL. */
   listen(): Promise<string>;
@@ -119,6 +123,7 @@ export async function createServer(
         metrics: analysis.registry,
       }),
     );
+    const services = add(servicesSlice(ctx, { resources: resources.service, registry: resources.registry }));
     add(await environmentsSlice(ctx, { resources: resources.service, registry: resources.registry }));
     add(auditSlice(ctx));
     const tokens = add(await tokensSlice(ctx));
@@ -160,6 +165,7 @@ export async function createServer(
       rollouts,
       metrics: analysis.registry,
       router: routing.router,
+      services: services.versions,
       bootstrap: tokens.bootstrap,
       async listen() {
         const url = await app.fastify.listen({ port: config.port, host: config.host });

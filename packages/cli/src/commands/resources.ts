@@ -199,8 +199,9 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
         undefined,
         opts.version ? { 'if-match': `"${opts.version}"` } : {},
       );
+      const stopping = deleted.kind === 'Service' ? '; its running versions are being stopped' : '';
       ctx.io.stdout(
-        `deleted ${deleted.kind}/${deleted.metadata.name} (was version ${deleted.metadata.version})\n`,
+        `deleted ${deleted.kind}/${deleted.metadata.name} (was version ${deleted.metadata.version})${stopping}\n`,
       );
     });
 }

@@ -6,6 +6,16 @@ import { FlagsFileLoader } from '@sluice/server/flags/file-source';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { createUpLogger } from './logger.js';
+import { servicesOnExit, settleVersions } from './up-services.js';
+
+interface UpOptions {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  flagsFile?: string;
+  keepServices?: boolean;
+  stopServices?: boolean;
+}
 
 export function registerUpCommand(
   program: Command,
@@ -22,7 +32,9 @@ export function registerUpCommand(
       '--flags-file <path>',
       'flagd flags file (JSON or YAML) loaded into the default environment, reloaded on change',
     )
-    .action(async (opts: { port?: string; host?: string; dataDir?: string; flagsFile?: string }) => {
+    .option('--keep-services', 'on SQLite: leave the service versions Sluice started running when it stops')
+    .option('--stop-services', 'on PostgreSQL: stop the service versions Sluice started here when it stops')
+    .action(async (opts: UpOptions) => {
       const config = configFromEnv(ctx.io.env, { port: opts.port, host: opts.host, dataDir: opts.dataDir });
       const logger = createUpLogger(config, ctx.io.isTty);
       const server = await createServer(config, { logger });
@@ -50,6 +62,8 @@ export function registerUpCommand(
           `Router http://${proxy.listen.host}:${proxy.listen.port} (admin http://${proxy.admin?.host}:${proxy.admin?.port})\n`,
         );
       }
+      const onExit = servicesOnExit(server.database.dialect, opts);
+      ctx.io.stdout(`${onExit.promise}\n`);
       if (server.bootstrap.generated) {
         ctx.io.stdout(
           `\nAdmin token (shown once; also saved to ${server.bootstrap.file} for the CLI on this machine):\n  ${server.bootstrap.generated}\n\n`,
@@ -62,8 +76,14 @@ export function registerUpCommand(
           stopping = true;
           logger.info('shutting down: finishing in-flight requests');
           await flagsFile?.close();
+          const local = await server.services.local().catch((error: unknown) => {
+            logger.error({ err: error }, 'could not list the Services whose versions run here');
+            return [];
+          });
           await server.close();
           rmSync(urlFile, { force: true });
+          for (const line of await settleVersions(server.services, local, onExit.stop))
+            ctx.io.stdout(`${line}\n`);
           logger.info('stopped');
           resolve();
         };

@@ -24,6 +24,8 @@ export interface ResourceChange {
   name: string;
   action: 'created' | 'updated' | 'deleted';
   resource: StoredResource | null;
+  /** What a delete removed (a deleted Service's versions are stopped from its spec). */
+  before?: StoredResource;
 }
 
 export type ChangeListener = (change: ResourceChange) => void;
@@ -160,7 +162,14 @@ export class ResourceService {
         requestId: actor.requestId,
       });
       await kind.afterChange?.(ctx, { before: existing, after: null });
-      pending.push({ kind: kind.kind, environment: env, name, action: 'deleted', resource: null });
+      pending.push({
+        kind: kind.kind,
+        environment: env,
+        name,
+        action: 'deleted',
+        resource: null,
+        before: existing,
+      });
       return existing;
     });
     this.announce(pending);
