@@ -18,12 +18,20 @@ import { z } from 'zod';
 import { parseInput, proportionArm } from './common.js';
 import { logBeta } from './distributions.js';
 
+/** Past 10¹⁰ users an arm's ln B carries more than 1e-6 of rounding (and the sum slows). */
+const MAX_USERS = 1e10;
+const bayesArm = proportionArm.refine((a) => a.users <= MAX_USERS, {
+  path: ['users'],
+  message: 'at most 10,000,000,000 users per arm',
+});
+const priorParameter = z.number().positive('must be above 0').max(1e6, 'at most 1,000,000');
+
 export const bayesInput = z
   .strictObject({
-    control: proportionArm,
-    treatment: proportionArm,
+    control: bayesArm,
+    treatment: bayesArm,
     prior: z
-      .strictObject({ alpha: z.number().positive(), beta: z.number().positive() })
+      .strictObject({ alpha: priorParameter, beta: priorParameter })
       .optional()
       .describe('Beta prior of both rates; default Beta(1, 1) (uniform)'),
   })

@@ -7,7 +7,7 @@ import { ValidationFailed } from '../errors/index.js';
 import { issuesToFields } from '../rollouts/plan/parse.js';
 
 /** A whole count of users or events, 0 or more. */
-export const count = z.int().nonnegative();
+export const count = z.int('must be a whole number').nonnegative('must be 0 or more');
 
 /** Two-sided confidence level of every interval; 0.95 when not given. */
 export const confidence = z
@@ -18,6 +18,18 @@ export const confidence = z
   .describe('Two-sided confidence level of the intervals, in (0, 1); default 0.95');
 
 export const DEFAULT_CONFIDENCE = 0.95;
+
+/**
+ * A measured value (mean, variance, covariance, weight): 0, or between 1e-100 and 1e100 in size.
+ * Real metrics sit far inside; the bound keeps every intermediate (squares, ratios) finite, so
+ * no input can make a result overflow to ±Infinity or NaN.
+ */
+export const real = z.number().refine((x) => x === 0 || (Math.abs(x) >= 1e-100 && Math.abs(x) <= 1e100), {
+  message: 'must be 0 or between 1e-100 and 1e100 in size',
+  abort: true,
+});
+export const nonNegativeReal = real.refine((x) => x >= 0, 'must be 0 or more');
+export const positiveReal = real.refine((x) => x > 0, 'must be above 0');
 
 /** One arm of a conversion metric: users exposed and users who converted. */
 export const proportionArm = z
@@ -31,8 +43,8 @@ export type ProportionArm = z.infer<typeof proportionArm>;
 /** One arm of a continuous metric: sample size, sample mean and sample variance (n − 1). */
 export const meanArm = z.strictObject({
   n: z.int().min(2, 'must be at least 2 (a sample variance needs two values)'),
-  mean: z.number(),
-  variance: z.number().nonnegative().describe('sample variance (divided by n − 1)'),
+  mean: real,
+  variance: nonNegativeReal.describe('sample variance (divided by n − 1)'),
 });
 export type MeanArm = z.infer<typeof meanArm>;
 

@@ -54,7 +54,11 @@ export function means(input: MeansInput): MeansResult {
     why.add('both variances are 0, so the difference has no standard error');
     return { ...out, ...why.done() };
   }
-  const df = (vc + vt) ** 2 / ((vc * vc) / (control.n - 1) + (vt * vt) / (treatment.n - 1));
+  // Welch–Satterthwaite, (vc + vt)² / (vc²/(n_C − 1) + vt²/(n_T − 1)), in shares of vc + vt so
+  // tiny or huge variances neither underflow nor overflow.
+  const shareC = vc / (vc + vt);
+  const shareT = vt / (vc + vt);
+  const df = 1 / ((shareC * shareC) / (control.n - 1) + (shareT * shareT) / (treatment.n - 1));
   const t = difference / se;
   return {
     ...out,

@@ -66,5 +66,13 @@ export function sampleSize(input: SampleSizeInput): SampleSizeResult {
   const root = zAlpha * sdNull + zPower * sdAlt;
   if (!(root > 0))
     invalid('sample-size', 'power', 'is too low for this alpha: the formula has no positive solution');
-  return { usersPerVariant: Math.ceil((root * root) / (delta * delta)), absoluteEffect: delta };
+  const usersPerVariant = Math.ceil((root * root) / (delta * delta));
+  if (!Number.isSafeInteger(usersPerVariant)) {
+    invalid(
+      'sample-size',
+      'minimumDetectableEffect',
+      'is too small: no realistic number of users detects it',
+    );
+  }
+  return { usersPerVariant, absoluteEffect: delta };
 }

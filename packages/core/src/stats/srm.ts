@@ -5,7 +5,7 @@
  * Kohavi, Tang & Xu ("Trustworthy Online Controlled Experiments", ch. 21) and GrowthBook use.
  */
 import { z } from 'zod';
-import { count, nullableNumber, parseInput, Reasons, reason } from './common.js';
+import { count, nullableNumber, parseInput, positiveReal, Reasons, reason } from './common.js';
 import { chiSquareSf } from './distributions.js';
 
 /** p-values below this flag a sample ratio mismatch. */
@@ -15,7 +15,7 @@ export const srmInput = z
   .strictObject({
     observed: z.array(count).min(2, 'needs at least two arms').describe('users seen per arm'),
     weights: z
-      .array(z.number().positive('must be above 0'))
+      .array(positiveReal)
       .min(2, 'needs at least two arms')
       .describe('planned share of each arm, in any unit (normalized to sum to 1)'),
   })
