@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { runStandaloneRouter, stderrLogger } from '@sluice/router';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
-import { runLoad } from '../load/index.js';
+import { CliError, usageError } from '../errors.js';
+import { type LoadSummary, runLoad } from '../load/index.js';
 import { parseFormat, render } from '../output/format.js';
 
 /** "30s", "2m", "1h", "500ms" or plain seconds → milliseconds. */
@@ -88,19 +88,71 @@ export function registerTrafficCommands(program: Command, ctx: CommandContext): 
         },
       });
       if (live) ctx.io.stdout('\n');
+      const why = await failureReasons(summary, () => knownRoutes(ctx));
       ctx.io.stdout(
-        render(summary, format, () => {
+        render({ ...summary, why }, format, () => {
           const versions =
             Object.entries(summary.byVersion)
               .map(([v, n]) => `${v} ${n}`)
               .join(', ') || '—';
           return [
             `sent ${summary.sent} in ${(summary.elapsedMs / 1000).toFixed(1)}s (${summary.achievedRps.toFixed(0)}/s): ${summary.ok} ok, ${summary.failed} failed, ${summary.dropped} dropped`,
+            `by status: ${counts(summary.byStatus)}${Object.keys(summary.errors).length ? `; connection errors: ${counts(summary.errors)}` : ''}`,
+            ...why.map((w) => `  ${w}`),
             `by version: ${versions}; users who switched version: ${summary.usersSwitchedVersion}`,
             `latency p50 ${summary.latency.p50.toFixed(1)} ms, p95 ${summary.latency.p95.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms`,
             '',
           ].join('\n');
         }),
       );
+      // a run whose requests mostly failed measured nothing worth having: say so in the exit code
+      const answered = summary.ok + summary.failed;
+      if (answered === 0 || summary.failed * 2 > answered)
+        throw new CliError(
+          'Most requests failed',
+          `${summary.failed} of ${answered} requests to ${summary.url} failed${why[0] ? `: ${why[0]}` : ''}`,
+        );
     });
+}
+
+const counts = (m: Record<string, number>) =>
+  Object.entries(m)
+    .map(([k, n]) => `${k} ×${n}`)
+    .join(', ') || '—';
+
+/** One line per failing status or error: what the target said. */
+async function failureReasons(
+  summary: LoadSummary,
+  routes: () => Promise<string[] | null>,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [status, reason] of Object.entries(summary.reasons)) {
+    let line = `${status}: ${reason.detail}`;
+    if (reason.code === 'ROUTER_NO_ROUTE') {
+      const host = new URL(summary.url).host;
+      const known = await routes();
+      line = `${status}: no route for host ${host}${known ? ` — routes: ${known.join(', ') || 'none yet'}` : ''}`;
+    }
+    lines.push(line);
+  }
+  for (const code of Object.keys(summary.errors))
+    if (code === 'ECONNREFUSED') lines.push(`${code}: nothing listens at ${new URL(summary.url).host}`);
+  return lines;
+}
+
+/** The routes the control plane gives routers (`api.localhost/`), or null when it cannot be asked. */
+async function knownRoutes(ctx: CommandContext): Promise<string[] | null> {
+  try {
+    const { items } = await ctx
+      .client()
+      .request<{ items: { spec: { host?: string; pathPrefix: string } }[] }>(
+        'GET',
+        '/api/v1/routes?limit=100',
+      );
+    return items.map(
+      (r) => `${r.spec.host ?? '(any host)'}${r.spec.pathPrefix === '/' ? '' : r.spec.pathPrefix}`,
+    );
+  } catch {
+    return null;
+  }
 }

@@ -34,6 +34,8 @@ export interface LoadSummary {
   byVersion: Record<string, number>;
   /** Connection-level failures by error code (`ECONNREFUSED`, `TIMEOUT`, ...). */
   errors: Record<string, number>;
+  /** Why, per failing status: the first answer's problem detail (or the start of its body). */
+  reasons: Record<string, { code?: string; detail: string }>;
   /** Simulated users that were answered by more than one version (0 when routing is sticky). */
   usersSwitchedVersion: number;
   latency: LatencySummary;
@@ -50,6 +52,27 @@ interface Outcome {
   status?: number;
   version?: string;
   error?: string;
+  body?: string;
+}
+
+/** How much of a failed answer's body is kept to say why it failed. */
+const REASON_BYTES = 2048;
+
+/** A problem+json `{code, detail}`, or the body's first line. */
+function reasonOf(body: string): { code?: string; detail: string } {
+  try {
+    const parsed = JSON.parse(body) as { code?: unknown; detail?: unknown; title?: unknown };
+    const detail =
+      typeof parsed.detail === 'string'
+        ? parsed.detail
+        : typeof parsed.title === 'string'
+          ? parsed.title
+          : '';
+    if (detail) return typeof parsed.code === 'string' ? { code: parsed.code, detail } : { detail };
+  } catch {
+    // not JSON
+  }
+  return { detail: body.split('\n')[0]?.trim().slice(0, 200) || '(empty body)' };
 }
 
 const bump = (m: Record<string, number>, k: string) => {
@@ -79,6 +102,7 @@ export async function runLoad(args: RunLoadArgs): Promise<LoadSummary> {
   const byStatus: Record<string, number> = {};
   const byVersion: Record<string, number> = {};
   const errors: Record<string, number> = {};
+  const reasons: LoadSummary['reasons'] = {};
   let scheduled = 0;
   let sent = 0;
   let ok = 0;
@@ -103,9 +127,21 @@ export async function runLoad(args: RunLoadArgs): Promise<LoadSummary> {
       req.on('response', (res) => {
         user.jar.store(res.headers['set-cookie']);
         const v = res.headers['sluice-version'] ?? res.headers['sluice-demo-version'];
-        res.resume();
+        const status = res.statusCode ?? 0;
+        // a failure's first answer per status says why; everything else is drained unread
+        const keep = status >= 400 && !(String(status) in reasons);
+        let body = '';
+        if (keep)
+          res.on('data', (d: Buffer) => {
+            if (body.length < REASON_BYTES) body += d.toString('utf8');
+          });
+        else res.resume();
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, version: typeof v === 'string' ? v : 'unknown' }),
+          resolve({
+            status,
+            version: typeof v === 'string' ? v : 'unknown',
+            ...(keep ? { body } : {}),
+          }),
         );
         res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? 'RESPONSE_ERROR' }));
       });
@@ -131,6 +167,8 @@ export async function runLoad(args: RunLoadArgs): Promise<LoadSummary> {
       latency.record(performance.now() - t0);
       if (o.status !== undefined) {
         bump(byStatus, String(o.status));
+        if (o.body !== undefined && !(String(o.status) in reasons))
+          reasons[String(o.status)] = reasonOf(o.body);
         if (o.status < 400) ok++;
         else failed++;
         const version = o.version ?? 'unknown';
@@ -204,6 +242,7 @@ export async function runLoad(args: RunLoadArgs): Promise<LoadSummary> {
     byStatus,
     byVersion,
     errors,
+    reasons,
     usersSwitchedVersion: users.filter((u) => u.switched).length,
     latency: latency.summary(),
     achievedRps: elapsedMs > 0 ? Math.round(((ok + failed) * 1000 * 10) / elapsedMs) / 10 : 0,
