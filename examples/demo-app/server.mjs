@@ -2,13 +2,13 @@
 // Sluice demo app: a small versioned HTTP service with run-time fault injection, used by the
 // examples, the integration tests and the benchmarks. node:http only, no dependencies.
 import { randomUUID } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage: server.mjs --version V [--port 5001] [--host 127.0.0.1]
-                   [--events-url URL --events-token T --events-flush-ms 1000]`;
+                   [--events-url URL --events-token T | --events-token-file PATH --events-flush-ms 1000]`;
 
 /** Fault settings and their bounds; one table drives validation and the defaults. */
 const FAULT_FIELDS = {
@@ -30,6 +30,7 @@ export function parseOptions(argv, env = process.env) {
       host: { type: 'string' },
       'events-url': { type: 'string' },
       'events-token': { type: 'string' },
+      'events-token-file': { type: 'string' },
       'events-flush-ms': { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -41,7 +42,22 @@ export function parseOptions(argv, env = process.env) {
   const port = Number(values.port ?? env.PORT ?? 5001);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port: bad port "${values.port}"`);
-  const eventsUrl = values['events-url'] ?? (env.SLUICE_EVENTS_URL || undefined);
+  const tokenFile = values['events-token-file'] ?? (env.SLUICE_EVENTS_TOKEN_FILE || undefined);
+  let eventsToken = values['events-token'] ?? env.SLUICE_EVENTS_TOKEN;
+  if (eventsToken === undefined && tokenFile !== undefined) {
+    try {
+      eventsToken = readFileSync(tokenFile, 'utf8').trim();
+    } catch (error) {
+      throw new Error(`--events-token-file: cannot read ${tokenFile} (${error.code ?? error.message})`);
+    }
+  }
+  // Started by Sluice, the app is told where the control plane is (SLUICE_URL) and which
+  // environment it runs in: with a token, that is where its events go unless told otherwise.
+  const reported =
+    eventsToken && env.SLUICE_URL && env.SLUICE_ENVIRONMENT
+      ? `${env.SLUICE_URL.replace(/\/+$/, '')}/api/v1/events?environment=${encodeURIComponent(env.SLUICE_ENVIRONMENT)}`
+      : undefined;
+  const eventsUrl = values['events-url'] ?? (env.SLUICE_EVENTS_URL || reported);
   if (eventsUrl !== undefined) new URL(eventsUrl); // throws on a malformed URL
   const flushText = values['events-flush-ms'] ?? env.SLUICE_EVENTS_FLUSH_MS ?? '1000';
   const eventsFlushMs = Number(flushText);
@@ -52,7 +68,7 @@ export function parseOptions(argv, env = process.env) {
     port,
     host: values.host ?? env.HOST ?? '127.0.0.1',
     eventsUrl,
-    eventsToken: values['events-token'] ?? env.SLUICE_EVENTS_TOKEN,
+    eventsToken,
     eventsFlushMs,
   };
 }

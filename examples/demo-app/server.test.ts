@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -194,6 +197,28 @@ describe('demo app events', () => {
     } finally {
       await stopApp(app);
     }
+  });
+
+  it('started by Sluice with a token file, reports to the control plane it was told about', async () => {
+    batches.length = 0;
+    const dir = mkdtempSync(join(tmpdir(), 'demo-token-'));
+    writeFileSync(join(dir, 'events.token'), 'file-token\n');
+    const app = await startApp(['--version', '5.0.0', '--events-token-file', join(dir, 'events.token')], {
+      SLUICE_URL: sinkUrl.replace('/api/v1/events', ''),
+      SLUICE_ENVIRONMENT: 'production',
+      SLUICE_EVENTS_FLUSH_MS: '100',
+    });
+    try {
+      await fetch(`${app.base}/`, { headers: { 'x-user-id': 'dora' } });
+      await waitFor(() => allEvents().length >= 2);
+      expect(batches[0]?.auth).toBe('Bearer file-token');
+      expect(allEvents().map((e) => e.user)).toContain('dora');
+    } finally {
+      await stopApp(app);
+    }
+    await expect(startApp(['--version', '1.0.0', '--events-token-file', join(dir, 'nope')])).rejects.toThrow(
+      /--events-token-file: cannot read/,
+    );
   });
 
   it('refuses a flush interval out of range, naming the option', async () => {

@@ -27,8 +27,10 @@ export function usageError(detail: string): CliError {
 
 export function formatError(error: CliError): string {
   const lines = [`error: ${error.title}${error.code ? ` (${error.code})` : ''}`, `  ${error.detail}`];
-  for (const f of error.fields.slice(0, 50)) lines.push(`  - ${f.path}: ${f.message}`);
-  if (error.fields.length > 50) lines.push(`  … and ${error.fields.length - 50} more`);
+  // a field the detail already spells out is not said twice
+  const fields = error.fields.filter((f) => `${f.path}: ${f.message}` !== error.detail);
+  for (const f of fields.slice(0, 50)) lines.push(`  - ${f.path}: ${f.message}`);
+  if (fields.length > 50) lines.push(`  … and ${fields.length - 50} more`);
   return `${lines.join('\n')}\n`;
 }
 

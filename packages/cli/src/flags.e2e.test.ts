@@ -94,6 +94,10 @@ describe('sluice flag, segment and emergency', () => {
       reason: 'TARGETING_MATCH',
     });
     expect((await cli('flag', 'list', '--env', 'production')).stdout).toMatch(/checkout.*admin\s+\d+s ago\n/);
+    const missing = await cli('flag', 'eval', 'no-such-flag', '--env', 'production');
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toMatch(/—\s+ERROR\s+FLAG_NOT_FOUND/);
+    expect(missing.stderr).toContain('there is no flag "no-such-flag" (environment production)');
     const bad = await cli('flag', 'eval', 'checkout', '--context', '{email: ann}');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--context is not valid JSON: .*JSON/);

@@ -88,6 +88,13 @@ describe('sluice rollout', () => {
     const history = await cli('rollout', 'history', id);
     expect(history.stdout).toMatch(/approve/);
     expect(history.stdout).toMatch(/abort/);
+    // looked for in the wrong environment: it says where it looked, and where the runs are
+    const elsewhere = await cli('rollout', 'status', 'checkout-flag', '--env', 'production');
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain(
+      'in environment "production"; it has runs in development: add --env development',
+    );
+    expect((await cli('rollout', 'history', '--help')).stdout).toMatch(/a run's events, oldest first/);
   });
 
   it('simulates the seed plan in virtual time and exits non-zero when a scenario fails', async () => {

@@ -87,6 +87,7 @@ export async function createServer(
   try {
     await migrateWithRetry(database);
     const log = options.logger && typeof options.logger === 'object' ? options.logger : undefined;
+    let listening: string | undefined;
     const ctx: SliceContext = {
       config,
       database,
@@ -95,6 +96,7 @@ export async function createServer(
       defaultEnvironment: () => config.defaultEnvironment,
       log,
       logError: (message, error) => log?.error({ err: error }, message),
+      url: () => listening,
     };
     // one line per slice, in build order: routes keep this order, stopping runs it backwards
     const add = <S extends Slice>(slice: S): S => {
@@ -169,6 +171,7 @@ export async function createServer(
       bootstrap: tokens.bootstrap,
       async listen() {
         const url = await app.fastify.listen({ port: config.port, host: config.host });
+        listening = url;
         requestLog?.start();
         return url;
       },

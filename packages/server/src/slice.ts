@@ -20,6 +20,8 @@ export interface SliceContext {
   log: FastifyBaseLogger | undefined;
   /** Logs a failure with its cause. */
   logError: (message: string, error: unknown) => void;
+  /** The server's own URL once it listens (versions it starts are told it). */
+  url: () => string | undefined;
 }
 
 /** What a slice hands the server. Every member is optional. */

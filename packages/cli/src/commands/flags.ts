@@ -1,7 +1,7 @@
 /** flag: the flags of an environment, kill switches, evaluation, stale flags, scheduled changes. */
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import { age, formatTable, parseFormat, render } from '../output/format.js';
 import {
   envOpt,
@@ -170,7 +170,8 @@ export function registerFlagCommands(program: Command, ctx: CommandContext): voi
             ['VALUE', 'VARIANT', 'REASON', 'ERROR'],
             [
               [
-                JSON.stringify(r.value),
+                // an SDK would serve its own default here; there is no value to show
+                r.errorCode ? '—' : JSON.stringify(r.value),
                 r.variant,
                 r.reason,
                 r.errorCode ? `${r.errorCode}: ${r.errorMessage ?? ''}` : '',
@@ -179,6 +180,18 @@ export function registerFlagCommands(program: Command, ctx: CommandContext): voi
           ),
         ),
       );
+      if (r.errorCode) {
+        const where = opts.env ? ` (environment ${opts.env})` : '';
+        throw new CliError(
+          'The evaluation failed',
+          r.errorCode === 'FLAG_NOT_FOUND'
+            ? `there is no flag "${name}"${where}; \`sluice flag list\` shows the flags there are`
+            : `${r.errorCode}: ${r.errorMessage ?? 'no detail'}`,
+          [],
+          1,
+          r.errorCode,
+        );
+      }
     });
 
   outOpt(envOpt(flag.command('stale').description('flags not evaluated, or serving one variant, for N days')))

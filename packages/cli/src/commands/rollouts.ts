@@ -32,14 +32,29 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
         throw e;
       });
     if (direct) return direct;
-    const sep = opts.env ? '&' : '?';
-    const { items } = await client.request(
+    const runsOf = (environment?: string) =>
+      client.request<{ items: RunView[]; environment?: string }>(
+        'GET',
+        `/api/v1/rollout-runs?${new URLSearchParams({ ...(environment ? { environment } : {}), rollout: ref, limit: '1' })}`,
+      );
+    const found = await runsOf(opts.env);
+    if (found.items[0]) return found.items[0];
+    const searched = found.environment ?? opts.env ?? 'the default environment';
+    // say where the rollout does have runs, if anywhere
+    const { items: envs } = await client.request<{ items: { metadata: { name: string } }[] }>(
       'GET',
-      `/api/v1/rollout-runs${env(opts)}${sep}rollout=${encodeURIComponent(ref)}&limit=1`,
+      '/api/v1/environments?limit=1000',
     );
-    if (!items.length)
-      throw new CliError('Not found', `no run "${ref}" and no runs of a rollout named "${ref}"`);
-    return items[0];
+    const elsewhere: string[] = [];
+    for (const e of envs.map((x) => x.metadata.name).filter((n) => n !== searched))
+      if ((await runsOf(e)).items.length) elsewhere.push(e);
+    const hint = elsewhere.length
+      ? `; it has runs in ${elsewhere.join(', ')}: add --env ${elsewhere[0]}`
+      : '';
+    throw new CliError(
+      'Not found',
+      `no run "${ref}", and no runs of a rollout named "${ref}" in environment "${searched}"${hint}`,
+    );
   };
 
   rollout
@@ -230,6 +245,9 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
 
   rollout
     .command('history')
+    .description(
+      "a run's events, oldest first, each with who sent it and the transitions it caused (newest run of a rollout name)",
+    )
     .argument('<run>', 'run id or rollout name')
     .option('--env <environment>')
     .option('-o, --output <format>', 'table, json or yaml', 'table')

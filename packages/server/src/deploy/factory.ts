@@ -32,6 +32,8 @@ export interface DeployProviderDeps {
   cwd?: string;
   /** Epoch milliseconds. */
   now?: () => number;
+  /** The control plane's URL, for `process` versions (SLUICE_URL). */
+  controlPlaneUrl?: () => string | undefined;
 }
 
 /** Builds the provider a Service's `deploy` block names; bad specs are VALIDATION_FAILED under `deploy.`. */
@@ -49,6 +51,7 @@ export function createDeployProvider(spec: DeploySpec, deps: DeployProviderDeps)
         ...common,
         dataDir: deps.dataDir,
         ...(deps.cwd ? { cwd: deps.cwd } : {}),
+        ...(deps.controlPlaneUrl ? { controlPlaneUrl: deps.controlPlaneUrl } : {}),
       });
     case 'static':
       return createStaticProvider(s, common);

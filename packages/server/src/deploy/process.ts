@@ -69,6 +69,8 @@ export interface ProcessDeployDeps {
   cwd?: string;
   /** Epoch milliseconds. */
   now?: () => number;
+  /** The control plane's URL, passed to versions as SLUICE_URL (they may report to it). */
+  controlPlaneUrl?: () => string | undefined;
 }
 
 const pathSegment = z
@@ -159,6 +161,7 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
     let port = await pickPort(o.host);
     while (taken.has(port)) port = await pickPort(o.host);
     const argv = argvFor(port);
+    const controlPlane = deps.controlPlaneUrl?.();
     const env = {
       ...inheritedEnv(),
       ...o.env,
@@ -166,6 +169,8 @@ export function createProcessProvider(spec: ProcessDeploySpec, deps: ProcessDepl
       PORT: String(port),
       SLUICE_VERSION: request.version,
       SLUICE_SERVICE: deps.service,
+      ...(deps.environment ? { SLUICE_ENVIRONMENT: deps.environment } : {}),
+      ...(controlPlane ? { SLUICE_URL: controlPlane } : {}),
       [TAG_VARIABLE]: tag,
       ...(request.image ? { SLUICE_IMAGE: request.image } : {}),
     };

@@ -75,8 +75,13 @@ export function rolloutRoutes(rollouts: RolloutsService, defaultEnvironment: () 
         active: z.enum(['true', 'false']).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
       }),
-      response: z.object({ items: z.array(runSummarySchema) }),
+      response: z.object({
+        items: z.array(runSummarySchema),
+        /** The environment searched (the default one unless `?environment=` named another). */
+        environment: z.string(),
+      }),
       handler: async ({ query }) => ({
+        environment: env(query),
         items: await rollouts.list({
           environment: env(query),
           ...(query.rollout ? { rollout: query.rollout } : {}),

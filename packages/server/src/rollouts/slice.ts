@@ -46,6 +46,7 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
     router: needs.router,
     secrets: new SecretResolver(process.env, ctx.config.dataDir),
     dataDir: ctx.config.dataDir,
+    controlPlaneUrl: ctx.url,
     db,
     resources: needs.resources,
     registry: needs.registry,

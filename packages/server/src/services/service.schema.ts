@@ -43,12 +43,20 @@ export const serviceTrafficSchema = z
         name: routeNameSchema.optional(),
         host: routeSchema.shape.host,
         pathPrefix: routeSchema.shape.pathPrefix,
+        /** Keep each user on the version they first got (a cookie), so a canary's users stay put. */
+        sticky: routeSchema.shape.sticky,
       })
       .default({ pathPrefix: '/' }),
     /** The provider's own options (HAProxy socket and backend, NGINX paths, the HTTPRoute). */
     options: z.record(z.string(), z.unknown()).optional(),
   })
   .superRefine((t, ctx) => {
+    if (t.route.sticky && t.provider !== 'builtin')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['route', 'sticky'],
+        message: `sticky sessions need the builtin router; the ${t.provider} provider sets no sticky cookie`,
+      });
     const schema = TRAFFIC_OPTIONS[t.provider];
     if (schema === null) {
       if (t.options !== undefined)

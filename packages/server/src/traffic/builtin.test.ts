@@ -76,4 +76,32 @@ describe('builtin provider', () => {
       await server.close();
     }
   });
+
+  it('keeps a user on the version they first got when the Service asks for sticky sessions', async () => {
+    const server = await controlPlane();
+    try {
+      const p = createBuiltinProvider({
+        route: 'sticky',
+        sticky: { maxAgeSeconds: 600 },
+        resources: server.resources,
+        registry: server.resources.registry,
+        routerConfig: server.routerConfig,
+        router: server.router,
+      });
+      await p.setBackends({ blue: [upstreams.urls.blue!], green: [upstreams.urls.green!] });
+      await p.setWeights({ blue: 50, green: 50 });
+      const route = await server.resources.get(server.resources.registry.get('Route'), null, 'sticky');
+      expect((route.spec as { sticky?: unknown }).sticky).toMatchObject({ maxAgeSeconds: 600 });
+      // the first answer sets the cookie; every later request with it lands on the same version
+      const port = server.router?.status().listen?.port;
+      const first = await fetch(`http://127.0.0.1:${port}/`);
+      const cookie = first.headers.get('set-cookie')?.split(';')[0] ?? '';
+      expect(cookie).toMatch(/^sluice_sticky=/);
+      const got = first.headers.get('x-upstream');
+      const later = await probe(`http://127.0.0.1:${port}/`, 20, { cookie });
+      expect(later).toEqual({ [got as string]: 20 });
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -35,6 +35,8 @@ export interface BuiltinOptions {
   /** Used when the Route does not exist yet. */
   host?: string | undefined;
   pathPrefix?: string | undefined;
+  /** Sticky sessions for the route, as the Service asks (kept on every write). */
+  sticky?: RouteConfig['sticky'];
   resources: ResourceService;
   registry: KindRegistry;
   routerConfig: RouterConfigService;
@@ -111,6 +113,7 @@ export function createBuiltinProvider(options: BuiltinOptions): TrafficProvider 
       }) as Record<string, unknown>;
       const spec = {
         ...base,
+        ...(options.sticky ? { sticky: options.sticky } : {}),
         versions: Object.entries(next.backends).map(([name, urls]) => ({ name, url: urls[0] as string })),
         weights: next.weights,
         match: next.matchRules.map((r) => ({

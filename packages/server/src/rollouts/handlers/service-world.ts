@@ -32,6 +32,8 @@ export interface ServiceWorldDeps {
   router: Router | null;
   secrets: SecretResolver;
   dataDir: string;
+  /** The control plane's URL, for versions that report to it. */
+  controlPlaneUrl?: () => string | undefined;
 }
 
 export interface ResolvedService {
@@ -65,6 +67,7 @@ export class ServiceWorld {
         dataDir: this.deps.dataDir,
         secrets: this.deps.secrets,
         healthCheck: spec.healthCheck,
+        ...(this.deps.controlPlaneUrl ? { controlPlaneUrl: this.deps.controlPlaneUrl } : {}),
       });
       this.deployers.set(key, deploy);
     }
@@ -112,6 +115,7 @@ export class ServiceWorld {
           route,
           host: spec.traffic.route.host,
           pathPrefix: spec.traffic.route.pathPrefix,
+          sticky: spec.traffic.route.sticky,
           resources: this.deps.resources,
           registry: this.deps.registry,
           routerConfig: this.deps.routerConfig,
