@@ -71,48 +71,59 @@ export function registerTrafficCommands(program: Command, ctx: CommandContext): 
     .requiredOption('--url <url>', 'target URL (127.0.0.0/8, ::1 or localhost)')
     .option('--rps <n>', 'requests per second (at most 5000)', '50')
     .option('--duration <d>', 'how long: 30s, 2m, … (at most 1h)', '30s')
-    .option('--users <n>', 'distinct simulated users', '100')
+    .option('--users <n>', 'simulated users at a time', '100')
+    .option('--session <n>', 'requests per user before a new user takes their place', '10')
     .option('-o, --output <format>', 'table, json or yaml for the summary', 'table')
-    .action(async (opts: { url: string; rps: string; duration: string; users: string; output: string }) => {
-      const format = parseFormat(opts.output);
-      const live = ctx.io.isTty && format === 'table';
-      const summary = await runLoad({
-        url: opts.url,
-        rps: positiveInt('--rps', opts.rps),
-        durationMs: parseDuration(opts.duration),
-        users: positiveInt('--users', opts.users),
-        onProgress: (p) => {
-          const line = `${(p.elapsedMs / 1000).toFixed(0)}s  sent ${p.sent}  ok ${p.ok}  failed ${p.failed}  dropped ${p.dropped}  in flight ${p.inFlight}`;
-          if (live) ctx.io.stdout(`\r${line}   `);
-          else if (format === 'table') ctx.io.stderr(`${line}\n`);
-        },
-      });
-      if (live) ctx.io.stdout('\n');
-      const why = await failureReasons(summary, () => knownRoutes(ctx));
-      ctx.io.stdout(
-        render({ ...summary, why }, format, () => {
-          const versions =
-            Object.entries(summary.byVersion)
-              .map(([v, n]) => `${v} ${n}`)
-              .join(', ') || '—';
-          return [
-            `sent ${summary.sent} in ${(summary.elapsedMs / 1000).toFixed(1)}s (${summary.achievedRps.toFixed(0)}/s): ${summary.ok} ok, ${summary.failed} failed, ${summary.dropped} dropped`,
-            `by status: ${counts(summary.byStatus)}${Object.keys(summary.errors).length ? `; connection errors: ${counts(summary.errors)}` : ''}`,
-            ...why.map((w) => `  ${w}`),
-            `by version: ${versions}; users who switched version: ${summary.usersSwitchedVersion}`,
-            `latency p50 ${summary.latency.p50.toFixed(1)} ms, p95 ${summary.latency.p95.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms`,
-            '',
-          ].join('\n');
-        }),
-      );
-      // a run whose requests mostly failed measured nothing worth having: say so in the exit code
-      const answered = summary.ok + summary.failed;
-      if (answered === 0 || summary.failed * 2 > answered)
-        throw new CliError(
-          'Most requests failed',
-          `${summary.failed} of ${answered} requests to ${summary.url} failed${why[0] ? `: ${why[0]}` : ''}`,
+    .action(
+      async (opts: {
+        url: string;
+        rps: string;
+        duration: string;
+        users: string;
+        session: string;
+        output: string;
+      }) => {
+        const format = parseFormat(opts.output);
+        const live = ctx.io.isTty && format === 'table';
+        const summary = await runLoad({
+          url: opts.url,
+          rps: positiveInt('--rps', opts.rps),
+          durationMs: parseDuration(opts.duration),
+          users: positiveInt('--users', opts.users),
+          sessionRequests: positiveInt('--session', opts.session),
+          onProgress: (p) => {
+            const line = `${(p.elapsedMs / 1000).toFixed(0)}s  sent ${p.sent}  ok ${p.ok}  failed ${p.failed}  dropped ${p.dropped}  in flight ${p.inFlight}`;
+            if (live) ctx.io.stdout(`\r${line}   `);
+            else if (format === 'table') ctx.io.stderr(`${line}\n`);
+          },
+        });
+        if (live) ctx.io.stdout('\n');
+        const why = await failureReasons(summary, () => knownRoutes(ctx));
+        ctx.io.stdout(
+          render({ ...summary, why }, format, () => {
+            const versions =
+              Object.entries(summary.byVersion)
+                .map(([v, n]) => `${v} ${n}`)
+                .join(', ') || '—';
+            return [
+              `sent ${summary.sent} in ${(summary.elapsedMs / 1000).toFixed(1)}s (${summary.achievedRps.toFixed(0)}/s): ${summary.ok} ok, ${summary.failed} failed, ${summary.dropped} dropped`,
+              `by status: ${counts(summary.byStatus)}${Object.keys(summary.errors).length ? `; connection errors: ${counts(summary.errors)}` : ''}`,
+              ...why.map((w) => `  ${w}`),
+              `by version: ${versions}; users who switched version: ${summary.usersSwitchedVersion}`,
+              `latency p50 ${summary.latency.p50.toFixed(1)} ms, p95 ${summary.latency.p95.toFixed(1)} ms, p99 ${summary.latency.p99.toFixed(1)} ms`,
+              '',
+            ].join('\n');
+          }),
         );
-    });
+        // a run whose requests mostly failed measured nothing worth having: say so in the exit code
+        const answered = summary.ok + summary.failed;
+        if (answered === 0 || summary.failed * 2 > answered)
+          throw new CliError(
+            'Most requests failed',
+            `${summary.failed} of ${answered} requests to ${summary.url} failed${why[0] ? `: ${why[0]}` : ''}`,
+          );
+      },
+    );
 }
 
 const counts = (m: Record<string, number>) =>

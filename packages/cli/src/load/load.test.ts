@@ -34,7 +34,7 @@ describe('runLoad', () => {
       const version = pinned ?? (next++ % 2 === 0 ? 'blue' : 'green');
       res.writeHead(200, { 'sluice-version': version, 'set-cookie': `sticky=${version}; Path=/` }).end('ok');
     });
-    const summary = await runLoad({ url, rps: 200, durationMs: 500, users: 10 });
+    const summary = await runLoad({ url, rps: 200, durationMs: 500, users: 10, sessionRequests: 1000 });
     expect(summary.scheduled).toBe(100);
     expect(summary.sent + summary.dropped).toBe(100);
     expect(summary.ok).toBe(summary.sent);
@@ -50,6 +50,22 @@ describe('runLoad', () => {
       // Every request after a user's first carries the cookie it was given.
       expect(e.withCookie).toBeGreaterThanOrEqual(e.requests - 1);
     }
+  });
+
+  it('replaces a user whose session is over with a newcomer without cookies', async () => {
+    const firstSeen = new Map<string, string | undefined>();
+    const url = await serve((req, res) => {
+      const user = String(req.headers['x-user-id']);
+      if (!firstSeen.has(user)) firstSeen.set(user, req.headers.cookie);
+      res.writeHead(200, { 'set-cookie': 'sticky=blue; Path=/' }).end('ok');
+    });
+    const summary = await runLoad({ url, rps: 100, durationMs: 400, users: 2, sessionRequests: 4 });
+    // every request is answered; each of the 2 seats changes user every 4 requests
+    expect(summary.sent).toBe(summary.ok);
+    expect(firstSeen.size).toBeGreaterThanOrEqual(Math.ceil(summary.sent / 4));
+    expect(firstSeen.size).toBeLessThanOrEqual(Math.ceil(summary.sent / 4) + 2);
+    expect(summary.users).toBeGreaterThanOrEqual(firstSeen.size);
+    for (const cookie of firstSeen.values()) expect(cookie).toBeUndefined();
   });
 
   it('reaches a host-routed name under .localhost on loopback, with that name as Host', async () => {

@@ -38,6 +38,8 @@ export interface LoadSummary {
   reasons: Record<string, { code?: string; detail: string }>;
   /** Simulated users that were answered by more than one version (0 when routing is sticky). */
   usersSwitchedVersion: number;
+  /** Users who came, newcomers included. */
+  users: number;
   latency: LatencySummary;
   achievedRps: number;
   aborted: boolean;
@@ -90,12 +92,16 @@ export async function runLoad(args: RunLoadArgs): Promise<LoadSummary> {
   const target = new URL(opts.url);
   const client = target.protocol === 'https:' ? https : http;
   const agent = new client.Agent({ keepAlive: true, maxSockets: opts.concurrency });
-  const users = Array.from({ length: opts.users }, (_, i) => ({
-    id: `load-user-${i}`,
+  let arrivals = 0;
+  const newcomer = () => ({
+    id: `load-user-${arrivals++}`,
     jar: new CookieJar(),
     version: undefined as string | undefined,
     switched: false,
-  }));
+    sent: 0,
+  });
+  const users = Array.from({ length: opts.users }, newcomer);
+  let switchedUsers = 0;
 
   const total = Math.ceil((opts.rps * opts.durationMs) / 1000);
   const latency = new LatencyHistogram();
@@ -160,10 +166,15 @@ export async function runLoad(args: RunLoadArgs): Promise<LoadSummary> {
     idle.pop();
     sent++;
     inFlight++;
+    user.sent++;
     const t0 = performance.now();
     const p = sendOne(user).then((o) => {
       inFlight--;
-      idle.push(user);
+      // a user whose session is over leaves; a newcomer takes the seat
+      if (user.sent >= opts.sessionRequests) {
+        if (user.switched) switchedUsers++;
+        idle.push(newcomer());
+      } else idle.push(user);
       latency.record(performance.now() - t0);
       if (o.status !== undefined) {
         bump(byStatus, String(o.status));
@@ -243,7 +254,9 @@ export async function runLoad(args: RunLoadArgs): Promise<LoadSummary> {
     byVersion,
     errors,
     reasons,
-    usersSwitchedVersion: users.filter((u) => u.switched).length,
+    usersSwitchedVersion:
+      switchedUsers + idle.filter((u) => u.switched && u.sent < opts.sessionRequests).length,
+    users: arrivals,
     latency: latency.summary(),
     achievedRps: elapsedMs > 0 ? Math.round(((ok + failed) * 1000 * 10) / elapsedMs) / 10 : 0,
     aborted,

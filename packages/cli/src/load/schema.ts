@@ -15,6 +15,11 @@ export const loadOptionsSchema = z
     durationMs: z.number().int().min(1).max(MAX_DURATION_MS),
     /** Distinct sticky users (`x-user-id` + a cookie jar each), each with one request in flight at most. */
     users: z.number().int().min(1).max(1_000_000).default(100),
+    /**
+     * Requests a user sends before leaving; a new user (no cookies) takes their place. Real
+     * traffic has newcomers, and only newcomers reach a canary that sticky routing protects.
+     */
+    sessionRequests: z.number().int().min(1).max(1_000_000).default(10),
     /** Most requests in flight at once; a request due while at the cap is dropped, not queued. */
     concurrency: z.number().int().min(1).max(1000).default(256),
     method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
