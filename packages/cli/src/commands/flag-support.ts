@@ -1,5 +1,5 @@
 /** What the flag, schedule and segment commands share: JSON options, queries, read-merge-write. */
-import { loadManifests } from '@sluice/server';
+import { loadManifests } from '@sluice/server/manifests';
 import type { Command } from 'commander';
 import type { ApiClient } from '../client/api.js';
 import type { CommandContext } from '../context.js';

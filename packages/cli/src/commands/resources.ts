@@ -1,7 +1,7 @@
 /** validate, apply, diff, get, delete: the commands that deal in resource documents. */
 import { canonicalJson } from '@sluice/core';
 import type { ApplyResult, StoredResource, TokenView } from '@sluice/server';
-import { createKindRegistry, loadManifests, normalizeDocuments } from '@sluice/server';
+import { loadManifests } from '@sluice/server/manifests';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import type { ApiClient } from '../client/api.js';
@@ -10,7 +10,14 @@ import { CliError, toCliError, usageError } from '../errors.js';
 import { lineDiff } from '../output/diff.js';
 import { age, formatTable, parseFormat, render } from '../output/format.js';
 
-const offlineRegistry = () => createKindRegistry({ defaultEnvironment: () => 'development' });
+/** The server's kinds, for offline checks; loaded only by the commands that need them (a fast start for the rest). */
+const offline = async () => {
+  const server = await import('@sluice/server');
+  return {
+    registry: server.createKindRegistry({ defaultEnvironment: () => 'development' }),
+    normalizeDocuments: server.normalizeDocuments,
+  };
+};
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -60,8 +67,9 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .option('--env <environment>', 'environment for documents that name none', 'development')
     .action(async (opts: { file: string[]; env: string }) => {
       const loaded = loadManifests(opts.file);
+      const { registry, normalizeDocuments } = await offline();
       const resources = await withSources(loaded.sources, () =>
-        normalizeDocuments(offlineRegistry(), loaded.documents, {
+        normalizeDocuments(registry, loaded.documents, {
           defaultEnvironment: opts.env,
           sources: loaded.sources,
         }),
@@ -113,8 +121,9 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .option('--env <environment>', 'environment for documents that name none', 'development')
     .action(async (opts: { file: string[]; env: string }) => {
       const loaded = loadManifests(opts.file);
+      const { registry, normalizeDocuments } = await offline();
       const resources = await withSources(loaded.sources, () =>
-        normalizeDocuments(offlineRegistry(), loaded.documents, {
+        normalizeDocuments(registry, loaded.documents, {
           defaultEnvironment: opts.env,
           sources: loaded.sources,
         }),

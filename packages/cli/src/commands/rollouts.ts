@@ -1,6 +1,7 @@
 /** `sluice rollout …`: start runs, watch them, steer them, and simulate plans offline. */
 import { MAX_TIME_SCALE, parsePlan, simulate } from '@sluice/core/rollouts';
-import { loadManifests, type Release } from '@sluice/server';
+import type { Release } from '@sluice/server';
+import { loadManifests } from '@sluice/server/manifests';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { CliError, usageError } from '../errors.js';
@@ -153,26 +154,45 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
     .argument('<run>', 'run id or rollout name')
     .option('--env <environment>')
     .option('--timeout <seconds>', 'give up after this long (exit 1)')
-    .action(async (ref: string, opts: { env?: string; timeout?: string }) => {
-      let run = await resolveRun(ref, opts);
-      const deadline = opts.timeout ? Date.now() + Number(opts.timeout) * 1000 : Number.POSITIVE_INFINITY;
-      let said = '';
-      while (!TERMINAL.has(run.status)) {
-        if (Date.now() > deadline)
-          throw new CliError('Timed out', `run ${run.id} is still ${run.status} after ${opts.timeout}s`);
-        const now = `${run.status}${run.waitingFor.length ? `: ${run.waitingFor.join('; ')}` : ''}`;
-        if (now !== said) ctx.io.stderr(`${run.id}: ${now}\n`);
-        said = now;
-        await new Promise((r) => setTimeout(r, 1000));
-        run = await ctx.client().request('GET', `/api/v1/rollout-runs/${encodeURIComponent(run.id)}`);
-      }
-      ctx.io.stdout(`${run.id} ${run.status}${run.reason ? `: ${run.reason}` : ''}\n`);
-      if (!SUCCESS.has(run.status))
-        throw new CliError(
-          'Rollout did not succeed',
-          `${run.id} ended ${run.status}${run.reason ? `: ${run.reason}` : ''}`,
-        );
-    });
+    .option('--stage <stage>', 'with --weight: wait only until this stage has that much traffic')
+    .option('--weight <percent>', "with --stage: the stage's weight to wait for")
+    .action(
+      async (ref: string, opts: { env?: string; timeout?: string; stage?: string; weight?: string }) => {
+        if ((opts.stage === undefined) !== (opts.weight === undefined))
+          throw usageError('--stage and --weight go together');
+        const weight = opts.weight === undefined ? undefined : Number(opts.weight);
+        if (weight !== undefined && !(weight >= 0 && weight <= 100))
+          throw usageError(`--weight: "${opts.weight}" is not a percentage`);
+        let run = await resolveRun(ref, opts);
+        const deadline = opts.timeout ? Date.now() + Number(opts.timeout) * 1000 : Number.POSITIVE_INFINITY;
+        let said = '';
+        const reached = (r: RunView) =>
+          weight !== undefined && (r.stages.find((s) => s.name === opts.stage)?.weight ?? 0) >= weight;
+        if (opts.stage && !run.stages.some((s) => s.name === opts.stage))
+          throw usageError(
+            `run ${run.id} has no stage "${opts.stage}" (stages: ${run.stages.map((s) => s.name).join(', ')})`,
+          );
+        while (!TERMINAL.has(run.status)) {
+          if (reached(run)) {
+            ctx.io.stdout(`${run.id}: ${opts.stage} at ${weight}% or more\n`);
+            return;
+          }
+          if (Date.now() > deadline)
+            throw new CliError('Timed out', `run ${run.id} is still ${run.status} after ${opts.timeout}s`);
+          const now = `${run.status}${run.waitingFor.length ? `: ${run.waitingFor.join('; ')}` : ''}`;
+          if (now !== said) ctx.io.stderr(`${run.id}: ${now}\n`);
+          said = now;
+          await new Promise((r) => setTimeout(r, 1000));
+          run = await ctx.client().request('GET', `/api/v1/rollout-runs/${encodeURIComponent(run.id)}`);
+        }
+        ctx.io.stdout(`${run.id} ${run.status}${run.reason ? `: ${run.reason}` : ''}\n`);
+        if (!SUCCESS.has(run.status))
+          throw new CliError(
+            'Rollout did not succeed',
+            `${run.id} ended ${run.status}${run.reason ? `: ${run.reason}` : ''}`,
+          );
+      },
+    );
 
   for (const verb of VERBS) {
     const cmd = rollout
@@ -183,12 +203,19 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
     if (verb === 'promote') cmd.option('--stage <stage>');
     if (verb === 'reject') cmd.requiredOption('--reason <text>');
     if (verb === 'pause' || verb === 'abort') cmd.option('--reason <text>');
-    if (verb === 'approve') cmd.option('--comment <text>');
+    if (verb === 'approve') {
+      cmd.option('--comment <text>');
+      cmd.option('--wait', 'wait until the stage asks for approval (or the run ends), then approve');
+    }
     cmd
       .description(`${verb} a run`)
       .action(
-        async (ref: string, opts: { env?: string; stage?: string; reason?: string; comment?: string }) => {
-          const run = await resolveRun(ref, opts);
+        async (
+          ref: string,
+          opts: { env?: string; stage?: string; reason?: string; comment?: string; wait?: boolean },
+        ) => {
+          let run = await resolveRun(ref, opts);
+          if (opts.wait) run = await untilApprovalAsked(run, opts.stage as string);
           const body: Record<string, string> = {};
           if (opts.stage) body.stage = opts.stage;
           if (opts.reason) body.reason = opts.reason;
@@ -202,6 +229,20 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
         },
       );
   }
+
+  /** Polls a run until `stage` waits for approval; a run that ends first is an error. */
+  const untilApprovalAsked = async (start: RunView, stage: string): Promise<RunView> => {
+    let run = start;
+    for (;;) {
+      const s = run.stages.find((x) => x.name === stage);
+      if (!s) throw usageError(`run ${run.id} has no stage "${stage}"`);
+      if (s.waitingFor?.startsWith('approval from')) return run;
+      if (TERMINAL.has(run.status))
+        throw new CliError('Nothing to approve', `run ${run.id} ended ${run.status} before ${stage} asked`);
+      await new Promise((r) => setTimeout(r, 500));
+      run = await ctx.client().request('GET', `/api/v1/rollout-runs/${encodeURIComponent(run.id)}`);
+    }
+  };
 
   rollout
     .command('releases')

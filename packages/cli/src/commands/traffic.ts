@@ -1,6 +1,5 @@
 /** `sluice router` (a standalone data plane) and `sluice load` (bounded simulated users). */
 import { resolve } from 'node:path';
-import { runStandaloneRouter, stderrLogger } from '@sluice/router';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { CliError, usageError } from '../errors.js';
@@ -43,6 +42,7 @@ export function registerTrafficCommands(program: Command, ctx: CommandContext): 
       }) => {
         const token = opts.routerToken ?? ctx.io.env.SLUICE_ROUTER_TOKEN;
         if (!token) throw usageError('a router token is needed: --router-token or SLUICE_ROUTER_TOKEN');
+        const { runStandaloneRouter, stderrLogger } = await import('@sluice/router');
         const router = await runStandaloneRouter({
           controlPlaneUrl: opts.controlPlane,
           token,

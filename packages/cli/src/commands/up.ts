@@ -1,12 +1,8 @@
 /** `sluice up`: the control plane, until SIGTERM/SIGINT, then a graceful stop. */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { configFromEnv, createServer } from '@sluice/server';
-import { FlagsFileLoader } from '@sluice/server/flags/file-source';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { createUpLogger } from './logger.js';
-import { servicesOnExit, settleVersions } from './up-services.js';
 
 interface UpOptions {
   port?: string;
@@ -35,6 +31,11 @@ export function registerUpCommand(
     .option('--keep-services', 'on SQLite: leave the service versions Sluice started running when it stops')
     .option('--stop-services', 'on PostgreSQL: stop the service versions Sluice started here when it stops')
     .action(async (opts: UpOptions) => {
+      // the server is loaded only here: every other command starts without it
+      const { configFromEnv, createServer } = await import('@sluice/server');
+      const { FlagsFileLoader } = await import('@sluice/server/flags/file-source');
+      const { createUpLogger } = await import('./logger.js');
+      const { servicesOnExit, settleVersions } = await import('./up-services.js');
       const config = configFromEnv(ctx.io.env, { port: opts.port, host: opts.host, dataDir: opts.dataDir });
       const logger = createUpLogger(config, ctx.io.isTty);
       const server = await createServer(config, { logger });

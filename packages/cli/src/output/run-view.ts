@@ -57,7 +57,15 @@ const ICON: Record<string, string> = {
 };
 const VERDICT: Record<CheckView['verdict'], string> = { pass: '✓', fail: '✗', inconclusive: '?' };
 /** Stages whose checks are worth showing: live ones, and the one that failed on them. */
-const SHOW_CHECKS = new Set(['gating', 'running', 'verifying', 'finishing', 'failed', 'rolling_back']);
+const SHOW_CHECKS = new Set([
+  'gating',
+  'running',
+  'verifying',
+  'finishing',
+  'failed',
+  'rolling_back',
+  'rolled_back',
+]);
 
 function bar(weight: number): string {
   const filled = Math.round(weight / 10);
