@@ -7,11 +7,17 @@ import type { Schemas } from './api/client';
 import { watch } from './api/watch';
 import { useSession } from './session';
 
-/** A change the server announced: a resource written, a run moved, an emergency started or ended. */
+type Events = Schemas['WatchEvents'];
+
+/**
+ * A change the server announced (its frames are typed by the OpenAPI document): a resource
+ * written, a run moved, an emergency started or ended, an environment's flags serving anew.
+ */
 export type LiveChange =
-  | { type: 'resource'; kind: string; name: string; environment: string | null; action: string }
-  | { type: 'run'; run: Schemas['RolloutRun'] }
-  | { type: 'emergency'; environment: string; active: boolean };
+  | ({ type: 'resource' } & NonNullable<Events['resource']>)
+  | { type: 'run'; run: NonNullable<Events['run']> }
+  | ({ type: 'emergency' } & NonNullable<Events['emergency']>)
+  | ({ type: 'flags' } & NonNullable<Events['flags']>);
 
 type Listener = (change: LiveChange) => void;
 
@@ -29,6 +35,7 @@ export function parseChange(event: string, data: string): LiveChange | null {
     if (event === 'resource') return { type: 'resource', ...body };
     if (event === 'run') return { type: 'run', run: body };
     if (event === 'emergency') return { type: 'emergency', ...body };
+    if (event === 'flags') return { type: 'flags', ...body };
   } catch {
     // a malformed event is dropped: the next change brings the view up to date again
   }

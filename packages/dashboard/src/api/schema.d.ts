@@ -846,6 +846,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/traffic/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each route's versions: weights, and request rate, error rate and latency over time (embedded router) */
+        get: operations["getApiV1TrafficSeries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events: resource, run, emergency and flag-set changes you may read */
+        get: operations["getApiV1Watch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/whoami": {
         parameters: {
             query?: never;
@@ -1093,6 +1127,52 @@ export interface components {
             scopes: string[];
             /** @description the person or system the token speaks for */
             subject: string;
+        };
+        TrafficSeries: {
+            at: string;
+            routes: {
+                host: string | null;
+                mirror: {
+                    percent: number;
+                    version: string;
+                } | null;
+                name: string;
+                pathPrefix: string;
+                versions: {
+                    effectiveWeight: number;
+                    healthy: boolean;
+                    name: string;
+                    points: {
+                        at: string;
+                        errorRate: number | null;
+                        p50: number | null;
+                        p95: number | null;
+                        p99: number | null;
+                        rate: number;
+                    }[];
+                    weight: number;
+                }[];
+            }[] | null;
+            stepMs: number;
+            windowMs: number;
+        };
+        /** @description SSE frames: `event: <key>` with the JSON of that key as `data:` */
+        WatchEvents: {
+            emergency?: components["schemas"]["EmergencyState"];
+            flags?: components["schemas"]["WatchFlagsChange"];
+            resource?: components["schemas"]["WatchResourceChange"];
+            run?: components["schemas"]["RolloutRun"];
+        };
+        WatchFlagsChange: {
+            environment: string;
+        };
+        WatchResourceChange: {
+            /** @enum {string} */
+            action: "created" | "updated" | "deleted";
+            environment: string | null;
+            kind: string;
+            name: string;
+            version: number | null;
         };
     };
     responses: never;
@@ -3436,6 +3516,70 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1TrafficSeries: {
+        parameters: {
+            query?: {
+                step?: string;
+                window?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrafficSeries"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1Watch: {
+        parameters: {
+            query?: {
+                /** @description only these environments (default: every one the token may read) */
+                environment?: string | string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["WatchEvents"];
                 };
             };
             /** @description Error */

@@ -5,6 +5,7 @@ const TONE: Record<string, string> = {
   completed: 'good',
   pass: 'good',
   running: 'busy',
+  gating: 'wait',
   waiting: 'wait',
   paused: 'wait',
   pending: 'idle',

@@ -61,7 +61,9 @@ export function FlagEditor({ name }: { name: string }) {
     }
   }, [stored]);
   useLive(
-    (c) => c.type === 'resource' && c.kind === 'Flag' && c.name === name && c.environment === environment,
+    (c) =>
+      (c.type === 'resource' && c.kind === 'Flag' && c.name === name && c.environment === environment) ||
+      (c.type === 'flags' && c.environment === environment),
     () => {
       flag.reload();
       history.reload();

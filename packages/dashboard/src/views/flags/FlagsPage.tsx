@@ -26,7 +26,7 @@ export function FlagsPage() {
   const [search, setSearch] = useState('');
   const [tag, setTag] = useState('');
   useLive(
-    (c) => c.type === 'resource' && c.kind === 'Flag' && c.environment === environment,
+    (c) => (c.type === 'resource' && c.kind === 'Flag') || c.type === 'flags',
     () => {
       flags.reload();
       kills.reload();

@@ -84,7 +84,7 @@ export function RunView({ id }: { id: string }) {
           ))}
         </select>
       </label>
-      {stage && <StagePanel stage={stage} history={history.data ?? []} />}
+      {stage && <StagePanel stage={stage} history={history.data ?? []} startedBy={current.startedBy} />}
       <Timeline run={current} />
     </article>
   );

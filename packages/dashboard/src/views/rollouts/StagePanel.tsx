@@ -52,7 +52,15 @@ export function Checks({ checks }: { checks: Check[] | null }) {
   );
 }
 
-export function StagePanel({ stage, history }: { stage: Stage; history: HistoryEntry[] }) {
+export function StagePanel({
+  stage,
+  history,
+  startedBy,
+}: {
+  stage: Stage;
+  history: HistoryEntry[];
+  startedBy: string;
+}) {
   const decisions = history.flatMap((h) =>
     h.transitions.filter((t) => t.stage === stage.name).map((t) => ({ ...t, actor: h.actor, seq: h.seq })),
   );
@@ -74,6 +82,9 @@ export function StagePanel({ stage, history }: { stage: Stage; history: HistoryE
               <li key={h.seq}>
                 {h.event.type === 'approve' ? 'Approved' : 'Rejected'} by{' '}
                 <strong>{h.event.subject ?? h.actor}</strong>
+                {h.event.type === 'approve' && (h.event.subject ?? h.actor) === startedBy
+                  ? ' (the run’s starter: not counted)'
+                  : ''}
                 {h.event.roles?.length ? ` as ${h.event.roles.join(', ')}` : ''} at{' '}
                 {new Date(h.at).toLocaleTimeString()}
                 {h.event.comment ? ` — “${h.event.comment}”` : ''}
