@@ -4,5 +4,5 @@
  */
 export * from './config/index.js';
 export type { HealthEvent, HealthState } from './health/index.js';
-export { RouterMetrics, renderPrometheus, type WindowStats } from './metrics/index.js';
 export * from './runtime/index.js';
+export { RouterMetrics, renderPrometheus, type WindowStats } from './telemetry/index.js';

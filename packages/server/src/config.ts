@@ -1,4 +1,4 @@
-/** The control plane's settings, from flags and environment variables (DESIGN.md contracts). */
+/** The control plane's settings, from flags and environment variables (see docs/architecture.md). */
 import { z } from 'zod';
 import { parseOrThrow } from './http/problem.js';
 

@@ -1,44 +1,41 @@
 /**
- * Assembles the control plane: database, migrations, services, routes, HTTP. `listen` and
- * `close` give a graceful lifecycle: close stops accepting, lets in-flight requests finish,
+ * Assembles the control plane: database, migrations, then one factory per slice (see slice.ts
+ * and docs/architecture.md), the HTTP app over their routes. `listen` and `close` give a
+ * graceful lifecycle: close stops accepting, lets in-flight requests finish, stops the slices,
  * then closes the database.
  */
 
-import { join } from 'node:path';
-import { createRouter, type Router } from '@sluice/router';
+import type { Router } from '@sluice/router';
 import type { FastifyBaseLogger } from 'fastify';
-import { auditRoutes } from './audit/audit.routes.js';
+import type { MetricRegistry } from './analysis/registry.js';
+import { analysisSlice } from './analysis/slice.js';
+import { auditSlice } from './audit/slice.js';
 import type { ServerConfig } from './config.js';
-import { emergencyRoutes } from './emergency/emergency.routes.js';
-import { EmergencyService } from './emergency/emergency.service.js';
-import { seedEnvironments } from './environments/seed.js';
-import { EvaluationInsight } from './flag-insight/evaluation-insight.js';
-import { flagInsightRoutes } from './flag-insight/insight.routes.js';
-import { countEvaluations } from './flag-insight/instrument.js';
-import { FlagScheduler } from './flag-schedules/flag-scheduler.js';
-import { flagScheduleRoutes } from './flag-schedules/schedules.routes.js';
-import { FlagSetCache } from './flags/flag-sets.js';
-import { flagRoutes } from './flags/flags.routes.js';
-import { FlagsService } from './flags/flags.service.js';
+import { environmentsSlice } from './environments/slice.js';
+import type { EmergencyService } from './flags/emergency/emergency.service.js';
+import { emergencySlice } from './flags/emergency/slice.js';
+import { featureApiSlice } from './flags/feature-api/slice.js';
+import type { FlagSetCache } from './flags/flag-sets.js';
+import type { FlagsService } from './flags/flags.service.js';
+import type { EvaluationInsight } from './flags/insight/evaluation-insight.js';
+import { insightSlice } from './flags/insight/slice.js';
+import { ofrepSlice } from './flags/ofrep/slice.js';
+import type { FlagScheduler } from './flags/schedules/flag-scheduler.js';
+import { schedulesSlice } from './flags/schedules/slice.js';
+import { flagsSlice } from './flags/slice.js';
 import { buildApp, type SluiceApp } from './http/app.js';
-import { openApiDocument } from './http/openapi.js';
-import type { AnyRoute } from './http/route.js';
-import { createKindRegistry } from './kinds.js';
-import type { MetricRegistry } from './metrics/registry.js';
-import { setupMetrics } from './metrics/setup.js';
-import { mountOfrep } from './ofrep/ofrep.routes.js';
-import { resourceRoutes } from './resources/resources.routes.js';
-import { ResourceService } from './resources/resources.service.js';
-import { type RolloutsSetup, setupRollouts } from './rollouts/setup.js';
-import { RouterConfigService } from './routing/router-config.service.js';
-import { routingRoutes } from './routing/routing.routes.js';
-import { SecretResolver } from './secrets/secrets.js';
-import { mountSeedApi } from './seed-api/seed-api.routes.js';
+import type { ResourceService } from './resources/resources.service.js';
+import { resourcesSlice } from './resources/slice.js';
+import { type RolloutsSlice, rolloutsSlice } from './rollouts/slice.js';
+import type { RouterConfigService } from './routing/router-config.service.js';
+import { routingSlice } from './routing/slice.js';
+import { type Slice, type SliceContext, startSlices, stopSlices } from './slice.js';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
-import { systemRoutes } from './system/system.routes.js';
-import { type BootstrapResult, bootstrapAdminToken } from './tokens/bootstrap.js';
-import { tokenRoutes } from './tokens/tokens.routes.js';
-import { TokenService } from './tokens/tokens.service.js';
+import { systemSlice } from './system/slice.js';
+import type { BootstrapResult } from './tokens/bootstrap.js';
+import { tokensSlice } from './tokens/slice.js';
+import type { TokenService } from './tokens/tokens.service.js';
+import { trackingSlice } from './tracking/slice.js';
 
 export const SLUICE_VERSION = '0.1.0';
 
@@ -55,7 +52,7 @@ export interface SluiceServer {
   insight: EvaluationInsight;
   schedules: FlagScheduler;
   routerConfig: RouterConfigService;
-  rollouts: RolloutsSetup;
+  rollouts: RolloutsSlice;
   /** Metric providers by metric name (`error_rate`, `bounce_rate`, …), for metric gates. */
   metrics: MetricRegistry;
   /** The embedded data-plane router, when `embeddedRouter` is on. */
@@ -80,154 +77,90 @@ export async function createServer(
     dataDir: config.dataDir,
     pgSchema: config.pgSchema,
   });
+  const slices: Slice[] = [];
   try {
     await migrateWithRetry(database);
-    const now = options.now ?? (() => new Date());
-    const defaultEnvironment = () => config.defaultEnvironment;
     const log = options.logger && typeof options.logger === 'object' ? options.logger : undefined;
-    const emergency = new EmergencyService(database.db, now);
-    await emergency.start();
-    const registry = createKindRegistry({ defaultEnvironment, emergency: (env) => emergency.status(env) });
-    const resources = new ResourceService(database.db, registry, now);
-    const flagSets = new FlagSetCache(
-      database.db,
-      emergency,
-      (message, error) => log?.error({ err: error }, message),
-      now,
+    const ctx: SliceContext = {
+      config,
+      database,
+      db: database.db,
+      now: options.now ?? (() => new Date()),
+      defaultEnvironment: () => config.defaultEnvironment,
+      log,
+      logError: (message, error) => log?.error({ err: error }, message),
+    };
+    // one line per slice, in build order: routes keep this order, stopping runs it backwards
+    const add = <S extends Slice>(slice: S): S => {
+      slices.push(slice);
+      return slice;
+    };
+    add(systemSlice(ctx, { version: SLUICE_VERSION }));
+    // the emergency routes check environments, which are resources, whose kinds read emergencies
+    const environmentExists = (name: string): Promise<void> => resources.environmentExists(name);
+    const emergency = add(await emergencySlice(ctx, { environmentExists }));
+    const resources = add(resourcesSlice(ctx, { emergency: emergency.status }));
+    const flags = add(await flagsSlice(ctx, { resources: resources.service, emergency: emergency.service }));
+    const insight = add(insightSlice(ctx, { flags: flags.service, resources: resources.service }));
+    const schedules = add(schedulesSlice(ctx, { resources: resources.service, flagSets: flags.flagSets }));
+    const routing = add(await routingSlice(ctx, { resources: resources.service }));
+    const tracking = add(trackingSlice(ctx, { environmentExists }));
+    const routers = () => routing.routerConfig.routers();
+    const analysis = add(analysisSlice(ctx, { router: routing.router, routers, events: tracking.counts }));
+    const rollouts = add(
+      await rolloutsSlice(ctx, {
+        resources: resources.service,
+        registry: resources.registry,
+        emergency: emergency.service,
+        routerConfig: routing.routerConfig,
+        router: routing.router,
+        metrics: analysis.registry,
+      }),
     );
-    await flagSets.start();
-    resources.onChange((change) => {
-      if (change.environment && (change.kind === 'Flag' || change.kind === 'Segment'))
-        flagSets.invalidate(change.environment);
-    });
-    const flags = new FlagsService(database.db, flagSets, now);
-    const insight = new EvaluationInsight({ db: database.db, now, log: (m, e) => log?.error({ err: e }, m) });
-    countEvaluations(flags, insight);
-    const schedules = new FlagScheduler({
-      db: database.db,
-      resources,
-      now,
-      onApplied: (s) => flagSets.invalidate(s.environment),
-      log: (m, e) => log?.error({ err: e }, m),
-    });
-    const routerConfig = new RouterConfigService(database.db, now, (message, error) =>
-      log?.error({ err: error }, message),
-    );
-    await routerConfig.start();
-    const router = config.embeddedRouter ? await startEmbeddedRouter(config, routerConfig, log) : null;
-    resources.onChange((change) => {
-      if (change.kind === 'Route') void routerConfig.refresh();
-    });
-    const metricsSetup = setupMetrics({
-      db: database.db,
-      router,
-      routers: () => routerConfig.routers(),
-      defaultEnvironment,
-      environmentExists: async (name) => {
-        await resources.get(registry.get('Environment'), null, name);
-      },
-      now,
-    });
-    const rollouts = setupRollouts({
-      db: database.db,
-      resources,
-      registry,
-      emergency,
-      defaultEnvironment,
-      now,
-      log: (level, message, fields) => log?.[level]({ ...fields, component: 'rollouts' }, message),
-      services: {
-        routerConfig,
-        router,
-        secrets: new SecretResolver(process.env, config.dataDir),
-        dataDir: config.dataDir,
-        metrics: metricsSetup.registry,
-      },
-    });
-    await rollouts.runtime.resume();
-    const tokens = new TokenService(database.db, now);
-    const environmentKind = registry.get('Environment');
-    await seedEnvironments(resources, environmentKind, config.defaultEnvironment);
-    const bootstrap = await bootstrapAdminToken(tokens, {
-      adminToken: config.adminToken,
-      dataDir: config.dataDir,
-    });
+    add(await environmentsSlice(ctx, { resources: resources.service, registry: resources.registry }));
+    add(auditSlice(ctx));
+    const tokens = add(await tokensSlice(ctx));
+    const evaluation = {
+      flagSets: flags.flagSets,
+      tokens: tokens.service,
+      emergency: emergency.status,
+      onEvaluated: insight.onEvaluated,
+    };
+    add(ofrepSlice(ctx, evaluation));
+    add(featureApiSlice(ctx, { ...evaluation, resources: resources.service }));
 
-    const routes: AnyRoute[] = [];
-    let app: SluiceApp | undefined;
-    routes.push(
-      ...systemRoutes({
-        database,
-        metrics: () => (app as SluiceApp).metrics,
-        openapi: () => openApiDocument(routes, SLUICE_VERSION),
-      }),
-      ...resourceRoutes(resources, defaultEnvironment),
-      ...auditRoutes(database.db),
-      ...tokenRoutes(tokens),
-      ...emergencyRoutes(emergency, async (name) => {
-        await resources.get(registry.get('Environment'), null, name);
-      }),
-      ...flagRoutes(flags, defaultEnvironment),
-      ...flagScheduleRoutes(schedules, defaultEnvironment),
-      ...flagInsightRoutes(insight, resources, defaultEnvironment),
-      ...routingRoutes(routerConfig, () => router?.status() ?? null),
-      ...rollouts.routes,
-      ...metricsSetup.routes,
-    );
-    app = buildApp({
-      routes,
-      tokens,
+    const app = buildApp({
+      routes: slices.flatMap((slice) => slice.routes ?? []),
+      tokens: tokens.service,
       logger: options.logger ?? false,
       decorateResponse: (reply, environment) => {
         const state = environment ? emergency.status(environment) : null;
         if (state) reply.header('sluice-emergency', `active; environment=${state.environment}`);
       },
     });
-    const built = app;
-    // OFREP and the seed API answer in their own error shapes, so they sit beside the route table
-    const evaluation = {
-      flagSets,
-      tokens,
-      emergency: (env: string) => emergency.status(env),
-      defaultEnvironment,
-      now,
-      onEvaluated: (env: string, flag: string, variant: string | undefined) => {
-        if (variant !== undefined) insight.recordEvaluation(env, flag, variant);
-      },
-    };
-    mountOfrep(built.fastify, { ...evaluation, requestMetrics: built.metrics });
-    mountSeedApi(built.fastify, { ...evaluation, resources });
-    insight.registerMetrics(built.metrics);
-    insight.start();
-    await schedules.start();
+    for (const slice of slices) slice.mount?.(app);
+    await startSlices(slices);
     return {
       config,
-      app: built,
+      app,
       database,
-      resources,
-      tokens,
-      emergency,
-      flagSets,
-      flags,
-      insight,
-      schedules,
-      routerConfig,
+      resources: resources.service,
+      tokens: tokens.service,
+      emergency: emergency.service,
+      flagSets: flags.flagSets,
+      flags: flags.service,
+      insight: insight.insight,
+      schedules: schedules.scheduler,
+      routerConfig: routing.routerConfig,
       rollouts,
-      metrics: metricsSetup.registry,
-      router,
-      bootstrap,
+      metrics: analysis.registry,
+      router: routing.router,
+      bootstrap: tokens.bootstrap,
       async listen() {
-        return built.fastify.listen({ port: config.port, host: config.host });
+        return app.fastify.listen({ port: config.port, host: config.host });
       },
       async close() {
-        routerConfig.stop();
-        await built.fastify.close();
-        await rollouts.close();
-        await schedules.stop();
-        await insight.stop();
-        await router?.close();
-        flagSets.stop();
-        emergency.stop();
+        await stopSlices(slices, app);
         await database.close();
       },
     };
@@ -235,31 +168,6 @@ export async function createServer(
     await database.close();
     throw error;
   }
-}
-
-/**
- * The data plane in this process: applies every snapshot the control plane publishes, and
- * keeps serving its last one (saved under the data directory) whatever happens to the rest.
- */
-async function startEmbeddedRouter(
-  config: ServerConfig,
-  routerConfig: RouterConfigService,
-  log: FastifyBaseLogger | undefined,
-): Promise<Router> {
-  const router = await createRouter({
-    listen: { port: config.routerPort, host: config.host },
-    adminListen: { port: config.routerAdminPort, host: config.host },
-    stateDir: join(config.dataDir, 'router'),
-    log: (level, message, fields) =>
-      log?.[level === 'debug' ? 'debug' : level]({ ...fields, component: 'router' }, message),
-  });
-  const apply = (snapshot: unknown) =>
-    router
-      .applyConfig(snapshot)
-      .catch((error: unknown) => log?.error({ err: error }, 'the embedded router refused a snapshot'));
-  routerConfig.onSnapshot((snapshot) => void apply(snapshot));
-  await apply(await routerConfig.snapshot());
-  return router;
 }
 
 /** SQLite can report BUSY when another process holds the lock past the timeout; try again. */

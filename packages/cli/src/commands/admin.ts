@@ -155,7 +155,7 @@ export function registerAdminCommands(program: Command, ctx: CommandContext): vo
     .command('create')
     .argument('<name>')
     .option('--description <text>', '', '')
-    .option('--public-evaluation', 'let the seed flag API evaluate without a token here')
+    .option('--public-evaluation', 'let the feature API (/api/features) evaluate without a token here')
     .action(async (name: string, opts: { description: string; publicEvaluation?: boolean }) => {
       const created = await ctx.client().request(
         'PUT',

@@ -46,7 +46,7 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
     .command('start')
     .description('start a run of a stored plan, or apply a plan file and start it')
     .argument('[name]', 'the Rollout resource')
-    .option('-f, --file <path>', 'a plan file (the seed JSON or a Rollout document): applied, then started')
+    .option('-f, --file <path>', 'a plan file (plan JSON or a Rollout document): applied, then started')
     .option('--env <environment>')
     .option(
       '--time-scale <n>',
@@ -261,7 +261,7 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
   rollout
     .command('simulate')
     .description('run a plan against scripted metrics in virtual time and print the timeline (offline)')
-    .requiredOption('-f, --file <path>', 'the plan (seed JSON or Rollout document)')
+    .requiredOption('-f, --file <path>', 'the plan (plan JSON or Rollout document)')
     .requiredOption('--scenario <path>', 'scripted metrics, approvals and failures (YAML or JSON)')
     .option('--start <iso-time>', 'virtual start time', '2026-01-05T09:00:00Z')
     .option('-o, --output <format>', 'table, json or yaml', 'table')

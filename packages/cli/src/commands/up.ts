@@ -1,7 +1,7 @@
 /** `sluice up`: the control plane, until SIGTERM/SIGINT, then a graceful stop. */
 import { resolve } from 'node:path';
 import { configFromEnv, createServer } from '@sluice/server';
-import { FlagsFileLoader } from '@sluice/server/flags-file';
+import { FlagsFileLoader } from '@sluice/server/flags/file-source';
 import type { Command } from 'commander';
 import pino from 'pino';
 import type { CommandContext } from '../context.js';

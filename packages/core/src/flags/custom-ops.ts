@@ -1,11 +1,11 @@
 import { coerce, compare, parse, type SemVer } from 'semver';
 import { NULL_NODE, type OpSpec, type Runtime } from './logic-compile.js';
 import { truthy } from './logic-semantics.js';
-import { bucketOf, murmur3Utf8, seedHash } from './murmur3.js';
+import { bucketOf, javaStringHash, murmur3Utf8 } from './murmur3.js';
 
 /**
  * flagd's custom operations (fractional, sem_ver, starts_with, ends_with) and Sluice's
- * (seed_percentage, segment). Like flagd they get evaluated arguments and answer null — never
+ * (percentage_rollout, segment). Like flagd they get evaluated arguments and answer null — never
  * throw — on bad input, so the flag falls back to its default variant.
  */
 
@@ -196,18 +196,19 @@ function stringTest(atStart: boolean) {
 }
 
 /**
- * Sluice: `{"seed_percentage": [percentage, key?]}` — the seed service's legacy rollout test,
+ * Sluice: `{"percentage_rollout": [percentage, key?]}` — the legacy feature service's rollout test,
  * `abs(javaHash(key)) % 100 < percentage`. The key defaults to the context's `userId`, then
- * `targetingKey`, then "anonymous" (the seed hashes `userId || 'anonymous'`).
+ * `targetingKey`, then "anonymous" (the legacy service hashes `userId || 'anonymous'`).
+ * `seed_percentage`, its first name, stays accepted so stored flags keep evaluating.
  */
-function seedPercentage(args: unknown[], _data: unknown, rt: Runtime): boolean | null {
+function percentageRollout(args: unknown[], _data: unknown, rt: Runtime): boolean | null {
   const percentage = args[0];
   if (typeof percentage !== 'number' || Number.isNaN(percentage)) return null;
   let key = args[1];
   if (args.length < 2) key = rt.ctx.userId || rt.ctx.targetingKey || 'anonymous';
   if (typeof key === 'number') key = String(key);
   if (typeof key !== 'string') return null;
-  return seedHash(key) % 100 < percentage;
+  return javaStringHash(key) % 100 < percentage;
 }
 
 /** Sluice: `{"segment": "name"}` — true when the named segment's rule is truthy for this context. */
@@ -234,6 +235,7 @@ export const FLAGD_OPS: Readonly<Record<string, OpSpec>> = {
 };
 
 export const SLUICE_OPS: Readonly<Record<string, OpSpec>> = {
-  seed_percentage: custom(seedPercentage),
+  percentage_rollout: custom(percentageRollout),
+  seed_percentage: custom(percentageRollout),
   segment: segmentOp,
 };

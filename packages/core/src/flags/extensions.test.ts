@@ -20,9 +20,9 @@ const onOff = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-describe('seed_percentage (the seed service legacy rollout)', () => {
-  // The seed's own code (phase 4, section 3.1), verbatim in behaviour: the reference we must match.
-  function seedSimpleHash(str: string): number {
+describe('percentage_rollout (the legacy feature service rollout)', () => {
+  // The spec's own code (phase 4, section 3.1), verbatim in behaviour: the reference we must match.
+  function legacySimpleHash(str: string): number {
     let hash = 0;
     for (let i = 0; i < str.length; i++) {
       hash = (hash << 5) - hash + str.charCodeAt(i);
@@ -30,15 +30,15 @@ describe('seed_percentage (the seed service legacy rollout)', () => {
     }
     return Math.abs(hash);
   }
-  const seedEnabled = (userId: string | undefined, percentage: number) =>
-    seedSimpleHash(userId || 'anonymous') % 100 < percentage;
+  const legacyEnabled = (userId: string | undefined, percentage: number) =>
+    legacySimpleHash(userId || 'anonymous') % 100 < percentage;
 
-  const setFor = (percentage: number) =>
+  const setFor = (percentage: number, operator = 'percentage_rollout') =>
     compileFlagSet({
-      flags: { legacy: onOff({ targeting: { if: [{ seed_percentage: [percentage] }, 'on', 'off'] } }) },
+      flags: { legacy: onOff({ targeting: { if: [{ [operator]: [percentage] }, 'on', 'off'] } }) },
     });
 
-  it('buckets users exactly as the seed did, for any user id (UTF-16) and percentage', () => {
+  it('buckets users exactly as the legacy service did, for any user id (UTF-16) and percentage', () => {
     const sets = new Map<number, ReturnType<typeof setFor>>();
     fc.assert(
       fc.property(
@@ -48,7 +48,7 @@ describe('seed_percentage (the seed service legacy rollout)', () => {
           const set = sets.get(pct) ?? setFor(pct);
           sets.set(pct, set);
           const context = userId === undefined ? {} : { userId };
-          expect(evaluate(set, 'legacy', 'boolean', false, context).value).toBe(seedEnabled(userId, pct));
+          expect(evaluate(set, 'legacy', 'boolean', false, context).value).toBe(legacyEnabled(userId, pct));
         },
       ),
       { numRuns: 1000 },
@@ -62,31 +62,45 @@ describe('seed_percentage (the seed service legacy rollout)', () => {
         byKey: onOff({
           variants: { true: true, false: false },
           defaultVariant: 'false',
-          targeting: { seed_percentage: [37] },
+          targeting: { percentage_rollout: [37] },
         }),
         explicit: onOff({
           variants: { true: true, false: false },
           defaultVariant: 'false',
-          targeting: { seed_percentage: [37, { cat: [{ var: '$flagd.flagKey' }, { var: 'userId' }] }] },
+          targeting: { percentage_rollout: [37, { cat: [{ var: '$flagd.flagKey' }, { var: 'userId' }] }] },
         }),
       },
       metadata: {},
     });
     for (const id of ['alice', 'bob', 'carol', 'dave', 'erin']) {
       expect(evaluate(set, 'byKey', 'boolean', false, { targetingKey: id }).variant).toBe(
-        seedEnabled(id, 37) ? 'true' : 'false',
+        legacyEnabled(id, 37) ? 'true' : 'false',
       );
       expect(evaluate(set, 'explicit', 'boolean', false, { userId: id }).variant).toBe(
-        seedEnabled(`explicit${id}`, 37) ? 'true' : 'false',
+        legacyEnabled(`explicit${id}`, 37) ? 'true' : 'false',
       );
     }
     expect(evaluate(set, 'byKey', 'boolean', true, {}).variant).toBe(
-      seedEnabled(undefined, 37) ? 'true' : 'false',
+      legacyEnabled(undefined, 37) ? 'true' : 'false',
     );
   });
 
+  it('still accepts its first name, seed_percentage, with the same answers (stored flags)', () => {
+    for (const pct of [0, 1, 37, 99, 100]) {
+      const renamed = setFor(pct);
+      const stored = setFor(pct, 'seed_percentage');
+      for (const userId of ['alice', 'bob', 'carol', '', 'ü-user', '42']) {
+        const answer = evaluate(stored, 'legacy', 'boolean', false, { userId });
+        expect(answer).toMatchObject({ value: legacyEnabled(userId, pct), reason: 'TARGETING_MATCH' });
+        expect(answer).toEqual(evaluate(renamed, 'legacy', 'boolean', false, { userId }));
+      }
+    }
+  });
+
   it('answers null (default variant) for a percentage that is not a number', () => {
-    const set = compileFlagSet({ flags: { f: onOff({ targeting: { seed_percentage: [{ var: 'pct' }] } }) } });
+    const set = compileFlagSet({
+      flags: { f: onOff({ targeting: { percentage_rollout: [{ var: 'pct' }] } }) },
+    });
     expect(evaluate(set, 'f', 'boolean', true, { pct: 'ten', userId: 'u' })).toMatchObject({
       reason: 'DEFAULT',
     });

@@ -1,7 +1,7 @@
 export { compileFlagSet } from './compile.js';
 export { FlagDefinitionInvalid } from './errors.js';
 export { evaluate, evaluateAll } from './evaluate.js';
-export { bucketOf, murmur3Utf8, seedHash } from './murmur3.js';
+export { bucketOf, javaStringHash, murmur3Utf8 } from './murmur3.js';
 export {
   FLAG_KEY_PATTERN,
   type FlagDefinition,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import MurmurHash3 from 'imurmurhash';
 import { describe, expect, it } from 'vitest';
 import { compileFlagSet, evaluate } from './index.js';
-import { bucketOf, murmur3Utf8, seedHash } from './murmur3.js';
+import { bucketOf, javaStringHash, murmur3Utf8 } from './murmur3.js';
 import { referenceCore, referenceEvaluate } from './test-support/reference.js';
 
 /** The UTF-8 bytes of `text` as a string of chars 0-255, which imurmurhash hashes byte for byte. */
@@ -69,13 +69,13 @@ describe('bucketOf', () => {
   });
 });
 
-describe('seedHash (the seed service legacy hash)', () => {
+describe('javaStringHash (the legacy feature service hash)', () => {
   it('is Java String.hashCode made non-negative', () => {
-    expect(seedHash('')).toBe(0);
-    expect(seedHash('hello')).toBe(99162322);
-    expect(seedHash('Aa')).toBe(seedHash('BB'));
+    expect(javaStringHash('')).toBe(0);
+    expect(javaStringHash('hello')).toBe(99162322);
+    expect(javaStringHash('Aa')).toBe(javaStringHash('BB'));
     // Integer.MIN_VALUE: Math.abs keeps it positive 2^31, as the seed's JavaScript does
-    expect(seedHash('polygenelubricants')).toBe(2147483648);
+    expect(javaStringHash('polygenelubricants')).toBe(2147483648);
   });
 });
 

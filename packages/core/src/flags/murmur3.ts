@@ -119,10 +119,10 @@ export function bucketOf(hash: number, totalWeight: number): number {
 }
 
 /**
- * The seed service's legacy string hash (phase 4, section 3.1): Java-style `hash * 31 + code` over
+ * The legacy feature service's string hash (the spec's phase 4, section 3.1): Java-style `hash * 31 + code` over
  * UTF-16 code units, kept to 32 bits, then made non-negative with Math.abs (so -2^31 stays 2^31).
  */
-export function seedHash(text: string): number {
+export function javaStringHash(text: string): number {
   let hash = 0;
   for (let i = 0; i < text.length; i++) {
     hash = ((hash << 5) - hash + text.charCodeAt(i)) | 0;

@@ -4,7 +4,7 @@
  * same ids and the runtime can skip any it has already applied.
  */
 import { z } from 'zod';
-import { thresholdSchema } from './metrics.js';
+import { thresholdSchema } from '../analysis/index.js';
 import { smokeTestSchema } from './plan/strategy-schemas.js';
 
 /** `canary` is the version this run delivers, `stable` the one it replaces. */

@@ -4,6 +4,8 @@
  * until a pass, a fail, or their timeout; automatic gates pass unless they carry thresholds.
  * Manual and scheduled gates without timeout_minutes wait for as long as it takes, visibly.
  */
+
+import { normalizeThresholds, type Threshold } from '../analysis/index.js';
 import type { CommandBody } from './commands.js';
 import {
   assessResult,
@@ -15,7 +17,6 @@ import {
   timer,
 } from './executors/index.js';
 import type { CommandOutcome } from './executors/types.js';
-import { normalizeThresholds, type Threshold } from './metrics.js';
 import { MIN_SCALED_WINDOW_MS, metricWindow, type Paced, planned, plannedAtLeast } from './pace.js';
 import type { Gate } from './plan/gate-schema.js';
 import type { Stage } from './plan/plan-schema.js';

@@ -1,4 +1,4 @@
-/** Rollouts: plans, the pure state machine, strategy executors, gates, judgement, simulation. */
+/** Rollouts: plans, the pure state machine, strategy executors, gates, simulation (judgement is in analysis/). */
 export * from './commands.js';
 export * from './errors.js';
 export * from './events.js';
@@ -6,7 +6,6 @@ export * from './executors/index.js';
 export * from './flagd.js';
 export * from './gates.js';
 export * from './machine/index.js';
-export * from './metrics.js';
 export * from './pace.js';
 export * from './plan/index.js';
 export * from './schedule.js';

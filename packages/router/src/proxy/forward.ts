@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SluiceError } from '@sluice/core/errors';
 import type { Dispatcher } from 'undici';
-import type { RouterMetrics } from '../metrics/index.js';
 import type { CompiledRoute } from '../table/index.js';
+import type { RouterMetrics } from '../telemetry/index.js';
 import type { AgentPool } from './agents.js';
 import { sendProblem, UpstreamTimeout, UpstreamUnavailable } from './errors.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { RouterMetrics } from '../metrics/index.js';
 import type { CompiledRoute } from '../table/index.js';
+import type { RouterMetrics } from '../telemetry/index.js';
 import type { AgentPool } from './agents.js';
 import type { ForwardResult } from './forward.js';
 import { upstreamRequestHeaders } from './headers.js';

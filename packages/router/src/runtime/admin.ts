@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NotFound, type SluiceError, ValidationFailed } from '@sluice/core/errors';
-import type { GaugeFamily } from '../metrics/index.js';
 import { problemBody } from '../proxy/index.js';
+import type { GaugeFamily } from '../telemetry/index.js';
 import type { Router } from './types.js';
 
 const DEFAULT_WINDOW_MS = 60_000;

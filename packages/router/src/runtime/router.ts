@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { parseRouterSnapshot, type RouterSnapshot } from '../config/index.js';
 import { HealthChecker, type HealthEvent } from '../health/index.js';
-import { RouterMetrics, renderPrometheus } from '../metrics/index.js';
 import {
   AgentPool,
   createRequestHandler,
@@ -14,6 +13,7 @@ import {
 } from '../proxy/index.js';
 import { SnapshotStore } from '../state/index.js';
 import { compileTable, EMPTY_TABLE, type RoutingTable } from '../table/index.js';
+import { RouterMetrics, renderPrometheus } from '../telemetry/index.js';
 import { createAdminHandler, routerGauges } from './admin.js';
 import type { ApplyResult, ListenOptions, Router, RouterOptions, RouterStatus } from './types.js';
 

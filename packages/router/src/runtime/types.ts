@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { HealthEvent, HealthState } from '../health/index.js';
-import type { RouterMetrics } from '../metrics/index.js';
 import type { RoutingTable } from '../table/index.js';
+import type { RouterMetrics } from '../telemetry/index.js';
 
 export interface ListenOptions {
   port: number;

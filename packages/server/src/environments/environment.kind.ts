@@ -18,7 +18,9 @@ export const environmentSpecSchema = z
         publicEvaluation: z
           .boolean()
           .default(false)
-          .describe('allow the seed API to evaluate flags without a token in this environment'),
+          .describe(
+            'allow the feature API (/api/features) to evaluate flags without a token in this environment',
+          ),
       })
       .strict()
       .default({ publicEvaluation: false }),

@@ -1,3 +1,3 @@
+export * from './defaults.js';
 export * from './environment.kind.js';
 export * from './generation.js';
-export * from './seed.js';

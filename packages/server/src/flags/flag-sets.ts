@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@sluice/core';
 import { type CompiledFlagSet, compileFlagSet, type KillOverlay } from '@sluice/core/flags';
-import type { EmergencyService } from '../emergency/emergency.service.js';
 import { readGenerations } from '../environments/generation.js';
 import type { Executor } from '../storage/index.js';
+import type { EmergencyService } from './emergency/emergency.service.js';
 import { loadEnvironment } from './flag.kind.js';
 import type { FlagKill } from './kill-store.js';
 import { createKillStore } from './kill-store.kysely.js';

@@ -24,8 +24,8 @@ import Fastify, {
 } from 'fastify';
 import type { Registry } from 'prom-client';
 import { ANONYMOUS, bearerSecret, type TokenVerifier } from './auth.js';
-import { createMetricsRegistry } from './metrics.js';
 import { PROBLEM_CONTENT_TYPE, toProblem, zodFields } from './problem.js';
+import { createPrometheusExposition } from './prometheus-exposition.js';
 import type { AnyRoute, Principal } from './route.js';
 
 export interface AppOptions {
@@ -62,7 +62,7 @@ export function buildApp(options: AppOptions): SluiceApp {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
-  const { registry, httpDuration } = createMetricsRegistry();
+  const { registry, httpDuration } = createPrometheusExposition();
   // JSON only: a text body on a JSON route is a 415, not a string handed to validation
   fastify.removeContentTypeParser('text/plain');
 

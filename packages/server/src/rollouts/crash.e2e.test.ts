@@ -1,9 +1,9 @@
 /**
- * DESIGN.md principle 3, tested for real: the control plane process is SIGKILLed at 20 points
- * of a short plan (a blue-green deploy of the demo app, then a flag walked through twenty
- * percentages in seconds) and started again each time. The run must end as it would have
- * without crashes, with no action applied twice: one demo-app process for the version, and one
- * flag write per set_flag operation.
+ * Durable rollouts (docs/architecture.md, Durability), tested for real: the control plane
+ * process is SIGKILLed at 20 points of a short plan (a blue-green deploy of the demo app, then
+ * a flag walked through twenty percentages in seconds) and started again each time. The run
+ * must end as it would have without crashes, with no action applied twice: one demo-app process
+ * for the version, and one flag write per set_flag operation.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';

@@ -31,7 +31,7 @@ export const rolloutSpecSchema = z
       return z.NEVER;
     }
   })
-  .meta({ id: 'RolloutSpec', description: 'the seed progressive-deployment format' });
+  .meta({ id: 'RolloutSpec', description: 'the progressive-deployment plan format' });
 
 /** The Services a plan's stages deploy (`config.app_name`). */
 export function servicesOf(plan: Plan): string[] {

@@ -1,7 +1,7 @@
 /** Starting runs of stored plans, controlling them, reading them back. */
 import { defineError, NotFound, ValidationFailed } from '@sluice/core';
 import type { Plan, RolloutEventInput } from '@sluice/core/rollouts';
-import type { EmergencyService } from '../emergency/emergency.service.js';
+import type { EmergencyService } from '../flags/emergency/emergency.service.js';
 import type { Principal } from '../http/route.js';
 import type { KindRegistry } from '../resources/registry.js';
 import type { ResourceService } from '../resources/resources.service.js';

@@ -1,11 +1,11 @@
 /**
- * Runs rollouts durably (DESIGN.md principle 3). Each event is appended, with the state it
- * leads to and the commands it asks for, in one transaction BEFORE any command runs; a command's
- * result is recorded in the same transaction as the event it becomes. Timers are rows. After a
- * crash, `resume` re-runs the commands still pending (handlers are idempotent by op id) and the
- * timer loop (timer-loop.ts) fires what fell due meanwhile, once. Under load, the events of
- * different runs stored at the same moment share a transaction (group-commit.ts, run-batch.ts);
- * each run's events still go one at a time, in order.
+ * Runs rollouts durably (docs/architecture.md, Durability). Each event is appended, with the
+ * state it leads to and the commands it asks for, in one transaction BEFORE any command runs; a
+ * command's result is recorded in the same transaction as the event it becomes. Timers are
+ * rows. After a crash, `resume` re-runs the commands still pending (handlers are idempotent by
+ * op id) and the timer loop (timer-loop.ts) fires what fell due meanwhile, once. Under load,
+ * the events of different runs stored at the same moment share a transaction (group-commit.ts,
+ * run-batch.ts); each run's events still go one at a time, in order.
  */
 import { randomUUID } from 'node:crypto';
 import { defineError, NotFound } from '@sluice/core';

@@ -2,7 +2,7 @@
  * The `Service` spec: one deployable application — how its versions run (deploy provider),
  * how traffic reaches them (traffic provider and route), how a version is judged alive
  * (health check) and fit for traffic (smoke tests). The shapes of the parts come from the
- * slices that own them (deploy/, traffic/, the core's seed schemas), never re-declared here.
+ * slices that own them (deploy/, traffic/, the core's plan schemas), never re-declared here.
  */
 import { routeSchema } from '@sluice/router/config';
 import { z } from 'zod';

@@ -3,7 +3,7 @@
  * verification at each; at max_weight it keeps verifying for monitor_duration, then (after the
  * exit gates) promotes to 100% and retires the old version. Rollback: weight 0, retire canary.
  */
-import { normalizeThresholds, type Threshold } from '../metrics.js';
+import { normalizeThresholds, type Threshold } from '../../analysis/index.js';
 import { metricWindow, planned } from '../pace.js';
 import {
   assessResult,

@@ -1,6 +1,7 @@
 /** Pieces several executors share: workload commands, measuring with patience, rollback. */
+
+import { type Assessment, assess, measurementSchema, type Threshold } from '../../analysis/index.js';
 import type { CommandBody } from '../commands.js';
-import { type Assessment, assess, measurementSchema, type Threshold } from '../metrics.js';
 import { MIN_SCALED_WINDOW_MS, type Paced, plannedAtLeast } from '../pace.js';
 import type { Emit, ExecContext, ExecStep } from './types.js';
 

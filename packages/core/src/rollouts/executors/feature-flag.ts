@@ -3,9 +3,10 @@
  * JsonLogic), then walk rollout_stages raising the fractional share, verifying each stage's
  * thresholds when its duration is over. Rollback: restore the flag version that existed before.
  */
+
+import { normalizeThresholds, type Threshold } from '../../analysis/index.js';
 import type { CommandBody } from '../commands.js';
 import { flagDefinitionFor } from '../flagd.js';
-import { normalizeThresholds, type Threshold } from '../metrics.js';
 import { metricWindow, planned } from '../pace.js';
 import { assessResult, type Check, fail, idle, judge, measureBody, newCheck, timer } from './common.js';
 import type { ExecContext, ExecStep, StrategyExecutor } from './types.js';

@@ -2,7 +2,7 @@
  * Progressive: explicit Argo-like steps — setWeight, pause (timed, or until `resume`), analysis.
  * After the last step and the exit gates: 100% and retire the old version.
  */
-import { normalizeThresholds, type Threshold } from '../metrics.js';
+import { normalizeThresholds, type Threshold } from '../../analysis/index.js';
 import { metricWindow, planned } from '../pace.js';
 import { parseDuration } from '../text.js';
 import {

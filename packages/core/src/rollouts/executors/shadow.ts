@@ -4,7 +4,7 @@
  * leaves the shadow deployment running for later stages; finishing stops the mirror.
  * Rollback: stop mirroring and retire the shadow.
  */
-import { normalizeThresholds } from '../metrics.js';
+import { normalizeThresholds } from '../../analysis/index.js';
 import { metricWindow, planned } from '../pace.js';
 import {
   assessResult,

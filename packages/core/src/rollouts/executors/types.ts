@@ -1,6 +1,7 @@
 /** The one interface every strategy executor implements. Executors are pure and sequential. */
+
+import type { Threshold } from '../../analysis/index.js';
 import type { CommandBody } from '../commands.js';
-import type { Threshold } from '../metrics.js';
 import type { Paced } from '../pace.js';
 import type { StageOf, Strategy } from '../plan/plan-schema.js';
 

@@ -2,10 +2,11 @@
  * The simulator: runs a plan through the real state machine on a virtual clock, answering its
  * commands from a scenario. Hours of plan take milliseconds; nothing here sleeps or does I/O.
  */
+
+import type { Measurement } from '../../analysis/index.js';
 import type { Command } from '../commands.js';
 import type { RolloutEventInput } from '../events.js';
 import { startRun, type TransitionResult, transition } from '../machine/index.js';
-import type { Measurement } from '../metrics.js';
 import type { Plan } from '../plan/plan-schema.js';
 import { isTerminal, type RunState, type RunStatus, waitingFor } from '../state.js';
 import { formatDuration, parseDuration } from '../text.js';

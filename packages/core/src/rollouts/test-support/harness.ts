@@ -1,8 +1,9 @@
 /** Drives the state machine by hand in tests: answer commands, fire timers, inspect. */
+
+import type { Measurement } from '../../analysis/index.js';
 import type { Command, CommandKind } from '../commands.js';
 import type { RolloutEventInput } from '../events.js';
 import { startRun, type TransitionResult, transition } from '../machine/index.js';
-import type { Measurement } from '../metrics.js';
 import { parsePlan } from '../plan/parse.js';
 import type { Plan } from '../plan/plan-schema.js';
 import type { RunState, StageRun } from '../state.js';

@@ -5,9 +5,9 @@
  * absolute (setting 20% twice is 20%).
  */
 import type { CommandOf } from '@sluice/core/rollouts';
+import type { MetricRegistry } from '../../analysis/registry.js';
 import { probeHealth } from '../../deploy/health.js';
 import { runSmokeTests } from '../../deploy/smoke.js';
-import type { MetricRegistry } from '../../metrics/registry.js';
 import type { CommandHandlers, CommandOutcome, RunContext } from '../command-handler.js';
 import type { ResolvedService, ServiceWorld } from './service-world.js';
 

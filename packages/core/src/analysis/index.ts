@@ -1,0 +1,2 @@
+/** Analysis: judging metric readings against a plan's thresholds (pass, fail, inconclusive). */
+export * from './assess.js';

@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './feature-api.routes.js';
+export * from './feature-flag.js';

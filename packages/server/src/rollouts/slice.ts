@@ -1,0 +1,118 @@
+/** The rollouts slice: runtime, command handlers, service, routes; resumes runs on start. */
+import type { Plan } from '@sluice/core/rollouts';
+import type { MetricRegistry } from '../analysis/registry.js';
+import type { EmergencyService } from '../flags/emergency/emergency.service.js';
+import type { AnyRoute } from '../http/route.js';
+import type { KindRegistry } from '../resources/registry.js';
+import type { ResourceService } from '../resources/resources.service.js';
+import { SecretResolver } from '../secrets/secrets.js';
+import type { SliceContext } from '../slice.js';
+import type { CommandHandlers } from './command-handler.js';
+import { flagHandlers } from './handlers/flags.js';
+import { canaryVersion, ServiceWorld, type ServiceWorldDeps } from './handlers/service-world.js';
+import { serviceHandlers } from './handlers/services.js';
+import { servicesOf } from './rollout.kind.js';
+import { rolloutRoutes } from './rollouts.routes.js';
+import { RolloutsService } from './rollouts.service.js';
+import { RolloutRuntime, type RuntimeOptions } from './runtime.js';
+
+export interface RolloutsSlice {
+  runtime: RolloutRuntime;
+  service: RolloutsService;
+  routes: AnyRoute[];
+  /** Stops the runtime and releases provider connections (running versions keep running). */
+  stop(): Promise<void>;
+}
+
+export interface RolloutsNeeds {
+  resources: ResourceService;
+  registry: KindRegistry;
+  emergency: EmergencyService;
+  /** The routing slice's snapshots and heartbeats, and the embedded router if any. */
+  routerConfig: ServiceWorldDeps['routerConfig'];
+  router: ServiceWorldDeps['router'];
+  /** The analysis slice's providers, for metric gates and analysis steps. */
+  metrics: MetricRegistry;
+  /** Extra or replacement handlers (tests). */
+  handlers?: CommandHandlers;
+}
+
+export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Promise<RolloutsSlice> {
+  const { db, now } = ctx;
+  const log: RuntimeOptions['log'] = (level, message, fields) =>
+    ctx.log?.[level]({ ...fields, component: 'rollouts' }, message);
+  const world = new ServiceWorld({
+    routerConfig: needs.routerConfig,
+    router: needs.router,
+    secrets: new SecretResolver(process.env, ctx.config.dataDir),
+    dataDir: ctx.config.dataDir,
+    db,
+    resources: needs.resources,
+    registry: needs.registry,
+  });
+  const deps = { db, resources: needs.resources, registry: needs.registry, now };
+  const runtime = new RolloutRuntime({
+    db,
+    now: () => now().getTime(),
+    handlers: {
+      ...flagHandlers(deps),
+      ...serviceHandlers(world, needs.metrics, now),
+      ...(needs.handlers ?? {}),
+    },
+    log,
+  });
+  // a successful run makes what it delivered the stable version of each service it rolled out
+  runtime.onTransition((run, result) => {
+    if (
+      result.state.status !== 'succeeded' ||
+      !result.transitions.some((t) => t.stage === null && t.to === 'succeeded')
+    )
+      return;
+    void promoteStableVersions(deps, run.environment, run.plan as Plan, run.id).catch((error: unknown) =>
+      log('error', 'recording the new stable versions failed', { runId: run.id, error: String(error) }),
+    );
+  });
+  const service = new RolloutsService({
+    db,
+    resources: needs.resources,
+    registry: needs.registry,
+    runtime,
+    emergency: needs.emergency,
+  });
+  await runtime.resume();
+  return {
+    runtime,
+    service,
+    routes: rolloutRoutes(service, ctx.defaultEnvironment),
+    async stop() {
+      await runtime.stop();
+      await world.close();
+    },
+  };
+}
+
+async function promoteStableVersions(
+  deps: { resources: ResourceService; registry: KindRegistry },
+  environment: string,
+  plan: Plan,
+  runId: string,
+) {
+  const kind = deps.registry.find('Service');
+  if (!kind) return;
+  for (const app of servicesOf(plan)) {
+    const current = await deps.resources.find(kind, environment, app);
+    if (!current) continue;
+    const version = canaryVersion(plan, app);
+    if ((current.spec as { stableVersion?: string }).stableVersion === version) continue;
+    await deps.resources.put(
+      {
+        kind,
+        name: app,
+        environment,
+        spec: kind.spec.parse({ ...(current.spec as object), stableVersion: version }),
+        source: runId,
+      },
+      { subject: `rollout:${runId}`, requestId: null, scopes: ['admin'] },
+    );
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The routing slice: Route resources published to data-plane routers as snapshots, router
+ * heartbeats, and the embedded router when `embeddedRouter` is on.
+ */
+import { join } from 'node:path';
+import { createRouter, type Router } from '@sluice/router';
+import type { ResourceService } from '../resources/resources.service.js';
+import type { SliceContext } from '../slice.js';
+import { RouterConfigService } from './router-config.service.js';
+import { routingRoutes } from './routing.routes.js';
+
+export async function routingSlice(ctx: SliceContext, needs: { resources: ResourceService }) {
+  const routerConfig = new RouterConfigService(ctx.db, ctx.now, ctx.logError);
+  await routerConfig.start();
+  const router = ctx.config.embeddedRouter ? await startEmbeddedRouter(ctx, routerConfig) : null;
+  needs.resources.onChange((change) => {
+    if (change.kind === 'Route') void routerConfig.refresh();
+  });
+  return {
+    routerConfig,
+    /** The embedded data-plane router, or null. */
+    router,
+    routes: routingRoutes(routerConfig, () => router?.status() ?? null),
+    drain: () => routerConfig.stop(),
+    stop: () => router?.close(),
+  };
+}
+
+/**
+ * The data plane in this process: applies every snapshot the control plane publishes, and
+ * keeps serving its last one (saved under the data directory) whatever happens to the rest.
+ */
+async function startEmbeddedRouter(ctx: SliceContext, routerConfig: RouterConfigService): Promise<Router> {
+  const { config, log } = ctx;
+  const router = await createRouter({
+    listen: { port: config.routerPort, host: config.host },
+    adminListen: { port: config.routerAdminPort, host: config.host },
+    stateDir: join(config.dataDir, 'router'),
+    log: (level, message, fields) =>
+      log?.[level === 'debug' ? 'debug' : level]({ ...fields, component: 'router' }, message),
+  });
+  const apply = (snapshot: unknown) =>
+    router
+      .applyConfig(snapshot)
+      .catch((error: unknown) => log?.error({ err: error }, 'the embedded router refused a snapshot'));
+  routerConfig.onSnapshot((snapshot) => void apply(snapshot));
+  await apply(await routerConfig.snapshot());
+  return router;
+}
