@@ -1,6 +1,7 @@
 /** `sluice up`: the control plane, until SIGTERM/SIGINT, then a graceful stop. */
 import { resolve } from 'node:path';
 import { configFromEnv, createServer } from '@sluice/server';
+import { defaultDashboardDir } from '@sluice/server/dashboard';
 import { FlagsFileLoader } from '@sluice/server/flags/file-source';
 import type { Command } from 'commander';
 import pino from 'pino';
@@ -24,7 +25,8 @@ export function registerUpCommand(
     .action(async (opts: { port?: string; host?: string; dataDir?: string; flagsFile?: string }) => {
       const config = configFromEnv(ctx.io.env, { port: opts.port, host: opts.host, dataDir: opts.dataDir });
       const logger = pino({ level: config.logLevel });
-      const server = await createServer(config, { logger });
+      // the web UI at `/`, when packages/dashboard is built (npm start builds it)
+      const server = await createServer(config, { logger, dashboardDir: defaultDashboardDir() });
       const flagsFile = opts.flagsFile
         ? new FlagsFileLoader({
             path: resolve(ctx.io.cwd, opts.flagsFile),
