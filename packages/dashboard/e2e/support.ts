@@ -3,8 +3,7 @@
  * own data directory, the built dashboard), Debian's Chromium through playwright-core, an
  * axe-core check, and screenshots under packages/dashboard/test-output/.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,6 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import {
   build,
   freePort,
-  ROOT,
   sluice,
   startSluice,
   stop,
@@ -22,7 +20,6 @@ import {
 } from '../../../examples/demo/support.mjs';
 
 export const OUTPUT = fileURLToPath(new URL('../test-output/', import.meta.url));
-const DIST = fileURLToPath(new URL('../dist/index.html', import.meta.url));
 
 export interface Sluice {
   url: string;
@@ -36,13 +33,6 @@ export interface Sluice {
 /** Builds what is not built (the CLI with tsc -b, the dashboard with Vite) and starts Sluice. */
 export async function startSluiceUp(): Promise<Sluice> {
   build();
-  if (!existsSync(DIST)) {
-    const out = spawnSync('npm', ['run', 'build', '-w', 'packages/dashboard'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-    });
-    if (out.status !== 0) throw new Error('building the dashboard failed');
-  }
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-dashboard-e2e-'));
   const admin = `e2e-admin-${crypto.randomUUID()}`;
   const [apiPort, routerPort, routerAdminPort] = [await freePort(), await freePort(), await freePort()];
