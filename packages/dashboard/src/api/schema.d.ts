@@ -1052,6 +1052,9 @@ export interface components {
             rolloutVersion: number;
             stages: {
                 attempt: number;
+                checkDeadline: string | null;
+                checkedAt: string | null;
+                checks: components["schemas"]["StageCheck"][];
                 completedAt: string | null;
                 dependencies: string[];
                 error: string | null;
@@ -1094,6 +1097,23 @@ export interface components {
             startedBy: string;
             status: string;
             version: string;
+        };
+        StageCheck: {
+            metric: string;
+            minSamples: number;
+            nextAt: string | null;
+            query: string | null;
+            reason: string;
+            samples: number;
+            threshold: {
+                max?: number;
+                min?: number;
+            };
+            unit: string | null;
+            value: number | null;
+            /** @enum {string} */
+            verdict: "pass" | "fail" | "inconclusive";
+            window: string;
         };
         StaleFlag: {
             evaluations: number;

@@ -32,6 +32,9 @@ const run: Run = {
       error: null,
       startedAt: '2026-01-01T00:00:30.000Z',
       completedAt: null,
+      checks: [],
+      checkedAt: null,
+      checkDeadline: null,
     },
   ],
 };
@@ -90,21 +93,22 @@ describe('run controls', () => {
 
 describe('analysis checks', () => {
   it('says so when a stage has none yet', () => {
-    render(<Checks checks={null} />);
+    render(<Checks checks={[]} />);
     expect(screen.getByText('No checks yet.')).toBeTruthy();
   });
 
-  it('shows value, threshold, samples and the reason of each check', () => {
+  it('shows value, threshold, samples, window, verdict and the reason of each check', () => {
     render(
       <Checks
         checks={[
           {
             metric: 'error_rate',
-            query: 'router',
+            query: 'router: web-frontend 2.0.0',
             window: '5m',
             value: 2.5,
-            reason: '2.5 is above 1',
-            threshold: 1,
+            unit: '%',
+            reason: '2.5 % is above 1 %',
+            threshold: { max: 1 },
             samples: 400,
             minSamples: 20,
             verdict: 'fail',
@@ -112,18 +116,24 @@ describe('analysis checks', () => {
           },
           {
             metric: 'latency_p95',
+            query: null,
+            window: '30s',
             value: null,
+            unit: 's',
             reason: 'too few requests: 3, need 20',
-            threshold: 0.5,
+            threshold: { max: 0.5 },
             samples: 3,
             minSamples: 20,
             verdict: 'inconclusive',
+            nextAt: '2026-01-01T00:02:00.000Z',
           },
         ]}
       />,
     );
     const rows = screen.getAllByRole('row');
-    expect(rows[1]?.textContent).toMatch(/error_rate2\.51400 \/ 205mfail2\.5 is above 1/);
-    expect(rows[2]?.textContent).toMatch(/latency_p95—0\.53 \/ 20.*inconclusive.*too few requests/);
+    expect(rows[1]?.textContent).toMatch(/error_rate2\.5 %≤ 1 %400 \/ 205mfail2\.5 % is above 1 %/);
+    expect(rows[2]?.textContent).toMatch(
+      /latency_p95—≤ 0\.5 s3 \/ 2030sinconclusivetoo few requests.*next check/,
+    );
   });
 });

@@ -2,9 +2,19 @@
 import { Status } from '../../ui/Status';
 import { type Check, checksOf, type HistoryEntry, type Stage } from './types';
 
-function format(value: unknown): string {
+function format(value: unknown, unit?: string | null): string {
   if (value === null || value === undefined) return '—';
-  return typeof value === 'number' ? String(Math.round(value * 1000) / 1000) : String(value);
+  const text = typeof value === 'number' ? String(Math.round(value * 1000) / 1000) : String(value);
+  return unit ? `${text} ${unit}` : text;
+}
+
+/** `{max: 1}` → "≤ 1", `{min: 2, max: 5}` → "≥ 2, ≤ 5". */
+function limits(threshold: Check['threshold'], unit: string | null): string {
+  const parts = [
+    ...(threshold.min !== undefined ? [`≥ ${format(threshold.min, unit)}`] : []),
+    ...(threshold.max !== undefined ? [`≤ ${format(threshold.max, unit)}`] : []),
+  ];
+  return parts.join(', ') || '—';
 }
 
 export function Checks({ checks }: { checks: Check[] | null }) {
@@ -29,18 +39,17 @@ export function Checks({ checks }: { checks: Check[] | null }) {
             <th scope="row" title={c.query ?? undefined}>
               {c.metric}
             </th>
-            <td>{format(c.value)}</td>
-            <td>{format(c.threshold)}</td>
+            <td>{format(c.value, c.unit)}</td>
+            <td>{limits(c.threshold, c.unit)}</td>
             <td>
-              {format(c.samples)}
-              {c.minSamples != null ? ` / ${c.minSamples}` : ''}
+              {c.samples} / {c.minSamples}
             </td>
             <td>{format(c.window)}</td>
             <td>
               <Status value={c.verdict} />
             </td>
             <td>
-              {c.reason ?? ''}
+              {c.reason}
               {c.nextAt ? (
                 <span className="muted"> next check {new Date(c.nextAt).toLocaleTimeString()}</span>
               ) : null}
@@ -74,6 +83,14 @@ export function StagePanel({
       </h3>
       {stage.error && <p className="error">{stage.error}</p>}
       <Checks checks={checksOf(stage)} />
+      {(stage.checkedAt || stage.checkDeadline) && (
+        <p className="muted">
+          {stage.checkedAt ? `Last checked ${new Date(stage.checkedAt).toLocaleTimeString()}. ` : ''}
+          {stage.checkDeadline
+            ? `Without a verdict by ${new Date(stage.checkDeadline).toLocaleTimeString()}, the stage fails.`
+            : ''}
+        </p>
+      )}
       {verdicts.length > 0 && (
         <>
           <h4>Approvals</h4>

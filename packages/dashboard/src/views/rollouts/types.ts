@@ -4,27 +4,11 @@ import type { Schemas } from '../../api/client';
 export type Run = Schemas['RolloutRun'];
 export type Stage = Run['stages'][number];
 
-/**
- * One analysis check of a stage, as the analysis issue adds it to `stages[].checks[]`. The
- * run schema does not carry it yet, so it is read here when present; once the server's schema
- * has it, the generated type replaces this one.
- */
-export interface Check {
-  metric: string;
-  query?: string | null;
-  window?: string | number | null;
-  value: number | null;
-  reason?: string | null;
-  threshold?: number | string | null;
-  samples?: number | null;
-  minSamples?: number | null;
-  verdict: string;
-  nextAt?: string | null;
-}
+/** One analysis check of a stage: what was measured, against what, and the verdict. */
+export type Check = Schemas['StageCheck'];
 
-export function checksOf(stage: Stage): Check[] | null {
-  const checks = (stage as Stage & { checks?: unknown }).checks;
-  return Array.isArray(checks) ? (checks as Check[]) : null;
+export function checksOf(stage: Stage): Check[] {
+  return stage.checks;
 }
 
 /**
