@@ -90,17 +90,22 @@ afterAll(async () => {
   await sluice?.close();
 });
 
+/** Starts the plan from the Rollouts view, as a person would, and opens the run. */
+async function startRun(): Promise<void> {
+  await admin.getByRole('heading', { name: 'Rollouts in production' }).waitFor();
+  await admin.getByRole('button', { name: `Start ${ROLLOUT}` }).click();
+  // ×500: the plan's ~17.5 hours in about two minutes
+  await admin.getByLabel(/Time scale/).fill('500');
+  await admin.getByRole('dialog').getByRole('button', { name: 'Start' }).click();
+  await admin.waitForURL(/\/rollouts\/.+/);
+  runPath = new URL(admin.url()).pathname;
+  await admin.locator('[data-stage="deploy_backend"]').waitFor();
+}
+
 describe('dashboard end to end', () => {
   it('signs in and starts the seed plan from the Rollouts view', async () => {
-    await admin.getByRole('heading', { name: 'Rollouts in production' }).waitFor();
-    await admin.getByRole('button', { name: `Start ${ROLLOUT}` }).click();
-    // ×500: the plan's ~17.5 hours in about two minutes
-    await admin.getByLabel(/Time scale/).fill('500');
-    await admin.getByRole('dialog').getByRole('button', { name: 'Start' }).click();
-    await admin.waitForURL(/\/rollouts\/.+/);
-    runPath = new URL(admin.url()).pathname;
+    await startRun();
     expect(admin.url()).not.toContain(sluice.admin);
-    await admin.locator('[data-stage="deploy_backend"]').waitFor();
     expect(await accessibilityProblems(admin)).toEqual([]);
     await screenshot(admin, '01-run-started');
   });
@@ -109,14 +114,20 @@ describe('dashboard end to end', () => {
     const gate = admin
       .locator(`[data-stage="${GATED}"]`)
       .getByText(/waits for approval from product_manager, engineering_lead/);
-    // a run that ends before its gate (its metric gate judges real latency, which a loaded
-    // machine can push over the plan's 0.5 s) fails here with the run's own explanation
+    // The backend's metric gate judges real latency, which a machine loaded by other work can
+    // push over the plan's 0.5 s: such a run rolls back before its gate. The dashboard says why;
+    // the test starts another run (at most three), and fails with the runs' own reasons.
     const ended = admin.locator('h2 .status').filter({ hasText: /rolled back|failed|aborted|succeeded/ });
-    await gate.or(ended).first().waitFor({ timeout: 150_000 });
-    if (await ended.count())
-      throw new Error(
-        `the run ended before its gate: ${await admin.locator('article.run > p.muted').textContent()}`,
-      );
+    const reasons: string[] = [];
+    for (;;) {
+      await gate.or(ended).first().waitFor({ timeout: 150_000 });
+      if (!(await ended.count())) break;
+      reasons.push((await admin.locator('article.run > p.muted').textContent()) ?? '');
+      if (reasons.length === 3) throw new Error(`the runs ended before their gate:\n${reasons.join('\n')}`);
+      console.warn(`run ${reasons.length} ended before its gate, starting another: ${reasons.at(-1)}`);
+      await admin.getByRole('link', { name: '← Rollouts' }).click();
+      await startRun();
+    }
     await admin.getByText('You started this run: someone else must approve it.').waitFor();
     expect(await admin.getByRole('button', { name: `Approve ${GATED}` }).count()).toBe(0);
     const id = decodeURIComponent(runPath.split('/').pop() as string);
@@ -128,7 +139,7 @@ describe('dashboard end to end', () => {
     expect(refused.status).toBeGreaterThanOrEqual(400);
     expect(await refused.text()).toMatch(/start/i);
     await screenshot(admin, '02-manual-gate');
-  }, 180_000);
+  }, 480_000);
 
   it('takes the approvals of the two roles it names, from their own sessions, and the stage starts', async () => {
     for (const [who, role] of [
