@@ -8,12 +8,12 @@
 import { normalizeThresholds, type Threshold } from '../analysis/index.js';
 import type { CommandBody } from './commands.js';
 import {
-  assessResult,
   type Check,
   type Emit,
   judge,
   measureBody,
   newCheck,
+  stagePolicy,
   timer,
 } from './executors/index.js';
 import type { CommandOutcome } from './executors/types.js';
@@ -56,6 +56,8 @@ export interface GateStep {
   verdict?: GateVerdict;
   /** An approval that did not count, and why. */
   refused?: string;
+  /** Checks stayed inconclusive and the policy says a person decides: pause the run. */
+  pause?: string;
 }
 
 export interface GateContext extends Paced {
@@ -110,6 +112,7 @@ function measure(ctx: GateContext, p: GateProgress): GateStep {
     ? { ...p.check }
     : newCheck(ctx, timeoutMs(ctx) ?? planned(ctx, parseDuration(ctx.gate.window)));
   check.seq += 1;
+  check.windowMs = windowMs;
   const ticks = p.ticks + 1;
   const step = `${label(p)}/m${ticks}`;
   return {
@@ -233,9 +236,11 @@ export function gateResult(
   outcome: CommandOutcome,
 ): GateStep {
   if (step !== p.awaiting) return { progress: p, emits: [] };
-  const check = p.check ?? newCheck(ctx, 0);
-  const assessment = assessResult(outcome, gateThresholds(ctx.gate));
-  const verdict = judge(assessment, check, ctx.now);
+  const before = p.check ?? newCheck(ctx, 0);
+  const { verdict, check } = judge(outcome, gateThresholds(ctx.gate), before, {
+    now: ctx.now,
+    policy: stagePolicy(ctx),
+  });
   if (verdict.type === 'pass')
     return { progress: p, emits: [], verdict: { type: 'pass', reason: `${p.type} gate passed` } };
   if (verdict.type === 'fail')
@@ -247,10 +252,14 @@ export function gateResult(
       ...p,
       awaiting: retry,
       ticks,
-      check: { ...check, last: assessment.reasons },
-      waitingFor: `${p.type} gate: metrics inconclusive, measuring again`,
+      check,
+      waitingFor:
+        verdict.type === 'pause'
+          ? `${p.type} gate: ${verdict.reason}`
+          : `${p.type} gate: metrics inconclusive, measuring again`,
     },
     emits: [timer(retry, verdict.at, 'inconclusive metrics: measure again')],
+    ...(verdict.type === 'pause' ? { pause: verdict.reason } : {}),
   };
 }
 

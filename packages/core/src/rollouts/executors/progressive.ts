@@ -6,7 +6,6 @@ import { normalizeThresholds, type Threshold } from '../../analysis/index.js';
 import { metricWindow, planned } from '../pace.js';
 import { parseDuration } from '../text.js';
 import {
-  assessResult,
   type Check,
   deployBody,
   fail,
@@ -14,7 +13,9 @@ import {
   judge,
   measureBody,
   newCheck,
+  remeasure,
   retireBody,
+  stagePolicy,
   timer,
   trafficBody,
   workloadRollback,
@@ -105,6 +106,7 @@ function measure(ctx: Ctx, exec: ProgressiveExec): ExecStep<ProgressiveExec> {
   const windowMs = metricWindow(ctx, parseDuration(analysis.window));
   const check = exec.check ? { ...exec.check } : newCheck(ctx, planned(ctx, parseDuration(analysis.window)));
   check.seq += 1;
+  check.windowMs = windowMs;
   const ticks = exec.ticks + 1;
   const label = `s${exec.index}/m${ticks}`;
   const target = { app: ctx.stage.config.app_name, role: 'canary' as const };
@@ -142,8 +144,11 @@ export const progressiveExecutor: StrategyExecutor<'progressive', ProgressiveExe
         return runStep(ctx, { ...exec, weight }, exec.index + 1);
       }
       case 'measure': {
-        const check = exec.check ?? newCheck(ctx, 0);
-        const verdict = judge(assessResult(outcome, thresholdsAt(ctx, exec.index)), check, ctx.now);
+        const before = exec.check ?? newCheck(ctx, 0);
+        const { verdict, check } = judge(outcome, thresholdsAt(ctx, exec.index), before, {
+          now: ctx.now,
+          policy: stagePolicy(ctx),
+        });
         if (verdict.type === 'pass') return runStep(ctx, exec, exec.index + 1);
         if (verdict.type === 'fail')
           return fail(exec, `analysis at step ${exec.index}: ${verdict.reason}`, exec.weight);
@@ -151,10 +156,7 @@ export const progressiveExecutor: StrategyExecutor<'progressive', ProgressiveExe
         const label = `s${exec.index}/retry${ticks}`;
         return out(
           { ...exec, phase: 'retry_wait', awaiting: label, ticks, check },
-          {
-            emits: [timer(label, verdict.at, 'inconclusive metrics: measure again')],
-            waitingFor: 'metrics inconclusive',
-          },
+          remeasure(label, verdict),
         );
       }
       case 'promote':

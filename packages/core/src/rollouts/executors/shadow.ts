@@ -7,7 +7,6 @@
 import { normalizeThresholds } from '../../analysis/index.js';
 import { metricWindow, planned } from '../pace.js';
 import {
-  assessResult,
   type Check,
   deployBody,
   fail,
@@ -15,6 +14,8 @@ import {
   judge,
   measureBody,
   newCheck,
+  remeasure,
+  stagePolicy,
   timer,
   trafficBody,
 } from './common.js';
@@ -42,15 +43,14 @@ const thresholdsOf = (ctx: Ctx) => normalizeThresholds(ctx.stage.config.threshol
 function measure(ctx: Ctx, exec: ShadowExec): ExecStep<ShadowExec> {
   const check = exec.check ? { ...exec.check } : newCheck(ctx, durationMs(ctx));
   check.seq += 1;
+  check.windowMs = metricWindow(ctx, plannedMs(ctx));
   const ticks = exec.ticks + 1;
   const label = `m${ticks}`;
   const target = { app: ctx.stage.config.app_name, role: 'shadow' as const };
   return out(
     { ...exec, phase: 'measure', awaiting: label, check, ticks },
     {
-      emits: [
-        { step: label, body: measureBody(target, thresholdsOf(ctx), metricWindow(ctx, plannedMs(ctx))) },
-      ],
+      emits: [{ step: label, body: measureBody(target, thresholdsOf(ctx), check.windowMs) }],
       waitingFor: 'judging the shadow',
     },
   );
@@ -94,8 +94,11 @@ export const shadowExecutor: StrategyExecutor<'shadow', ShadowExec> = {
         );
       }
       case 'measure': {
-        const check = exec.check ?? newCheck(ctx, durationMs(ctx));
-        const verdict = judge(assessResult(outcome, thresholdsOf(ctx)), check, ctx.now);
+        const before = exec.check ?? newCheck(ctx, durationMs(ctx));
+        const { verdict, check } = judge(outcome, thresholdsOf(ctx), before, {
+          now: ctx.now,
+          policy: stagePolicy(ctx),
+        });
         if (verdict.type === 'pass') {
           const judged: ShadowExec = { ...exec, phase: 'judged', awaiting: '' };
           delete judged.check;
@@ -104,13 +107,7 @@ export const shadowExecutor: StrategyExecutor<'shadow', ShadowExec> = {
         if (verdict.type === 'fail') return fail(exec, `shadow: ${verdict.reason}`);
         const ticks = exec.ticks + 1;
         const label = `retry${ticks}`;
-        return out(
-          { ...exec, phase: 'wait', awaiting: label, ticks, check },
-          {
-            emits: [timer(label, verdict.at, 'inconclusive metrics: measure again')],
-            waitingFor: 'metrics inconclusive',
-          },
-        );
+        return out({ ...exec, phase: 'wait', awaiting: label, ticks, check }, remeasure(label, verdict));
       }
       case 'unmirror':
         if (!outcome.ok) return fail(exec, `stopping the mirror failed: ${why}`);

@@ -27,7 +27,9 @@ export type Signal =
   | { type: 'acted' }
   /** Nothing left to do: the stage is complete. */
   | { type: 'completed' }
-  | { type: 'failed'; reason: string };
+  | { type: 'failed'; reason: string }
+  /** Checks stayed inconclusive and the stage's policy says a person decides: pause the run. */
+  | { type: 'paused'; reason: string };
 
 export interface ExecStep<E> {
   exec: E;

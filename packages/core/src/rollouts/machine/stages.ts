@@ -96,6 +96,7 @@ export function applyGateStep(tx: Tx, name: string, step: GateStep) {
   s.waitingFor = step.progress.waitingFor;
   for (const e of step.emits) emit(tx, name, 'gate', e);
   if (step.refused) tx.notes.push(step.refused);
+  if (step.pause) pauseRun(tx, name, step.pause);
   if (!step.verdict) return;
   const isGate = (r: { stage: string | null; owner: string }) => r.stage === name && r.owner === 'gate';
   cancelTimers(tx, isGate);
@@ -139,9 +140,20 @@ export function applyExecStep(tx: Tx, name: string, step: ExecStep<unknown>) {
   if (!signal) return;
   if (signal.type === 'failed') return stageFailed(tx, name, signal.reason);
   if (signal.type === 'completed') return completeStage(tx, name);
+  if (signal.type === 'paused') return pauseRun(tx, name, signal.reason);
   if (s.promoted) return finishExec(tx, name);
   setStage(tx, name, 'verifying', 'stage acted; exit gates next');
   advanceGates(tx, name, 'exit', 0);
+}
+
+/** A stage asks a person to decide: the run pauses; its timers are held until `resume`. */
+export function pauseRun(tx: Tx, name: string, reason: string) {
+  const st = tx.state;
+  if (st.status !== 'running') return;
+  st.pausedFrom = st.status;
+  st.reason = `stage ${name}: ${reason}`;
+  notify(tx, 'warning', `stage ${name} paused: ${reason}`, name);
+  setRun(tx, 'paused', st.reason);
 }
 
 function completeStage(tx: Tx, name: string) {
