@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rateRatioInterval, wilsonInterval } from './intervals.js';
+import { binomialUpperTail, rateRatioInterval, wilsonInterval } from './intervals.js';
 
 // Reference values: the closed forms evaluated with scipy's normal quantile.
 describe('wilsonInterval', () => {
@@ -28,5 +28,25 @@ describe('rateRatioInterval', () => {
     expect(lo).toBeCloseTo(0.8513143043918846, 12);
     expect(hi).toBeCloseTo(1.0601254969451954, 12);
     expect(rateRatioInterval({ events: 0, total: 10 }, { events: 4, total: 10 }, 0.95)).toBeNull();
+  });
+});
+
+describe('binomialUpperTail', () => {
+  it("matches scipy's binom.sf(x − 1, n, p)", () => {
+    const cases: [number, number, number, number][] = [
+      [252, 12_000, 0.01, 3.0634987383667816e-26],
+      [2, 20, 0.01, 0.01685933763565178],
+      [15, 1000, 0.01, 0.0824123195160887],
+      [1, 50, 0.02, 0.635830319912883],
+      [131, 12_000, 0.01, 0.16734627436449517],
+    ];
+    for (const [x, n, p, want] of cases) {
+      expect(Math.abs(binomialUpperTail(x, n, p) - want) / want).toBeLessThan(1e-9);
+    }
+  });
+
+  it('is 1 at 0 and 0 past n', () => {
+    expect(binomialUpperTail(0, 10, 0.3)).toBe(1);
+    expect(binomialUpperTail(11, 10, 0.3)).toBe(0);
   });
 });

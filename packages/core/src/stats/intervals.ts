@@ -8,8 +8,11 @@
  *   its coverage at 0 events, where an error-rate check usually is.
  * - Katz log ratio (Katz, Baptista, Azen & Pike 1978): ln(p_T/p_C) ± z·√(1/x_T − 1/n_T + 1/x_C −
  *   1/n_C), exponentiated; needs at least one event in each arm.
+ * - The exact binomial tail P(X ≥ x), for a one-sided exact test of a rate against a bound:
+ *   Wilson's interval under-covers when n·p is small (a few requests at a 1 % error rate), the
+ *   exact tail never does.
  */
-import { criticalZ, type Interval } from './distributions.js';
+import { criticalZ, type Interval, logBeta } from './distributions.js';
 
 /** Events out of a total (errors of requests, conversions of page views). */
 export interface Counts {
@@ -46,4 +49,27 @@ export function rateRatioInterval(treatment: Counts, control: Counts, confidence
   const se = Math.sqrt(1 / treatment.events - 1 / treatment.total + 1 / control.events - 1 / control.total);
   const z = criticalZ(confidence);
   return [ratio * Math.exp(-z * se), ratio * Math.exp(z * se)];
+}
+
+/**
+ * P(X ≥ x) for X ~ Binomial(n, p): the pmf from x upward, each term from the last by the ratio
+ * (n−k)/(k+1)·p/(1−p), the first from ln C(n, x) = −ln(n+1) − ln B(n−x+1, x+1), until the rest
+ * cannot change a double. O(terms summed): a few dozen beyond the mean.
+ * @example
+ * binomialUpperTail(2, 20, 0.01) // → 0.0168593 (two or more errors in 20 requests at 1 %)
+ */
+export function binomialUpperTail(x: number, n: number, p: number): number {
+  if (x <= 0) return 1;
+  if (x > n || p <= 0) return 0;
+  if (p >= 1) return 1;
+  const logFirst = -Math.log(n + 1) - logBeta(n - x + 1, x + 1) + x * Math.log(p) + (n - x) * Math.log1p(-p);
+  let term = Math.exp(logFirst);
+  let sum = term;
+  const odds = p / (1 - p);
+  for (let k = x; k < n; k++) {
+    term *= ((n - k) / (k + 1)) * odds;
+    sum += term;
+    if (k > n * p && term <= sum * 1e-17) break;
+  }
+  return Math.min(1, sum);
 }
