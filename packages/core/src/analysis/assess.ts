@@ -6,7 +6,7 @@
  * also compared with it (`compare.ts`). The limits that turn checks into a decision are in
  * `limits.ts`.
  */
-import { type CompareMemory, compareWithBaseline } from './compare.js';
+import { type CompareMemory, compareWithBaseline, freshMemory } from './compare.js';
 import { judgeMetric } from './judge.js';
 import { type AnalysisPolicy, DEFAULT_POLICY } from './policy.js';
 import type { Assessment, Measurement, Threshold, Verdict } from './thresholds.js';
@@ -35,8 +35,13 @@ export function assess(
   let memory = options.memory;
   const metrics = thresholds.map((t) => {
     const m = latest.get(t.metric);
-    const judged = judgeMetric(t, m, policy);
-    if (!m || !policy.compare || m.error !== undefined || m.value === null) return judged;
+    const usable = m !== undefined && m.error === undefined && m.value !== null;
+    const counted = usable && m.evidence !== undefined;
+    const look = counted ? (memory?.[t.metric]?.boundLooks ?? 0) + 1 : 1;
+    if (counted)
+      memory = { ...memory, [t.metric]: { ...(memory?.[t.metric] ?? freshMemory()), boundLooks: look } };
+    const judged = judgeMetric(t, m, policy, look);
+    if (!m || !usable || !policy.compare) return judged;
     const compared = compareWithBaseline(judged, m, policy, {
       memory,
       now: options.now,

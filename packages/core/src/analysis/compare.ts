@@ -24,7 +24,7 @@ import {
 } from '../stats/index.js';
 import type { AnalysisPolicy } from './policy.js';
 import type { Measurement, MetricAssessment } from './thresholds.js';
-import { formatReading } from './units.js';
+import { formatCount, formatReading } from './units.js';
 
 /** A shift in latency smaller than this probability of superiority is not worth a rollback. */
 export const MIN_SUPERIORITY = 0.56;
@@ -36,7 +36,10 @@ export interface MetricMemory {
   baseline: Counts;
   sequential: SequentialState;
   histograms?: { version: number[]; baseline: number[] };
+  /** Windows added up (the comparison's looks). */
   looks: number;
+  /** Every check of the metric's bound, overlapping or not (spends the bound's α). */
+  boundLooks?: number;
 }
 export type CompareMemory = Record<string, MetricMemory>;
 
@@ -46,7 +49,7 @@ interface Timing {
   windowMs: number | undefined;
 }
 
-const fresh = (): MetricMemory => ({
+export const freshMemory = (): MetricMemory => ({
   countedTo: null,
   version: { events: 0, total: 0 },
   baseline: { events: 0, total: 0 },
@@ -54,7 +57,7 @@ const fresh = (): MetricMemory => ({
   looks: 0,
 });
 const add = (a: Counts, b: Counts): Counts => ({ events: a.events + b.events, total: a.total + b.total });
-const n = (x: number) => x.toLocaleString('en-US');
+const n = formatCount;
 const p = (x: number) => (x < 1e-4 ? x.toExponential(1) : String(Number(x.toPrecision(2))));
 
 /** Whether this reading's window starts after the last one counted (a little slack for clocks). */
@@ -74,7 +77,7 @@ export function compareWithBaseline(
   const rate = e?.statistic === 'rate' && e.baseline ? { version: e.version, baseline: e.baseline } : null;
   const hist = m.histograms;
   if (!rate && !hist) return { assessment: judged, memory: t.memory };
-  const previous = t.memory?.[m.metric] ?? fresh();
+  const previous = t.memory?.[m.metric] ?? freshMemory();
   if (!isNew(previous, t)) return { assessment: judged, memory: t.memory };
   const mem: MetricMemory = { ...previous, looks: previous.looks + 1 };
   if (t.now !== undefined) mem.countedTo = t.now;
