@@ -118,6 +118,7 @@ function compareRates(
       reason: `${judged.reason}; no worse than the baseline (always-valid p = ${p(r.look.pValue)})`,
     };
   }
+  if (judged.verdict === 'fail') return judged; // the bound already says why, in the plan's terms
   const points = (x: number) => `${x >= 0 ? '+' : ''}${Number((x * 100).toPrecision(2))}`;
   const side = higherIsWorse ? 'higher' : 'lower';
   return {

@@ -9,6 +9,8 @@ import { normalizeThresholds, type Threshold } from '../analysis/index.js';
 import type { CommandBody } from './commands.js';
 import {
   type Check,
+  type CheckRecord,
+  checkRecord,
   type Emit,
   judge,
   measureBody,
@@ -58,6 +60,8 @@ export interface GateStep {
   refused?: string;
   /** Checks stayed inconclusive and the policy says a person decides: pause the run. */
   pause?: string;
+  /** The metric check this step followed from, for the run's history. */
+  checked?: CheckRecord;
 }
 
 export interface GateContext extends Paced {
@@ -237,14 +241,21 @@ export function gateResult(
 ): GateStep {
   if (step !== p.awaiting) return { progress: p, emits: [] };
   const before = p.check ?? newCheck(ctx, 0);
-  const { verdict, check } = judge(outcome, gateThresholds(ctx.gate), before, {
+  const judged = judge(outcome, gateThresholds(ctx.gate), before, {
     now: ctx.now,
     policy: stagePolicy(ctx),
   });
+  const { verdict, check } = judged;
+  const checked = checkRecord(judged, outcome);
   if (verdict.type === 'pass')
-    return { progress: p, emits: [], verdict: { type: 'pass', reason: `${p.type} gate passed` } };
+    return { progress: p, emits: [], checked, verdict: { type: 'pass', reason: `${p.type} gate passed` } };
   if (verdict.type === 'fail')
-    return { progress: p, emits: [], verdict: { type: 'fail', reason: `${p.type} gate: ${verdict.reason}` } };
+    return {
+      progress: p,
+      emits: [],
+      checked,
+      verdict: { type: 'fail', reason: `${p.type} gate: ${verdict.reason}` },
+    };
   const ticks = p.ticks + 1;
   const retry = `${label(p)}/retry${ticks}`;
   return {
@@ -259,6 +270,7 @@ export function gateResult(
           : `${p.type} gate: metrics inconclusive, measuring again`,
     },
     emits: [timer(retry, verdict.at, 'inconclusive metrics: measure again')],
+    checked,
     ...(verdict.type === 'pause' ? { pause: verdict.reason } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { type CompareMemory, normalizeThresholds, type Threshold } from '../../a
 import { metricWindow, planned } from '../pace.js';
 import {
   type Check,
+  checkRecord,
   deployBody,
   fail,
   idle,
@@ -18,6 +19,7 @@ import {
   stagePolicy,
   timer,
   trafficBody,
+  withCheck,
   workloadRollback,
 } from './common.js';
 import type { ExecContext, ExecStep, StrategyExecutor } from './types.js';
@@ -149,15 +151,21 @@ export const canaryExecutor: StrategyExecutor<'canary', CanaryExec> = {
       }
       case 'measure': {
         const before = exec.check ?? newCheck(ctx, intervalMs(ctx), exec.memory);
-        const { verdict, check } = judge(outcome, thresholdsOf(ctx), before, {
+        const j = judge(outcome, thresholdsOf(ctx), before, {
           now: ctx.now,
           policy: stagePolicy(ctx),
         });
-        if (verdict.type === 'pass') return advance(ctx, { ...exec, check });
-        if (verdict.type === 'fail') return fail(exec, `at ${exec.weight}%: ${verdict.reason}`, exec.weight);
+        const { verdict, check } = j;
+        const rec = checkRecord(j, outcome);
+        if (verdict.type === 'pass') return withCheck(advance(ctx, { ...exec, check }), rec);
+        if (verdict.type === 'fail')
+          return withCheck(fail(exec, `at ${exec.weight}%: ${verdict.reason}`, exec.weight), rec);
         const ticks = exec.ticks + 1;
         const retry = `w${exec.k}/retry${ticks}`;
-        return out({ ...exec, phase: 'wait', awaiting: retry, ticks, check }, remeasure(retry, verdict));
+        return withCheck(
+          out({ ...exec, phase: 'wait', awaiting: retry, ticks, check }, remeasure(retry, verdict)),
+          rec,
+        );
       }
       case 'promote':
         if (!outcome.ok)

@@ -222,6 +222,52 @@ export function workloadRollback(
   return out;
 }
 
+/** What one check found and decided: kept in the run's history so `explain` can say why. */
+export interface CheckRecord {
+  decision: Decision['type'];
+  reason: string;
+  /** The limit that decided (failure_limit 0, inconclusive_limit 2, deadline …), if one did. */
+  limit?: string;
+  metrics: {
+    metric: string;
+    verdict: string;
+    value: number | null;
+    reason: string;
+    samples: number;
+    minSamples: number;
+    threshold: { min?: number; max?: number };
+    query?: string;
+  }[];
+}
+
+export function checkRecord(j: Judged, outcome: { data: Record<string, unknown> }): CheckRecord {
+  const queries = (outcome.data.queries ?? {}) as Record<string, unknown>;
+  const rec: CheckRecord = {
+    decision: j.decision.type,
+    reason: j.decision.reason,
+    metrics: j.assessment.metrics.map((m) => {
+      const q = queries[m.metric];
+      return {
+        metric: m.metric,
+        verdict: m.verdict,
+        value: m.value,
+        reason: m.reason,
+        samples: m.samples,
+        minSamples: m.minSamples,
+        threshold: m.threshold,
+        ...(typeof q === 'string' ? { query: q } : {}),
+      };
+    }),
+  };
+  if ('limit' in j.decision) rec.limit = j.decision.limit;
+  return rec;
+}
+
+/** Attaches what a check found to the step it led to. */
+export function withCheck<S extends { checked?: CheckRecord }>(step: S, record: CheckRecord): S {
+  return { ...step, checked: record };
+}
+
 /** The stage's analysis policy (its `analysis:`, or the defaults). */
 export function stagePolicy(ctx: { stage: { analysis?: AnalysisPolicyInput | undefined } }): AnalysisPolicy {
   return policyOf(ctx.stage.analysis);

@@ -10,6 +10,7 @@ import { flagDefinitionFor } from '../flagd.js';
 import { metricWindow, planned } from '../pace.js';
 import {
   type Check,
+  checkRecord,
   fail,
   idle,
   judge,
@@ -18,6 +19,7 @@ import {
   remeasure,
   stagePolicy,
   timer,
+  withCheck,
 } from './common.js';
 import type { ExecContext, ExecStep, StrategyExecutor } from './types.js';
 
@@ -161,15 +163,21 @@ export const featureFlagExecutor: StrategyExecutor<'feature_flag', FeatureFlagEx
     }
     if (exec.phase === 'measure') {
       const before = exec.check ?? newCheck(ctx, durationAt(ctx, exec.index));
-      const { verdict, check } = judge(outcome, thresholdsAt(ctx, exec.index), before, {
+      const j = judge(outcome, thresholdsAt(ctx, exec.index), before, {
         now: ctx.now,
         policy: stagePolicy(ctx),
       });
-      if (verdict.type === 'pass') return advance(ctx, exec);
-      if (verdict.type === 'fail') return fail(exec, `at ${exec.weight}%: ${verdict.reason}`, exec.weight);
+      const { verdict, check } = j;
+      const rec = checkRecord(j, outcome);
+      if (verdict.type === 'pass') return withCheck(advance(ctx, exec), rec);
+      if (verdict.type === 'fail')
+        return withCheck(fail(exec, `at ${exec.weight}%: ${verdict.reason}`, exec.weight), rec);
       const ticks = exec.ticks + 1;
       const retry = `p${exec.index}/retry${ticks}`;
-      return out({ ...exec, phase: 'wait', awaiting: retry, ticks, check }, remeasure(retry, verdict));
+      return withCheck(
+        out({ ...exec, phase: 'wait', awaiting: retry, ticks, check }, remeasure(retry, verdict)),
+        rec,
+      );
     }
     return idle(exec);
   },

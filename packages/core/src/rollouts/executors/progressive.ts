@@ -7,6 +7,7 @@ import { metricWindow, planned } from '../pace.js';
 import { parseDuration } from '../text.js';
 import {
   type Check,
+  checkRecord,
   deployBody,
   fail,
   idle,
@@ -18,6 +19,7 @@ import {
   stagePolicy,
   timer,
   trafficBody,
+  withCheck,
   workloadRollback,
 } from './common.js';
 import type { ExecContext, ExecStep, StrategyExecutor } from './types.js';
@@ -145,18 +147,20 @@ export const progressiveExecutor: StrategyExecutor<'progressive', ProgressiveExe
       }
       case 'measure': {
         const before = exec.check ?? newCheck(ctx, 0);
-        const { verdict, check } = judge(outcome, thresholdsAt(ctx, exec.index), before, {
+        const j = judge(outcome, thresholdsAt(ctx, exec.index), before, {
           now: ctx.now,
           policy: stagePolicy(ctx),
         });
-        if (verdict.type === 'pass') return runStep(ctx, exec, exec.index + 1);
+        const { verdict, check } = j;
+        const rec = checkRecord(j, outcome);
+        if (verdict.type === 'pass') return withCheck(runStep(ctx, exec, exec.index + 1), rec);
         if (verdict.type === 'fail')
-          return fail(exec, `analysis at step ${exec.index}: ${verdict.reason}`, exec.weight);
+          return withCheck(fail(exec, `analysis at step ${exec.index}: ${verdict.reason}`, exec.weight), rec);
         const ticks = exec.ticks + 1;
         const label = `s${exec.index}/retry${ticks}`;
-        return out(
-          { ...exec, phase: 'retry_wait', awaiting: label, ticks, check },
-          remeasure(label, verdict),
+        return withCheck(
+          out({ ...exec, phase: 'retry_wait', awaiting: label, ticks, check }, remeasure(label, verdict)),
+          rec,
         );
       }
       case 'promote':

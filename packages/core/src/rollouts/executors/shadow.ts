@@ -8,6 +8,7 @@ import { normalizeThresholds } from '../../analysis/index.js';
 import { metricWindow, planned } from '../pace.js';
 import {
   type Check,
+  checkRecord,
   deployBody,
   fail,
   idle,
@@ -18,6 +19,7 @@ import {
   stagePolicy,
   timer,
   trafficBody,
+  withCheck,
 } from './common.js';
 import type { ExecContext, ExecStep, StrategyExecutor } from './types.js';
 
@@ -95,19 +97,24 @@ export const shadowExecutor: StrategyExecutor<'shadow', ShadowExec> = {
       }
       case 'measure': {
         const before = exec.check ?? newCheck(ctx, durationMs(ctx));
-        const { verdict, check } = judge(outcome, thresholdsOf(ctx), before, {
+        const j = judge(outcome, thresholdsOf(ctx), before, {
           now: ctx.now,
           policy: stagePolicy(ctx),
         });
+        const { verdict, check } = j;
+        const rec = checkRecord(j, outcome);
         if (verdict.type === 'pass') {
           const judged: ShadowExec = { ...exec, phase: 'judged', awaiting: '' };
           delete judged.check;
-          return out(judged, { emits: [], signal: { type: 'acted' } });
+          return withCheck(out(judged, { emits: [], signal: { type: 'acted' } }), rec);
         }
-        if (verdict.type === 'fail') return fail(exec, `shadow: ${verdict.reason}`);
+        if (verdict.type === 'fail') return withCheck(fail(exec, `shadow: ${verdict.reason}`), rec);
         const ticks = exec.ticks + 1;
         const label = `retry${ticks}`;
-        return out({ ...exec, phase: 'wait', awaiting: label, ticks, check }, remeasure(label, verdict));
+        return withCheck(
+          out({ ...exec, phase: 'wait', awaiting: label, ticks, check }, remeasure(label, verdict)),
+          rec,
+        );
       }
       case 'unmirror':
         if (!outcome.ok) return fail(exec, `stopping the mirror failed: ${why}`);

@@ -1,4 +1,6 @@
 /** The life of a stage: entry gates → executor → exit gates → finish → completed (or failed). */
+
+import type { CheckRecord } from '../executors/common.js';
 import { executorFor } from '../executors/index.js';
 import type { ExecStep } from '../executors/types.js';
 import { enterGate, type GateContext, type GateStep } from '../gates.js';
@@ -94,6 +96,7 @@ export function applyGateStep(tx: Tx, name: string, step: GateStep) {
   const s = stageRun(tx, name);
   s.gate = step.progress;
   s.waitingFor = step.progress.waitingFor;
+  if (step.checked) recordCheck(tx, name, step.checked);
   for (const e of step.emits) emit(tx, name, 'gate', e);
   if (step.refused) tx.notes.push(step.refused);
   if (step.pause) pauseRun(tx, name, step.pause);
@@ -125,6 +128,7 @@ export function finishExec(tx: Tx, name: string) {
 export function applyExecStep(tx: Tx, name: string, step: ExecStep<unknown>) {
   const s = stageRun(tx, name);
   s.exec = step.exec;
+  if (step.checked) recordCheck(tx, name, step.checked);
   if (step.weight !== undefined) {
     const weight = Math.min(100, Math.max(0, step.weight));
     if (weight !== s.weight) {
@@ -144,6 +148,12 @@ export function applyExecStep(tx: Tx, name: string, step: ExecStep<unknown>) {
   if (s.promoted) return finishExec(tx, name);
   setStage(tx, name, 'verifying', 'stage acted; exit gates next');
   advanceGates(tx, name, 'exit', 0);
+}
+
+/** A metric check in the run's history, before what it leads to. */
+function recordCheck(tx: Tx, name: string, check: CheckRecord) {
+  const s = stageRun(tx, name);
+  record(tx, name, s.status, s.status, `metric check: ${check.decision}`, check);
 }
 
 /** A stage asks a person to decide: the run pauses; its timers are held until `resume`. */
