@@ -5,6 +5,7 @@
  */
 import { type CompareMemory, normalizeThresholds, type Threshold } from '../../analysis/index.js';
 import { metricWindow, planned } from '../pace.js';
+import { canaryWeight } from '../plan/canary-weight.js';
 import {
   type Check,
   checkRecord,
@@ -40,13 +41,7 @@ export interface CanaryExec {
 
 type Ctx = ExecContext<'canary'>;
 
-/** The weight of step k (0-based). */
-export function canaryWeight(
-  cfg: { initial_weight: number; increment: number; max_weight: number },
-  k: number,
-) {
-  return Math.min(cfg.initial_weight + k * cfg.increment, cfg.max_weight);
-}
+export { canaryWeight };
 
 const thresholdsOf = (ctx: Ctx): Threshold[] => normalizeThresholds(ctx.stage.config.thresholds);
 const intervalMs = (ctx: Ctx) => planned(ctx, ctx.stage.config.interval_seconds * 1000);
