@@ -34,11 +34,13 @@ export function registerUpCommand(
       // the server is loaded only here: every other command starts without it
       const { configFromEnv, createServer } = await import('@sluice/server');
       const { FlagsFileLoader } = await import('@sluice/server/flags/file-source');
+      const { defaultDashboardDir } = await import('@sluice/server/dashboard');
       const { createUpLogger } = await import('./logger.js');
       const { servicesOnExit, settleVersions } = await import('./up-services.js');
       const config = configFromEnv(ctx.io.env, { port: opts.port, host: opts.host, dataDir: opts.dataDir });
       const logger = createUpLogger(config, ctx.io.isTty);
-      const server = await createServer(config, { logger });
+      // the web UI at `/`, when packages/dashboard is built (npm start builds it)
+      const server = await createServer(config, { logger, dashboardDir: defaultDashboardDir() });
       const flagsFile = opts.flagsFile
         ? new FlagsFileLoader({
             path: resolve(ctx.io.cwd, opts.flagsFile),
