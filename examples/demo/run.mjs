@@ -157,7 +157,14 @@ async function demo(opts, narration, cleanup) {
     },
   });
   cleanup.push(() => {
-    const n = stopDeployedVersions(dataDir);
+    // `sluice up` stops the versions it started when it exits (it says which, in its log);
+    // whatever it could not (a crash) the demo stops itself
+    const log = readFileSync(logFile, 'utf8');
+    const byUp = [...log.matchAll(/^stopped \S+ \(\S+\): (.+)$/gm)].reduce(
+      (n, m) => n + m[1].split(', ').length,
+      0,
+    );
+    const n = byUp + stopDeployedVersions(dataDir);
     if (n) say(`stopped ${n} demo app process${n === 1 ? '' : 'es'} the rollout started`);
   });
   cleanup.push(() => stop(server));
