@@ -179,7 +179,11 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
           }
           if (Date.now() > deadline)
             throw new CliError('Timed out', `run ${run.id} is still ${run.status} after ${opts.timeout}s`);
-          const now = `${run.status}${run.waitingFor.length ? `: ${run.waitingFor.join('; ')}` : ''}`;
+          // an inconclusive step says why: which metric lacks what
+          const why = run.stages.flatMap((st) =>
+            (st.checks ?? []).filter((c) => c.verdict === 'inconclusive').map((c) => c.reason),
+          );
+          const now = `${run.status}${run.waitingFor.length ? `: ${run.waitingFor.join('; ')}` : ''}${why.length ? ` (${why.join('; ')})` : ''}`;
           if (now !== said) ctx.io.stderr(`${run.id}: ${now}\n`);
           said = now;
           await new Promise((r) => setTimeout(r, 1000));
