@@ -3,6 +3,7 @@
  * machinery changes.
  */
 import { environmentKind } from './environments/environment.kind.js';
+import { experimentKind } from './experiments/experiment.kind.js';
 import { type EmergencyLookup, emergencyWriteCheck, flagKind } from './flags/flag.kind.js';
 import { segmentKind } from './flags/segment.kind.js';
 import { KindRegistry } from './resources/registry.js';
@@ -24,6 +25,7 @@ export function createKindRegistry(options: KindOptions): KindRegistry {
     environmentKind(options.defaultEnvironment),
     flagKind(emergency),
     segmentKind(check),
+    experimentKind,
     routeKind,
     serviceKind,
     rolloutKind,

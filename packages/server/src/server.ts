@@ -12,6 +12,7 @@ import { analysisSlice } from './analysis/slice.js';
 import { auditSlice } from './audit/slice.js';
 import type { ServerConfig } from './config.js';
 import { environmentsSlice } from './environments/slice.js';
+import { experimentsSlice } from './experiments/slice.js';
 import type { EmergencyService } from './flags/emergency/emergency.service.js';
 import { emergencySlice } from './flags/emergency/slice.js';
 import { featureApiSlice } from './flags/feature-api/slice.js';
@@ -19,6 +20,7 @@ import type { FlagSetCache } from './flags/flag-sets.js';
 import type { FlagsService } from './flags/flags.service.js';
 import type { EvaluationInsight } from './flags/insight/evaluation-insight.js';
 import { insightSlice } from './flags/insight/slice.js';
+import type { EvaluationHook } from './flags/ofrep/evaluator.js';
 import { ofrepSlice } from './flags/ofrep/slice.js';
 import type { FlagScheduler } from './flags/schedules/flag-scheduler.js';
 import { schedulesSlice } from './flags/schedules/slice.js';
@@ -104,7 +106,8 @@ export async function createServer(
     const insight = add(insightSlice(ctx, { flags: flags.service, resources: resources.service }));
     const schedules = add(schedulesSlice(ctx, { resources: resources.service, flagSets: flags.flagSets }));
     const routing = add(await routingSlice(ctx, { resources: resources.service }));
-    const tracking = add(trackingSlice(ctx, { environmentExists }));
+    const experiments = add(experimentsSlice(ctx, { resources: resources.service }));
+    const tracking = add(trackingSlice(ctx, { environmentExists, experiments: experiments.events }));
     const routers = () => routing.routerConfig.routers();
     const analysis = add(analysisSlice(ctx, { router: routing.router, routers, events: tracking.counts }));
     const rollouts = add(
@@ -124,7 +127,10 @@ export async function createServer(
       flagSets: flags.flagSets,
       tokens: tokens.service,
       emergency: emergency.status,
-      onEvaluated: insight.onEvaluated,
+      onEvaluated: ((environment, flag, variant, result, context) => {
+        insight.onEvaluated(environment, flag, variant);
+        experiments.onEvaluated(environment, flag, variant, result, context);
+      }) satisfies EvaluationHook,
     };
     add(ofrepSlice(ctx, evaluation));
     add(featureApiSlice(ctx, { ...evaluation, resources: resources.service }));

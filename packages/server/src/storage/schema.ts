@@ -104,6 +104,38 @@ export interface EventTable {
   sent_by: string;
 }
 
+/** Who started, stopped and concluded an experiment, and when (ISO). */
+export interface ExperimentRunTable {
+  environment: string;
+  experiment: string;
+  started_at: string | null;
+  started_by: string | null;
+  stopped_at: string | null;
+  stopped_by: string | null;
+  concluded_at: string | null;
+  concluded_by: string | null;
+}
+
+/** One user of one experiment: the arm of the first exposure (null before it), event tallies (JSON). */
+export interface ExperimentUserTable {
+  environment: string;
+  experiment: string;
+  user_key: string;
+  arm: string | null;
+  exposed_at: string | null;
+  events: string;
+}
+
+/** Per-arm sums over the exposed users (JSON), updated at ingest. */
+export interface ExperimentArmTable {
+  environment: string;
+  experiment: string;
+  arm: string;
+  users: number;
+  sums: string;
+  updated_at: string;
+}
+
 export interface RolloutRunTable {
   id: string;
   rollout: string;
@@ -159,6 +191,9 @@ export interface Database {
   sluice_flag_schedule: FlagScheduleTable;
   sluice_flag_evaluation: FlagEvaluationTable;
   sluice_event: EventTable;
+  sluice_experiment_run: ExperimentRunTable;
+  sluice_experiment_user: ExperimentUserTable;
+  sluice_experiment_arm: ExperimentArmTable;
   sluice_rollout_run: RolloutRunTable;
   sluice_rollout_event: RolloutEventTable;
   sluice_rollout_op: RolloutOpTable;
