@@ -12,6 +12,8 @@ import { analysisSlice } from './analysis/slice.js';
 import { auditSlice } from './audit/slice.js';
 import type { ServerConfig } from './config.js';
 import { environmentsSlice } from './environments/slice.js';
+import type { ExperimentsService } from './experiments/experiments.service.js';
+import type { EvaluationExposures } from './experiments/exposures.js';
 import { experimentsSlice } from './experiments/slice.js';
 import type { EmergencyService } from './flags/emergency/emergency.service.js';
 import { emergencySlice } from './flags/emergency/slice.js';
@@ -55,6 +57,8 @@ export interface SluiceServer {
   schedules: FlagScheduler;
   routerConfig: RouterConfigService;
   rollouts: RolloutsSlice;
+  /** Experiments: lifecycle and results, and the exposures taken from flag evaluations. */
+  experiments: { service: ExperimentsService; exposures: EvaluationExposures };
   /** Metric providers by metric name (`error_rate`, `bounce_rate`, …), for metric gates. */
   metrics: MetricRegistry;
   /** The embedded data-plane router, when `embeddedRouter` is on. */
@@ -159,6 +163,7 @@ export async function createServer(
       schedules: schedules.scheduler,
       routerConfig: routing.routerConfig,
       rollouts,
+      experiments: { service: experiments.service, exposures: experiments.exposures },
       metrics: analysis.registry,
       router: routing.router,
       bootstrap: tokens.bootstrap,
