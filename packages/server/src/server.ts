@@ -122,6 +122,7 @@ export async function createServer(
         routerConfig: routing.routerConfig,
         router: routing.router,
         metrics: analysis.registry,
+        experiments: experiments.service,
       }),
     );
     add(await environmentsSlice(ctx, { resources: resources.service, registry: resources.registry }));

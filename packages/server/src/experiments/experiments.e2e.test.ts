@@ -221,6 +221,70 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
     }, 120_000);
   });
 
+  it('runs an ab_test stage: starts the experiment, passes on "ship", rolls the winner out to everyone', async () => {
+    clock = T0 + 100 * DAY;
+    const experiment = {
+      traffic_split: { control: 50, variant_a: 50 },
+      metrics: { primary: 'conversion_rate' },
+      duration_days: 1,
+      min_sample_size: 2000,
+    };
+    expect(
+      (await t.request('PUT', '/api/v1/experiments/ab-stage', { body: { spec: experiment } })).status,
+    ).toBe(201);
+    const plan = {
+      name: 'Release ab',
+      version: '2.0.0',
+      // experiments run for days: the default watchdog (24 h) would roll the stage back
+      max_duration_hours: 24 * 14,
+      stages: [
+        {
+          name: 'experiment',
+          strategy: 'ab_test',
+          config: { experiment: 'ab-stage', check_interval_minutes: 60 },
+        },
+      ],
+    };
+    expect((await post('/api/v1/apply', { documents: [plan] })).status).toBe(200);
+    const id = (await post('/api/v1/rollouts/release-ab/start', {})).body.id as string;
+    const run = () => t.request('GET', `/api/v1/rollout-runs/${id}`).then((r) => r.body);
+    await until(
+      () => spec(t, 'ab-stage'),
+      (s) => s.status === 'active',
+      'the stage to start the experiment',
+    );
+    await until(run, (r) => /keep|days/.test(JSON.stringify(r.stages[0])), 'the first verdict: keep running');
+    const users = simulateRun({
+      key: 'ab-stage',
+      spec: experiment as unknown as ExperimentSpec,
+      users: 6000,
+      days: 1,
+      rates: { control: 0.3, variant_a: 0.4 },
+      seed: 11,
+    });
+    const events = users.flatMap((u) => {
+      const time = new Date(clock + u.at / 2).toISOString();
+      const exposure = { id: `ab-e-${u.user}`, user: u.user, name: 'exposure', experiment: 'ab-stage', time };
+      return u.converted
+        ? [exposure, { id: `ab-c-${u.user}`, user: u.user, name: 'conversion', experiment: 'ab-stage', time }]
+        : [exposure];
+    });
+    clock += DAY;
+    for (let i = 0; i < events.length; i += 1000)
+      await post('/api/v1/events', { events: events.slice(i, i + 1000) });
+    clock += DAY;
+    t.server.rollouts.runtime.poke();
+    const done = await until(run, (r) => r.status === 'succeeded' || r.status === 'failed', 'the run to end');
+    expect(done.status, JSON.stringify(done)).toBe('succeeded');
+    expect((await spec(t, 'ab-stage')).status).toBe('concluded');
+    const evaluated = await post('/api/v1/flags/ab-stage/evaluate', {
+      context: { targetingKey: 'someone-new' },
+    });
+    expect(evaluated.body).toMatchObject({ value: 'variant_a' });
+    const results = (await t.request('GET', '/api/v1/experiments/ab-stage/results')).body;
+    expect(results.run).toMatchObject({ startedBy: `rollout:${id}`, concludedBy: `rollout:${id}` });
+  });
+
   it('stops and concludes with who and when; a concluded experiment serves its winner', async () => {
     clock = T0 + 60 * DAY;
     const stop = await post('/api/v1/experiments/sim-lift/conclude', { arm: 'variant_a' });
@@ -235,6 +299,16 @@ describe.each(DIALECTS)('experiments on %s', (dialect) => {
     expect(back.text).toMatch(/concluded cannot become active/);
   });
 });
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+  let last: T | undefined;
+  for (let i = 0; i < 500; i++) {
+    last = await read();
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+}
 
 async function spec(t: TestServer, key: string): Promise<ExperimentSpec> {
   return (await t.request('GET', `/api/v1/experiments/${key}`)).body.spec;
