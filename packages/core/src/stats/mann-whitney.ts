@@ -17,8 +17,8 @@ import { z } from 'zod';
 import { count, invalid, nullableNumber, parseInput, Reasons, reason } from './common.js';
 import { twoSidedNormalP } from './distributions.js';
 
-/** Largest n_C·n_T for which the exact distribution is offered (≈ 25 M steps, tens of ms). */
-const EXACT_MAX_PAIRS = 10_000;
+/** Largest n_C·n_T for which the exact distribution is offered (R's 49 × 49; a few ms). */
+const EXACT_MAX_PAIRS = 2_500;
 const sample = z
   .array(z.number())
   .min(1, 'needs at least one value')
@@ -132,8 +132,8 @@ function exactDistribution(a: number, b: number): Float64Array {
       const fromInner = cur[j - 1] as Float64Array; // largest value is from the inner sample
       const wOuter = i / (i + j);
       const wInner = j / (i + j);
-      for (let u = 0; u < fromOuter.length; u++) d[u + j] = (d[u + j] ?? 0) + wOuter * (fromOuter[u] ?? 0);
-      for (let u = 0; u < fromInner.length; u++) d[u] = (d[u] ?? 0) + wInner * (fromInner[u] ?? 0);
+      for (let u = 0; u < fromOuter.length; u++) d[u + j] = wOuter * fromOuter[u]!;
+      for (let u = 0; u < fromInner.length; u++) d[u]! += wInner * fromInner[u]!;
       cur.push(d);
     }
     prev = cur;
@@ -141,8 +141,24 @@ function exactDistribution(a: number, b: number): Float64Array {
   return prev[inner] as Float64Array;
 }
 
+/**
+ * The null distribution depends only on the two sizes, and a judge asks again and again with the
+ * same ones: keep the last few. (A cache of a pure function: answers are the same with or without.)
+ */
+const distributions = new Map<string, Float64Array>();
+function cachedDistribution(a: number, b: number): Float64Array {
+  const key = a <= b ? `${a}x${b}` : `${b}x${a}`;
+  let dist = distributions.get(key);
+  if (!dist) {
+    dist = exactDistribution(a, b);
+    if (distributions.size >= 32) distributions.delete(distributions.keys().next().value as string);
+    distributions.set(key, dist);
+  }
+  return dist;
+}
+
 function exact(nC: number, nT: number, u: number): MannWhitneyResult {
-  const dist = exactDistribution(nC, nT);
+  const dist = cachedDistribution(nC, nT);
   let lower = 0;
   let upper = 0;
   dist.forEach((p, k) => {

@@ -2,6 +2,8 @@
  * The calculators as a server mounts them: bad input is refused naming the field, any input at
  * all either validates or is refused (never a crash, never NaN), and each schema has a JSON Schema.
  */
+
+import { statsTests as viaPackage } from '@sluice/core/stats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -116,6 +118,10 @@ describe('validation', () => {
 });
 
 describe('statsTests', () => {
+  it('is what @sluice/core/stats exports', () => {
+    expect(viaPackage).toBe(statsTests);
+  });
+
   it('has exactly the public names', () => {
     expect(Object.keys(statsTests).sort()).toEqual(
       [

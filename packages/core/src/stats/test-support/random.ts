@@ -50,6 +50,19 @@ export function rng(seed: number): Rng {
       return r * Math.cos(theta);
     },
     binomial(n, p) {
+      if (n * p < 30 && p < 0.5) {
+        // Inversion: walk the pmf from 0 (a few steps when n·p is small).
+        const u = next();
+        let pmf = (1 - p) ** n;
+        let cdf = pmf;
+        let k = 0;
+        while (u >= cdf && k < n) {
+          pmf *= ((n - k) / (k + 1)) * (p / (1 - p));
+          k++;
+          cdf += pmf;
+        }
+        return k;
+      }
       let k = 0;
       for (let i = 0; i < n; i++) if (next() < p) k++;
       return k;
