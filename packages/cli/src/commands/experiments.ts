@@ -36,6 +36,14 @@ interface Results {
   verdict: { decision: string; arm?: string; reason: string };
 }
 
+interface ListedSpec {
+  status: string;
+  traffic_split: Record<string, number>;
+  metrics: { primary: string };
+  duration_days: number;
+  min_sample_size: number;
+}
+
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? '—' : `${(x * 100).toFixed(2)}%`;
 const num = (x: number | null | undefined) =>
@@ -95,7 +103,7 @@ export function registerExperimentCommands(program: Command, ctx: CommandContext
         render(list, format, () =>
           formatTable(
             ['KEY', 'STATUS', 'ARMS', 'PRIMARY', 'DAYS', 'MIN USERS/ARM'],
-            list.items.map((r: { metadata: { name: string }; spec: Record<string, any> }) => [
+            list.items.map((r: { metadata: { name: string }; spec: ListedSpec }) => [
               r.metadata.name,
               r.spec.status,
               Object.entries(r.spec.traffic_split)
