@@ -4,6 +4,7 @@
  */
 import { environmentKind } from './environments/environment.kind.js';
 import { experimentKind } from './experiments/experiment.kind.js';
+import { metricSourceKind } from './experiments/sources/metric-source.kind.js';
 import { type EmergencyLookup, emergencyWriteCheck, flagKind } from './flags/flag.kind.js';
 import { segmentKind } from './flags/segment.kind.js';
 import { KindRegistry } from './resources/registry.js';
@@ -26,6 +27,7 @@ export function createKindRegistry(options: KindOptions): KindRegistry {
     flagKind(emergency),
     segmentKind(check),
     experimentKind,
+    metricSourceKind,
     routeKind,
     serviceKind,
     rolloutKind,

@@ -115,6 +115,12 @@ export const ExperimentSpecSchema = z
         .record(MetricNameSchema, MetricDefinitionSchema)
         .optional()
         .describe('metrics beyond the predefined ones'),
+      source: z
+        .string()
+        .min(1)
+        .max(128)
+        .optional()
+        .describe("a MetricSource: per-user metric rows read from the team's warehouse, besides events"),
     }),
     duration_days: z.number().positive('must be above 0').max(365, 'at most 365'),
     min_sample_size: z.int('must be a whole number').min(1, 'must be 1 or more').max(1e9),

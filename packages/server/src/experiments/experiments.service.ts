@@ -19,6 +19,7 @@ import type { ExperimentEvents } from '../tracking/tracking.routes.js';
 import type { ExperimentRun } from './experiment-store.js';
 import { createExperimentStore } from './experiment-store.kysely.js';
 import { EXPOSURE, type ExperimentIngest } from './ingest.js';
+import type { SourceSync } from './sources/sync.js';
 
 export type LifecycleVerb = 'start' | 'stop' | 'conclude';
 
@@ -27,6 +28,8 @@ const STATUS_OF = { start: 'active', stop: 'stopped', conclude: 'concluded' } as
 export interface ResultsAnswer extends ExperimentResults {
   environment: string;
   run: ExperimentRun | null;
+  /** The MetricSource read before computing, when the experiment has one. */
+  source?: { rows: number; through: string | null } | { error: string };
 }
 
 export class ExperimentsService {
@@ -35,6 +38,7 @@ export class ExperimentsService {
     private readonly resources: ResourceService,
     private readonly ingest: ExperimentIngest,
     private readonly now: () => Date,
+    private readonly sources?: SourceSync,
   ) {}
 
   private get kind() {
@@ -78,13 +82,19 @@ export class ExperimentsService {
   /** Results as of now, or as of the stop for a stopped or concluded experiment. */
   async results(environment: string, key: string): Promise<ResultsAnswer> {
     const spec = (await this.get(environment, key)).spec as ExperimentSpec;
+    // a warehouse that cannot be read leaves the results as of the last read, and says so
+    const source =
+      spec.metrics.source && this.sources
+        ? await this.sources.sync(environment, key, spec).catch((error: Error) => ({ error: error.message }))
+        : undefined;
     const store = createExperimentStore(this.db);
     const run = await store.run(environment, key);
     const aggregates = await store.arms(environment, key);
     const ended = run?.stoppedAt ?? run?.concludedAt;
     const now = ended && spec.status !== 'active' ? Date.parse(ended) : this.now().getTime();
     const startedAt = run?.startedAt ? Date.parse(run.startedAt) : null;
-    return { environment, run, ...experimentResults({ key, spec, aggregates, startedAt, now }) };
+    const results = experimentResults({ key, spec, aggregates, startedAt, now });
+    return { environment, run, ...results, ...(source ? { source } : {}) };
   }
 
   /** The adapter the tracking slice calls for events that name an experiment. */

@@ -6,3 +6,7 @@ export * from './experiments.service.js';
 export * from './exposures.js';
 export * from './ingest.js';
 export * from './slice.js';
+export * from './sources/metric-source.js';
+export * from './sources/metric-source.kind.js';
+export * from './sources/postgres.source.js';
+export * from './sources/sync.js';

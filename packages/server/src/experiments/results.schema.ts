@@ -67,6 +67,13 @@ export const resultsSchema = z
         comparisons: z.array(comparisonSchema),
       }),
     ),
+    source: z
+      .union([
+        z.object({ rows: z.number(), through: z.string().nullable() }),
+        z.object({ error: z.string() }),
+      ])
+      .optional()
+      .meta({ description: 'the MetricSource read before computing, when the experiment has one' }),
     verdict: z.object({
       decision: z.enum(['ship', 'stop', 'keep_running']),
       arm: z.string().optional(),

@@ -136,6 +136,13 @@ export interface ExperimentArmTable {
   updated_at: string;
 }
 
+/** How far an experiment has read its MetricSource (ISO time of the last row counted). */
+export interface ExperimentSourceTable {
+  environment: string;
+  experiment: string;
+  watermark: string;
+}
+
 export interface RolloutRunTable {
   id: string;
   rollout: string;
@@ -194,6 +201,7 @@ export interface Database {
   sluice_experiment_run: ExperimentRunTable;
   sluice_experiment_user: ExperimentUserTable;
   sluice_experiment_arm: ExperimentArmTable;
+  sluice_experiment_source: ExperimentSourceTable;
   sluice_rollout_run: RolloutRunTable;
   sluice_rollout_event: RolloutEventTable;
   sluice_rollout_op: RolloutOpTable;

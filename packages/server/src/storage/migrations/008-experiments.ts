@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 /**
  * A/B experiments: each experiment's run (who started, stopped or concluded it, and when), one
  * row per user and experiment (the arm of their first exposure and a tally of their events,
- * updated at ingest), and one row per arm with the sums results are computed from, so results
- * never re-read events.
+ * updated at ingest), one row per arm with the sums results are computed from, so results
+ * never re-read events, and how far each experiment has read its MetricSource.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -38,5 +38,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('sums', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('sluice_experiment_arm_pk', ['environment', 'experiment', 'arm'])
+    .execute();
+  await db.schema
+    .createTable('sluice_experiment_source')
+    .addColumn('environment', 'text', (c) => c.notNull())
+    .addColumn('experiment', 'text', (c) => c.notNull())
+    .addColumn('watermark', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('sluice_experiment_source_pk', ['environment', 'experiment'])
     .execute();
 }
