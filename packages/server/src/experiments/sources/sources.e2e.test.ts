@@ -96,7 +96,7 @@ describe.each(DIALECTS)('a PostgreSQL MetricSource, control plane on %s', (diale
     // revenue per exposed user, per arm, equals what the table holds
     const stored = (await t.request('GET', `/api/v1/experiments/${key}`)).body.spec as ExperimentSpec;
     const expected: Record<string, number[]> = { control: [], variant_a: [] };
-    users.forEach((u, i) => expected[armFor(key, stored, u)]?.push(10 + i + 100 * i));
+    for (const [i, u] of users.entries()) expected[armFor(key, stored, u)]?.push(10 + i + 100 * i);
     const revenue = again.metrics[0];
     for (const arm of ['control', 'variant_a']) {
       const values = expected[arm] as number[];
