@@ -86,7 +86,6 @@ function batch() {
   return events;
 }
 
-const sent = [];
 let events = 0;
 let stored = 0;
 let replays = 0;

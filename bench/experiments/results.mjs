@@ -22,12 +22,32 @@ const admin = async (text) => {
 };
 if (dialect === 'postgres') await admin(`create schema ${schema}`);
 const server = await createServer(
-  configFromEnv({}, { dataDir, adminToken: ADMIN, port: 0, embeddedRouter: false, ...(dialect === 'postgres' ? { databaseUrl: pgUrl, pgSchema: schema } : {}) }),
+  configFromEnv(
+    {},
+    {
+      dataDir,
+      adminToken: ADMIN,
+      port: 0,
+      embeddedRouter: false,
+      ...(dialect === 'postgres' ? { databaseUrl: pgUrl, pgSchema: schema } : {}),
+    },
+  ),
 );
 const inject = (method, url, body) =>
-  server.app.fastify.inject({ method, url, headers: { authorization: `Bearer ${ADMIN}` }, ...(body ? { payload: body } : {}) });
+  server.app.fastify.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${ADMIN}` },
+    ...(body ? { payload: body } : {}),
+  });
 await inject('PUT', '/api/v1/experiments/big', {
-  spec: { status: 'active', traffic_split: { control: 50, variant_a: 50 }, metrics: { primary: 'conversion_rate' }, duration_days: 14, min_sample_size: 1000 },
+  spec: {
+    status: 'active',
+    traffic_split: { control: 50, variant_a: 50 },
+    metrics: { primary: 'conversion_rate' },
+    duration_days: 14,
+    min_sample_size: 1000,
+  },
 });
 const ingest = new ExperimentIngest(server.database.db, () => new Date());
 const time = new Date().toISOString();
@@ -35,7 +55,13 @@ const t0 = performance.now();
 for (let from = 0; from < users; from += 5000) {
   const entries = [];
   for (let i = from; i < Math.min(users, from + 5000); i++) {
-    entries.push({ experiment: 'big', user: `u${i}`, name: 'exposure', arm: i % 2 ? 'variant_a' : 'control', time });
+    entries.push({
+      experiment: 'big',
+      user: `u${i}`,
+      name: 'exposure',
+      arm: i % 2 ? 'variant_a' : 'control',
+      time,
+    });
     if (i % 3 === 0) entries.push({ experiment: 'big', user: `u${i}`, name: 'conversion', time });
   }
   await ingest.recordNow('development', entries);
