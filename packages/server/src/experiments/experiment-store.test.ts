@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, inTransaction, migrate, openDatabase } from '../storage/index.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
+import type { StoredUser } from './experiment-store.js';
 import { createExperimentStore } from './experiment-store.kysely.js';
 
 describe.each(DIALECTS)('experiment store on %s', (dialect) => {
@@ -22,7 +23,7 @@ describe.each(DIALECTS)('experiment store on %s', (dialect) => {
     await store.saveUsers(
       'dev',
       'e',
-      new Map([
+      new Map<string, StoredUser>([
         ['u1', { arm: 'control', exposedAt: '2026-01-01T00:00:00.000Z', events: { conversion: [1, 0] } }],
         ['u2', { arm: null, exposedAt: null, events: { purchase: [2, 30.5] } }],
       ]),
