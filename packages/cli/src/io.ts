@@ -6,6 +6,8 @@ export interface CliIo {
   cwd: string;
   /** Whether stdout is a terminal (progress lines redraw in place only there). */
   isTty: boolean;
+  /** Standard input as text (`--input -`); tests pass their own. Default: the process's. */
+  readStdin?: () => Promise<string>;
 }
 
 export function processIo(): CliIo {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerEmergencyCommands } from './commands/emergency.js';
+import { registerExperimentCommands } from './commands/experiments.js';
 import { registerFlagCommands } from './commands/flags.js';
 import { registerLoginCommands } from './commands/login.js';
 import { registerResourceCommands } from './commands/resources.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): Command {
   registerTrafficCommands(program, ctx);
   registerRolloutCommands(program, ctx);
   registerServiceCommands(program, ctx);
+  registerExperimentCommands(program, ctx);
   const quiet = (command: Command): void => {
     for (const sub of command.commands) {
       sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -3,6 +3,8 @@
  * machinery changes.
  */
 import { environmentKind } from './environments/environment.kind.js';
+import { experimentKind } from './experiments/experiment.kind.js';
+import { metricSourceKind } from './experiments/sources/metric-source.kind.js';
 import { type EmergencyLookup, emergencyWriteCheck, flagKind } from './flags/flag.kind.js';
 import { segmentKind } from './flags/segment.kind.js';
 import { KindRegistry } from './resources/registry.js';
@@ -24,6 +26,8 @@ export function createKindRegistry(options: KindOptions): KindRegistry {
     environmentKind(options.defaultEnvironment),
     flagKind(emergency),
     segmentKind(check),
+    experimentKind,
+    metricSourceKind,
     routeKind,
     serviceKind,
     rolloutKind,

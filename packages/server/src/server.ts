@@ -13,6 +13,9 @@ import { auditSlice } from './audit/slice.js';
 import type { ServerConfig } from './config.js';
 import { dashboardSlice } from './dashboard/slice.js';
 import { environmentsSlice } from './environments/slice.js';
+import type { ExperimentsService } from './experiments/experiments.service.js';
+import type { EvaluationExposures } from './experiments/exposures.js';
+import { experimentsSlice } from './experiments/slice.js';
 import type { EmergencyService } from './flags/emergency/emergency.service.js';
 import { emergencySlice } from './flags/emergency/slice.js';
 import { featureApiSlice } from './flags/feature-api/slice.js';
@@ -20,6 +23,7 @@ import type { FlagSetCache } from './flags/flag-sets.js';
 import type { FlagsService } from './flags/flags.service.js';
 import type { EvaluationInsight } from './flags/insight/evaluation-insight.js';
 import { insightSlice } from './flags/insight/slice.js';
+import type { EvaluationHook } from './flags/ofrep/evaluator.js';
 import { ofrepSlice } from './flags/ofrep/slice.js';
 import type { FlagScheduler } from './flags/schedules/flag-scheduler.js';
 import { schedulesSlice } from './flags/schedules/slice.js';
@@ -59,6 +63,8 @@ export interface SluiceServer {
   schedules: FlagScheduler;
   routerConfig: RouterConfigService;
   rollouts: RolloutsSlice;
+  /** Experiments: lifecycle and results, and the exposures taken from flag evaluations. */
+  experiments: { service: ExperimentsService; exposures: EvaluationExposures };
   /** Metric providers by metric name (`error_rate`, `bounce_rate`, …), for metric gates. */
   metrics: MetricRegistry;
   /** The embedded data-plane router, when `embeddedRouter` is on. */
@@ -116,7 +122,8 @@ export async function createServer(
     const insight = add(insightSlice(ctx, { flags: flags.service, resources: resources.service }));
     const schedules = add(schedulesSlice(ctx, { resources: resources.service, flagSets: flags.flagSets }));
     const routing = add(await routingSlice(ctx, { resources: resources.service }));
-    const tracking = add(trackingSlice(ctx, { environmentExists }));
+    const experiments = add(experimentsSlice(ctx, { resources: resources.service }));
+    const tracking = add(trackingSlice(ctx, { environmentExists, experiments: experiments.events }));
     const routers = () => routing.routerConfig.routers();
     const analysis = add(analysisSlice(ctx, { router: routing.router, routers, events: tracking.counts }));
     const rollouts = add(
@@ -127,6 +134,7 @@ export async function createServer(
         routerConfig: routing.routerConfig,
         router: routing.router,
         metrics: analysis.registry,
+        experiments: experiments.service,
       }),
     );
     const services = add(servicesSlice(ctx, { resources: resources.service, registry: resources.registry }));
@@ -137,7 +145,10 @@ export async function createServer(
       flagSets: flags.flagSets,
       tokens: tokens.service,
       emergency: emergency.status,
-      onEvaluated: insight.onEvaluated,
+      onEvaluated: ((environment, flag, variant, result, context) => {
+        insight.onEvaluated(environment, flag, variant);
+        experiments.onEvaluated(environment, flag, variant, result, context);
+      }) satisfies EvaluationHook,
     };
     add(ofrepSlice(ctx, evaluation));
     add(featureApiSlice(ctx, { ...evaluation, resources: resources.service }));
@@ -179,6 +190,7 @@ export async function createServer(
       schedules: schedules.scheduler,
       routerConfig: routing.routerConfig,
       rollouts,
+      experiments: { service: experiments.service, exposures: experiments.exposures },
       metrics: analysis.registry,
       router: routing.router,
       services: services.versions,

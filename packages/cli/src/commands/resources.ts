@@ -87,32 +87,38 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .requiredOption('-f, --file <path>', 'file or directory (repeatable)', collect)
     .option('--env <environment>', 'environment for documents that name none')
     .option('--dry-run', 'show what would change, change nothing')
+    .option('--confirm', "do changes that need confirming (a running experiment's split)")
     .option('-o, --output <format>', 'table, json or yaml', 'table')
-    .action(async (opts: { file: string[]; env?: string; dryRun?: boolean; output: string }) => {
-      const format = parseFormat(opts.output);
-      const loaded = loadManifests(opts.file);
-      const query = opts.env ? `?environment=${encodeURIComponent(opts.env)}` : '';
-      const result = await withSources(loaded.sources, () =>
-        ctx.client().request<ApplyResult>('POST', `/api/v1/apply${query}`, {
-          documents: loaded.documents,
-          sources: loaded.sources,
-          dryRun: Boolean(opts.dryRun),
-        }),
-      );
-      ctx.io.stdout(
-        render(result, format, () => {
-          const rows = result.results.map((r) => [
-            `${r.kind}/${r.name}`,
-            r.environment ?? '',
-            r.action,
-            r.version,
-            r.source,
-          ]);
-          const changed = result.results.filter((r) => r.action !== 'unchanged').length;
-          return `${formatTable(['RESOURCE', 'ENVIRONMENT', 'ACTION', 'VERSION', 'SOURCE'], rows)}${result.dryRun ? 'dry run: nothing was written; ' : ''}${changed} changed, ${result.results.length - changed} unchanged\n`;
-        }),
-      );
-    });
+    .action(
+      async (opts: { file: string[]; env?: string; dryRun?: boolean; confirm?: boolean; output: string }) => {
+        const format = parseFormat(opts.output);
+        const loaded = loadManifests(opts.file);
+        const params = new URLSearchParams();
+        if (opts.env) params.set('environment', opts.env);
+        if (opts.confirm) params.set('confirm', 'true');
+        const query = params.size ? `?${params}` : '';
+        const result = await withSources(loaded.sources, () =>
+          ctx.client().request<ApplyResult>('POST', `/api/v1/apply${query}`, {
+            documents: loaded.documents,
+            sources: loaded.sources,
+            dryRun: Boolean(opts.dryRun),
+          }),
+        );
+        ctx.io.stdout(
+          render(result, format, () => {
+            const rows = result.results.map((r) => [
+              `${r.kind}/${r.name}`,
+              r.environment ?? '',
+              r.action,
+              r.version,
+              r.source,
+            ]);
+            const changed = result.results.filter((r) => r.action !== 'unchanged').length;
+            return `${formatTable(['RESOURCE', 'ENVIRONMENT', 'ACTION', 'VERSION', 'SOURCE'], rows)}${result.dryRun ? 'dry run: nothing was written; ' : ''}${changed} changed, ${result.results.length - changed} unchanged\n`;
+          }),
+        );
+      },
+    );
 
   program
     .command('diff')

@@ -10,7 +10,10 @@ export interface CliResult {
 
 export async function runCli(
   args: string[],
-  options: { url: string; token: string; cwd: string } | { env: NodeJS.ProcessEnv; cwd: string },
+  options: ({ url: string; token: string; cwd: string } | { env: NodeJS.ProcessEnv; cwd: string }) & {
+    /** What standard input holds (`--input -`). */
+    stdin?: string;
+  },
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -24,6 +27,7 @@ export async function runCli(
     env: 'env' in options ? options.env : { SLUICE_URL: options.url, SLUICE_TOKEN: options.token },
     cwd: options.cwd,
     isTty: false,
+    readStdin: async () => options.stdin ?? '',
   };
   const code = await run(['node', 'sluice', ...args], io);
   return { code, stdout, stderr };

@@ -98,6 +98,15 @@ export const commandSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     ...base,
+    kind: z.literal('experiment'),
+    /** start it, read its verdict, conclude it with `arm` (everyone gets that arm), or stop it. */
+    action: z.enum(['start', 'verdict', 'conclude', 'stop']),
+    experiment: z.string(),
+    environment: z.string().optional(),
+    arm: z.string().optional(),
+  }),
+  z.strictObject({
+    ...base,
     kind: z.literal('schedule_timer'),
     timerId: z.string(),
     dueAt: z.number(),

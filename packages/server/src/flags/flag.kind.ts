@@ -1,5 +1,6 @@
 import { Conflict, type FieldError, Forbidden } from '@sluice/core';
 import { scopesGrant } from '@sluice/core/auth';
+import { type ExperimentSpec, experimentFlag } from '@sluice/core/experiments';
 import { compileFlagSet, type FlagDefinition, FlagKeySchema, FlagSchema } from '@sluice/core/flags';
 import { bumpGeneration } from '../environments/generation.js';
 import type { KindContext, KindDefinition, SetProblem } from '../resources/kind.js';
@@ -30,7 +31,18 @@ export function emergencyWriteCheck(emergency: EmergencyLookup) {
  * environment after all the writes of an apply. Problems are placed in the flag they are in.
  */
 export async function flagSetCompiles(ctx: KindContext, environment: string | null): Promise<SetProblem[]> {
-  const { flags, segments } = await loadEnvironment(ctx, environment as string);
+  const { flags, segments, taken } = await loadEnvironment(ctx, environment as string);
+  if (taken.length) {
+    // reported in both kinds: the one being written names its document
+    return taken.flatMap((name) =>
+      (['Flag', 'Experiment'] as const).map((kind) => ({
+        kind,
+        name,
+        path: '',
+        message: `the key "${name}" is taken: an experiment is served as a flag of its key, so a flag and an experiment cannot share one`,
+      })),
+    );
+  }
   try {
     compileFlagSet({ flags }, { segments });
     return [];
@@ -69,25 +81,37 @@ export async function refuseDeleteInUse(
   }
 }
 
+/**
+ * The environment's flags, segments and experiments as stored. Each experiment is also served as
+ * a flag of its key (`experimentFlag`); `taken` lists keys that are both a flag and an experiment.
+ */
 export async function loadEnvironment(ctx: { trx: KindContext['trx'] }, environment: string) {
   const store = createResourceStore(ctx.trx);
   const flags: Record<string, FlagDefinition> = {};
   const segments: Record<string, unknown> = {};
+  const experiments: Record<string, ExperimentSpec> = {};
   for (const [kind, target] of [
     ['Flag', flags],
     ['Segment', segments],
+    ['Experiment', experiments],
   ] as const) {
     let cursor: string | undefined;
     for (;;) {
       const page = await store.list(kind, environment, { limit: 1000, cursor });
       for (const r of page)
         (target as Record<string, unknown>)[r.metadata.name] =
-          kind === 'Flag' ? r.spec : (r.spec as SegmentSpec).rule;
+          kind === 'Segment' ? (r.spec as SegmentSpec).rule : r.spec;
       if (page.length < 1000) break;
       cursor = page.at(-1)?.metadata.name;
     }
   }
-  return { flags, segments };
+  const known = new Set(Object.keys(segments));
+  const taken: string[] = [];
+  for (const [key, spec] of Object.entries(experiments)) {
+    if (Object.hasOwn(flags, key)) taken.push(key);
+    else flags[key] = experimentFlag(key, spec, { segments: known });
+  }
+  return { flags, segments, experiments, taken };
 }
 
 export function flagKind(emergency: EmergencyLookup): KindDefinition<FlagDefinition> {

@@ -13,7 +13,8 @@ export async function flagsSlice(
   const flagSets = new FlagSetCache(ctx.db, needs.emergency, ctx.logError, ctx.now);
   await flagSets.start();
   needs.resources.onChange((change) => {
-    if (change.environment && (change.kind === 'Flag' || change.kind === 'Segment'))
+    // experiments are served as flags of their keys
+    if (change.environment && ['Flag', 'Segment', 'Experiment'].includes(change.kind))
       flagSets.invalidate(change.environment);
   });
   const service = new FlagsService(ctx.db, flagSets, ctx.now);

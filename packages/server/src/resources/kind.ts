@@ -35,6 +35,8 @@ export interface KindContext {
   scopes: readonly string[];
   requestId: string | null;
   now: Date;
+  /** The caller confirmed a change the kind refuses otherwise (`?confirm=true`, `--confirm`). */
+  confirm: boolean;
 }
 
 export interface KindDefinition<Spec = unknown> {

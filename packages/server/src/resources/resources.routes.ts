@@ -20,6 +20,8 @@ import type { ResourceService } from './resources.service.js';
 
 const nameParams = z.object({ name: z.string().min(1).max(256) }).strict();
 const envQuery = z.object({ environment: z.string().max(64).optional() }).strict();
+/** Writes take `?confirm=true` for changes a kind refuses unconfirmed (a running experiment's split). */
+const writeQuery = envQuery.extend({ confirm: z.enum(['true', 'false']).optional() });
 const listQuery = envQuery.extend({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(256).optional(),
@@ -61,7 +63,7 @@ export function resourceRoutes(service: ResourceService, defaultEnvironment: () 
       environment: () => ANY_ENVIRONMENT,
       summary: 'Apply a set of documents, all or nothing (each checked against the token’s scopes)',
       tag: 'resources',
-      query: envQuery,
+      query: writeQuery,
       body: applyRequestSchema,
       response: applyResultSchema,
       async handler({ body, query, principal, requestId, authorize }) {
@@ -72,7 +74,12 @@ export function resourceRoutes(service: ResourceService, defaultEnvironment: () 
         for (const r of resources) authorize(r.kind.writeScope ?? 'write', r.environment);
         return service.apply(
           resources,
-          { subject: principal.subject, requestId, scopes: principal.scopes },
+          {
+            subject: principal.subject,
+            requestId,
+            scopes: principal.scopes,
+            confirm: query.confirm === 'true',
+          },
           body.dryRun,
         );
       },
@@ -151,7 +158,7 @@ function kindRoutes(kind: AnyKind, service: ResourceService, defaultEnvironment:
       summary: `Create or replace a ${kind.kind} (If-Match or metadata.version for optimistic concurrency)`,
       tag: kind.plural,
       params: nameParams,
-      query: envQuery,
+      query: writeQuery,
       body: putBody,
       response: storedResourceSchema,
       async handler({ params, query, body, headers, principal, requestId, reply }) {
@@ -181,6 +188,7 @@ function kindRoutes(kind: AnyKind, service: ResourceService, defaultEnvironment:
           subject: principal.subject,
           requestId,
           scopes: principal.scopes,
+          confirm: query.confirm === 'true',
         });
         reply.header('etag', `"${outcome.resource.metadata.version}"`);
         if (outcome.action === 'created') reply.status(201);

@@ -16,6 +16,8 @@ export interface Actor {
   requestId: string | null;
   /** The token's scopes, for kinds whose rules depend on them (emergency mode). */
   scopes?: readonly string[];
+  /** The caller confirmed a change a kind refuses without it (`?confirm=true`). */
+  confirm?: boolean;
 }
 
 export interface ResourceChange {
@@ -213,6 +215,7 @@ export class ResourceService {
       scopes: actor.scopes ?? [],
       requestId: actor.requestId,
       now: this.now(),
+      confirm: actor.confirm ?? false,
     };
   }
 

@@ -1,6 +1,7 @@
 /** The rollouts slice: runtime, command handlers, service, routes; resumes runs on start. */
 import type { Plan } from '@sluice/core/rollouts';
 import type { MetricRegistry } from '../analysis/registry.js';
+import type { ExperimentsService } from '../experiments/experiments.service.js';
 import type { EmergencyService } from '../flags/emergency/emergency.service.js';
 import type { AnyRoute } from '../http/route.js';
 import type { KindRegistry } from '../resources/registry.js';
@@ -8,6 +9,7 @@ import type { ResourceService } from '../resources/resources.service.js';
 import { SecretResolver } from '../secrets/secrets.js';
 import type { SliceContext } from '../slice.js';
 import type { CommandHandlers } from './command-handler.js';
+import { experimentHandlers } from './handlers/experiments.js';
 import { flagHandlers } from './handlers/flags.js';
 import { canaryVersion, ServiceWorld, type ServiceWorldDeps } from './handlers/service-world.js';
 import { serviceHandlers } from './handlers/services.js';
@@ -33,6 +35,8 @@ export interface RolloutsNeeds {
   router: ServiceWorldDeps['router'];
   /** The analysis slice's providers, for metric gates and analysis steps. */
   metrics: MetricRegistry;
+  /** The experiments slice's service, for ab_test stages. */
+  experiments: ExperimentsService;
   /** Extra or replacement handlers (tests). */
   handlers?: CommandHandlers;
 }
@@ -57,6 +61,7 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
     now: () => now().getTime(),
     handlers: {
       ...flagHandlers(deps),
+      ...experimentHandlers(needs.experiments),
       ...serviceHandlers(world, needs.metrics, now),
       ...(needs.handlers ?? {}),
     },

@@ -104,6 +104,45 @@ export interface EventTable {
   sent_by: string;
 }
 
+/** Who started, stopped and concluded an experiment, and when (ISO). */
+export interface ExperimentRunTable {
+  environment: string;
+  experiment: string;
+  started_at: string | null;
+  started_by: string | null;
+  stopped_at: string | null;
+  stopped_by: string | null;
+  concluded_at: string | null;
+  concluded_by: string | null;
+}
+
+/** One user of one experiment: the arm of the first exposure (null before it), event tallies (JSON). */
+export interface ExperimentUserTable {
+  environment: string;
+  experiment: string;
+  user_key: string;
+  arm: string | null;
+  exposed_at: string | null;
+  events: string;
+}
+
+/** Per-arm sums over the exposed users (JSON), updated at ingest. */
+export interface ExperimentArmTable {
+  environment: string;
+  experiment: string;
+  arm: string;
+  users: number;
+  sums: string;
+  updated_at: string;
+}
+
+/** How far an experiment has read its MetricSource (ISO time of the last row counted). */
+export interface ExperimentSourceTable {
+  environment: string;
+  experiment: string;
+  watermark: string;
+}
+
 export interface RolloutRunTable {
   id: string;
   rollout: string;
@@ -159,6 +198,10 @@ export interface Database {
   sluice_flag_schedule: FlagScheduleTable;
   sluice_flag_evaluation: FlagEvaluationTable;
   sluice_event: EventTable;
+  sluice_experiment_run: ExperimentRunTable;
+  sluice_experiment_user: ExperimentUserTable;
+  sluice_experiment_arm: ExperimentArmTable;
+  sluice_experiment_source: ExperimentSourceTable;
   sluice_rollout_run: RolloutRunTable;
   sluice_rollout_event: RolloutEventTable;
   sluice_rollout_op: RolloutOpTable;

@@ -1,5 +1,6 @@
 /** sluice_event: insert-once by id (replays change nothing), counts by name over a window. */
-import type { Executor } from '../storage/index.js';
+import type { Transaction } from 'kysely';
+import type { Database, Executor } from '../storage/index.js';
 import { inTransaction } from '../storage/index.js';
 import type { EventInput } from './event.schema.js';
 
@@ -11,9 +12,21 @@ export interface StoredCount {
   duplicates: number;
 }
 
+/** Runs in the insert's transaction with the events it stored (not the replays). */
+export type AfterStore = (trx: Transaction<Database>, stored: EventInput[]) => Promise<void>;
+
 export interface EventStore {
-  /** Stores the events not seen before (by id), in one transaction. */
-  insert(environment: string, events: EventInput[], receivedAt: Date, sentBy: string): Promise<StoredCount>;
+  /**
+   * Stores the events not seen before (by id), in one transaction. Events naming an experiment
+   * that were stored go to `afterStore` in that transaction, so a replay is never counted twice.
+   */
+  insert(
+    environment: string,
+    events: EventInput[],
+    receivedAt: Date,
+    sentBy: string,
+    afterStore?: AfterStore,
+  ): Promise<StoredCount>;
   /** Events of one version per name with `from < time <= to`. */
   countByName(environment: string, version: string, from: Date, to: Date): Promise<Record<string, number>>;
 }
@@ -23,31 +36,44 @@ export type EventCounts = Pick<EventStore, 'countByName'>;
 
 export function createEventStore(db: Executor): EventStore {
   return {
-    async insert(environment, events, receivedAt, sentBy) {
-      // the same id twice in one batch is a replay too: keep the first
+    async insert(environment, events, receivedAt, sentBy, afterStore) {
+      // the same id twice in one batch is a replay too: keep the first; inserting in id order
+      // keeps two concurrent batches that share ids from waiting on each other in a cycle
       const seen = new Set<string>();
-      const unique = events.filter((e) => !seen.has(e.id) && seen.add(e.id));
+      const unique = events
+        .filter((e) => !seen.has(e.id) && seen.add(e.id))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const at = receivedAt.toISOString();
       let stored = 0;
       await inTransaction(db, async (trx) => {
+        const counted: EventInput[] = [];
         for (let i = 0; i < unique.length; i += ROWS_PER_STATEMENT) {
-          const rows = unique.slice(i, i + ROWS_PER_STATEMENT).map((e) => ({
+          const chunk = unique.slice(i, i + ROWS_PER_STATEMENT);
+          const rows = chunk.map((e) => ({
             id: e.id,
             environment,
-            version: e.version,
+            version: e.version ?? '',
             name: e.name,
             user_key: e.user,
             time: new Date(e.time).toISOString(),
             received_at: at,
             sent_by: sentBy,
           }));
-          const result = await trx
+          const insert = trx
             .insertInto('sluice_event')
             .values(rows)
-            .onConflict((oc) => oc.column('id').doNothing())
-            .executeTakeFirst();
-          stored += Number(result.numInsertedOrUpdatedRows ?? 0);
+            .onConflict((oc) => oc.column('id').doNothing());
+          if (afterStore && chunk.some((e) => e.experiment !== undefined)) {
+            // RETURNING gives the rows inserted, not the replays
+            const ids = new Set((await insert.returning('id').execute()).map((r) => r.id));
+            stored += ids.size;
+            for (const e of chunk) if (e.experiment !== undefined && ids.has(e.id)) counted.push(e);
+          } else {
+            const result = await insert.executeTakeFirst();
+            stored += Number(result.numInsertedOrUpdatedRows ?? 0);
+          }
         }
+        if (afterStore && counted.length) await afterStore(trx, counted);
       });
       return { stored, duplicates: events.length - stored };
     },

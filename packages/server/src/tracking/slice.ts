@@ -1,11 +1,11 @@
 /** The tracking slice: user-behaviour events from apps (page views, conversions) and their store. */
 import type { SliceContext } from '../slice.js';
 import { createEventStore, type EventCounts } from './event-store.js';
-import { trackingRoutes } from './tracking.routes.js';
+import { type ExperimentEvents, trackingRoutes } from './tracking.routes.js';
 
 export function trackingSlice(
   ctx: SliceContext,
-  needs: { environmentExists: (name: string) => Promise<void> },
+  needs: { environmentExists: (name: string) => Promise<void>; experiments?: ExperimentEvents },
 ) {
   const store = createEventStore(ctx.db);
   /** Event counts by name, for the `events` metric provider. */
@@ -17,6 +17,7 @@ export function trackingSlice(
       defaultEnvironment: ctx.defaultEnvironment,
       environmentExists: needs.environmentExists,
       now: ctx.now,
+      ...(needs.experiments ? { experiments: needs.experiments } : {}),
     }),
   };
 }

@@ -4,17 +4,29 @@
  * that environment's `sdk:<env>` token, since SDK tokens ship inside the apps that produce the
  * events. A `read` token may not: it looks, it does not feed the gates.
  */
-import { Forbidden, ValidationFailed } from '@sluice/core';
+import { type FieldError, Forbidden, ValidationFailed } from '@sluice/core';
 import { scopesGrant } from '@sluice/core/auth';
+import { zodFields } from '../http/problem.js';
 import { type AnyRoute, defineRoute, type Principal } from '../http/route.js';
 import {
   type EventInput,
   eventBatchResultSchema,
   eventBatchSchema,
   eventQuerySchema,
+  eventSchema,
   MAX_CLOCK_SKEW_MS,
 } from './event.schema.js';
-import type { EventStore } from './event-store.js';
+import type { AfterStore, EventStore } from './event-store.js';
+
+/**
+ * What the experiments slice does with events that name an experiment: `check` says per event
+ * whether it can be counted (null) or why not; `counter` counts the stored ones inside the
+ * insert's transaction.
+ */
+export interface ExperimentEvents {
+  check(environment: string, events: readonly EventInput[]): Promise<(string | null)[]>;
+  counter(environment: string): AfterStore;
+}
 
 export interface TrackingRoutesOptions {
   store: EventStore;
@@ -22,6 +34,7 @@ export interface TrackingRoutesOptions {
   /** Throws NOT_FOUND when the environment does not exist. */
   environmentExists: (name: string) => Promise<void>;
   now: () => Date;
+  experiments?: ExperimentEvents;
 }
 
 /** True when the principal may send events for `environment`. */
@@ -39,7 +52,8 @@ export function trackingRoutes(options: TrackingRoutesOptions): AnyRoute[] {
       // 'sdk' lets sdk:<env> tokens through the route check; the handler then refuses read-only ones
       scope: 'sdk',
       environment: ({ query }) => query.environment ?? options.defaultEnvironment(),
-      summary: 'Record business events (page_view, bounce, conversion); ids deduplicate replays',
+      summary:
+        'Record business events (page_view, bounce, conversion; exposure and metric events of experiments); ids deduplicate replays; bad entries are answered one by one',
       tag: 'events',
       query: eventQuerySchema,
       body: eventBatchSchema,
@@ -52,35 +66,68 @@ export function trackingRoutes(options: TrackingRoutesOptions): AnyRoute[] {
           );
         }
         const now = options.now();
-        refuseFutureEvents(body.events, now);
         await options.environmentExists(environment);
+        const { good, errors } = await validateEntries(body.events, environment, now, options.experiments);
+        if (good.length === 0) {
+          throw ValidationFailed(
+            `every event is refused: ${errors
+              .slice(0, 5)
+              .map((f) => `${f.path}: ${f.message}`)
+              .join('; ')}${errors.length > 5 ? '; …' : ''}`,
+            { fields: errors },
+          );
+        }
         const { stored, duplicates } = await options.store.insert(
           environment,
-          body.events,
+          good,
           now,
           principal.subject,
+          options.experiments?.counter(environment),
         );
-        return { environment, received: body.events.length, stored, duplicates };
+        const answer = { environment, received: body.events.length, stored, duplicates };
+        if (!errors.length) return answer;
+        const rejected = new Set(errors.map((e) => /^body\.events\[\d+\]/.exec(e.path)?.[0])).size;
+        return { ...answer, rejected, errors };
       },
     }),
   ];
 }
 
-/** An event dated beyond the allowed clock skew would count in windows that have not come yet. */
-function refuseFutureEvents(events: EventInput[], now: Date): void {
+/**
+ * Each entry on its own: its shape, its time (no more than the clock skew ahead), and for
+ * experiment events whether the experiment can count it. Bad entries are answered, not stored.
+ */
+async function validateEntries(
+  raw: unknown[],
+  environment: string,
+  now: Date,
+  experiments: ExperimentEvents | undefined,
+): Promise<{ good: EventInput[]; errors: FieldError[] }> {
+  const errors: FieldError[] = [];
+  const parsed: { index: number; event: EventInput }[] = [];
   const limit = now.getTime() + MAX_CLOCK_SKEW_MS;
-  const fields = events.flatMap((e, i) =>
-    Date.parse(e.time) > limit
-      ? [{ path: `body.events[${i}].time`, message: 'is more than 5 minutes ahead of the server clock' }]
-      : [],
-  );
-  if (fields.length) {
-    throw ValidationFailed(
-      `${fields.length} event${fields.length > 1 ? 's are' : ' is'} dated in the future: ${fields
-        .slice(0, 10)
-        .map((f) => f.path)
-        .join(', ')}`,
-      { fields },
+  raw.forEach((entry, index) => {
+    const path = `body.events[${index}]`;
+    const r = eventSchema.safeParse(entry);
+    if (!r.success) errors.push(...zodFields(path, r.error));
+    else if (Date.parse(r.data.time) > limit)
+      errors.push({ path: `${path}.time`, message: 'is more than 5 minutes ahead of the server clock' });
+    else parsed.push({ index, event: r.data });
+  });
+  const named = parsed.filter((p) => p.event.experiment !== undefined);
+  if (named.length && !experiments) {
+    for (const p of named)
+      errors.push({ path: `body.events[${p.index}].experiment`, message: 'experiments are not served here' });
+  } else if (named.length && experiments) {
+    const problems = await experiments.check(
+      environment,
+      named.map((p) => p.event),
     );
+    problems.forEach((problem, i) => {
+      if (problem !== null)
+        errors.push({ path: `body.events[${named[i]!.index}].experiment`, message: problem });
+    });
   }
+  const bad = new Set(errors.map((e) => /^body\.events\[(\d+)\]/.exec(e.path)?.[1]));
+  return { good: parsed.filter((p) => !bad.has(String(p.index))).map((p) => p.event), errors };
 }

@@ -135,7 +135,7 @@ describe('plan parsing', () => {
     }
   });
 
-  it('refuses reserved ab_test stages and duplicate names', () => {
+  it('refuses duplicate names; ab_test stages name an experiment', () => {
     const errors = errorsOf({
       name: 'x',
       version: '1',
@@ -144,9 +144,13 @@ describe('plan parsing', () => {
         { name: 'a', strategy: 'canary', config: { app_name: 'web' } },
       ],
     });
-    expect(errors.map((e) => e.path)).toEqual(
-      expect.arrayContaining(['stages[0].strategy', 'stages[1].name']),
-    );
+    expect(errors.map((e) => e.path)).toEqual(['stages[1].name']);
+    const noKey = errorsOf({
+      name: 'x',
+      version: '1',
+      stages: [{ name: 'a', strategy: 'ab_test', config: {} }],
+    });
+    expect(noKey.map((e) => e.path)).toEqual(['stages[0].config.experiment']);
   });
 
   it('validates gates: manual needs approvers, scheduled a time, time zones are real', () => {

@@ -122,7 +122,7 @@ export function issuesToFields(
   return out;
 }
 
-/** Checks that zod cannot: unique names, known dependencies, no cycle, reserved strategies. */
+/** Checks that zod cannot: unique names, known dependencies, no cycle. */
 export function graphErrors(plan: Plan): FieldError[] {
   const out: FieldError[] = [];
   const names = plan.stages.map((s) => s.name);
@@ -131,12 +131,6 @@ export function graphErrors(plan: Plan): FieldError[] {
     if (seen.has(stage.name))
       out.push({ path: `stages[${i}].name`, message: `duplicate stage name \`${stage.name}\`` });
     seen.add(stage.name);
-    if (stage.strategy === 'ab_test') {
-      out.push({
-        path: `stages[${i}].strategy`,
-        message: 'ab_test is reserved: run A/B tests as Experiment resources, not as rollout stages',
-      });
-    }
     stage.dependencies.forEach((dep, j) => {
       if (!names.includes(dep)) {
         out.push({

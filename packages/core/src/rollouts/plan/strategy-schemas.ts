@@ -168,7 +168,15 @@ export const shadowConfigSchema = z.strictObject({
 });
 
 /** Reserved: A/B experiments run as Experiment resources; the plan may name one. */
-export const abTestConfigSchema = z.strictObject({ experiment: z.string().min(1) });
+/**
+ * Runs an Experiment as a stage: starts it, reads its verdict every `check_interval_minutes`,
+ * passes on "ship" (the winner is then rolled out to everyone through the experiment's flag),
+ * fails on "stop".
+ */
+export const abTestConfigSchema = z.strictObject({
+  experiment: z.string().min(1).max(128),
+  check_interval_minutes: z.number().positive().max(10_080).default(60),
+});
 
 export type BlueGreenConfig = z.infer<typeof blueGreenConfigSchema>;
 export type CanaryConfig = z.infer<typeof canaryConfigSchema>;

@@ -134,6 +134,11 @@ export function simulate(
         data: { previousVersion: scenario.flags[command.flagKey] ?? null },
       };
     }
+    if (command.kind === 'experiment' && command.action === 'verdict') {
+      // the simulator runs no experiment: its verdict is "ship" the first treatment arm
+      const data = { decision: 'ship', arm: 'variant_a', reason: 'simulated: experiments are not simulated' };
+      return { type: 'command_result', opId: command.opId, ok: true, data };
+    }
     return { type: 'command_result', opId: command.opId, ok: true };
   };
 

@@ -110,7 +110,7 @@ export function mountFeatureApi(fastify: FastifyInstance, deps: FeatureApiDeps):
         now: Math.floor(now().getTime() / 1000),
         overlay: flags.overlay,
       });
-      if (!result.errorCode) onEvaluated(environment, flagName, result.variant);
+      if (!result.errorCode) onEvaluated(environment, flagName, result.variant, result, context);
       return {
         enabled: result.value === true,
         flagName,

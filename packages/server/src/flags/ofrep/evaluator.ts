@@ -5,7 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { isSluiceError } from '@sluice/core';
-import { evaluate, type FlagValueType, type JsonValue } from '@sluice/core/flags';
+import { type EvaluationResult, evaluate, type FlagValueType, type JsonValue } from '@sluice/core/flags';
 import type { TokenVerifier } from '../../http/auth.js';
 import type { Principal } from '../../http/route.js';
 import type { EnvironmentFlags, FlagSetCache } from '../flag-sets.js';
@@ -15,8 +15,17 @@ import { bulkJson, evaluationJson } from './fragments.js';
 import type { EventStream } from './ofrep.schema.js';
 import { bulkEtag, contextProblem, etagMatches } from './results.js';
 
-/** Called once per evaluated flag, for insight counters; must not throw or block. */
-export type EvaluationHook = (environment: string, flagKey: string, variant: string | undefined) => void;
+/**
+ * Called once per evaluated flag (insight counters, experiment exposures); must not throw or
+ * block. `result` and `context` let an experiment's flag expose the context's targeting key.
+ */
+export type EvaluationHook = (
+  environment: string,
+  flagKey: string,
+  variant: string | undefined,
+  result?: Pick<EvaluationResult<unknown>, 'reason' | 'flagMetadata'>,
+  context?: Record<string, unknown>,
+) => void;
 
 export interface EvaluatorDeps {
   flagSets: FlagSetCache;
@@ -82,7 +91,7 @@ export class OfrepEvaluator {
       });
       let status = 200;
       if (result.errorCode) status = result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400;
-      else this.onEvaluated(environment, key, result.variant);
+      else this.onEvaluated(environment, key, result.variant, result, context as Record<string, unknown>);
       return { status, body: evaluationJson(key, result as never), emergency };
     } catch (error) {
       return { ...errorAnswer(error, key, log), emergency };
@@ -115,7 +124,8 @@ export class OfrepEvaluator {
       for (const key of flags.set.flags.keys()) {
         const result = evaluate(flags.set, key, UNTYPED, undefined as never, context, options);
         parts.push(evaluationJson(key, result as never));
-        if (!result.errorCode) this.onEvaluated(environment, key, result.variant);
+        if (!result.errorCode)
+          this.onEvaluated(environment, key, result.variant, result, context as Record<string, unknown>);
       }
       const body = bulkJson(parts, this.eventStreams(environment, secret), flags.set.metadata);
       return { status: 200, body, etag, emergency };

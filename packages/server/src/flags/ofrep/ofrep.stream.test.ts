@@ -137,7 +137,7 @@ describe('OFREP evaluation hook', () => {
       tokens: t.server.tokens,
       emergency: () => null,
       defaultEnvironment: () => 'production',
-      onEvaluated: (...args) => calls.push(args),
+      onEvaluated: (environment, flag, variant) => calls.push([environment, flag, variant]),
     });
     const sdk = await t.token(['sdk:production']);
     const post = (url: string, context: unknown) =>
