@@ -1,3 +1,9 @@
+export {
+  MAX_ARRAY_ITEMS,
+  MAX_EVALUATION_COST,
+  MAX_FLAG_OPERATIONS,
+  MAX_SET_OPERATIONS,
+} from './budget.js';
 export { compileFlagSet } from './compile.js';
 export { FlagDefinitionInvalid } from './errors.js';
 export { evaluate, evaluateAll } from './evaluate.js';
@@ -26,6 +32,7 @@ export type {
   EvaluationErrorCode,
   EvaluationReason,
   EvaluationResult,
+  FlagSetProblem,
   FlagValueOf,
   FlagValueType,
   JsonValue,

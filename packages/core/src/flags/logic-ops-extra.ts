@@ -1,3 +1,4 @@
+import { sizeOf, spend } from './budget.js';
 import {
   childPath,
   type LogicCompiler,
@@ -87,7 +88,9 @@ function iterator(kind: IteratorKind): OpSpec {
       const list = (data: unknown, rt: Runtime) => {
         const value = selector(data, rt);
         if (compiled && kind === 'all') rt.prev = value;
-        return (value || []) as unknown[];
+        const items = (value || []) as unknown[];
+        spend(rt, sizeOf(items));
+        return items;
       };
       // the reference builds the per-element rule as its own function, with its own `prev`
       const isolated = (rt: Runtime, item: unknown) => {
@@ -113,6 +116,7 @@ function iterator(kind: IteratorKind): OpSpec {
               const raw = selector(data, rt);
               if (compiled) rt.prev = raw;
               const items = (raw || []) as unknown[];
+              spend(rt, sizeOf(items));
               if (Array.isArray(compiled ? raw : items) && items.length === 0) return false;
               return items.every(test(rt));
             },
@@ -140,6 +144,7 @@ const REDUCE: OpSpec = {
       constant: false,
       fn: (data, rt) => {
         const items = (selector(data, rt) || []) as unknown[];
+        spend(rt, sizeOf(items));
         const step = (accumulator: unknown, current: unknown) => {
           const saved = rt.prev;
           try {
@@ -164,6 +169,7 @@ export const ITERATOR_OPS: Record<string, OpSpec> = {
 };
 
 function missing(keys: unknown[], data: unknown, rt: Runtime, top: boolean): unknown[] {
+  spend(rt, keys.length);
   const out: unknown[] = [];
   for (const key of keys) if (readPath(data, splitPath(String(key)), rt, top) === undefined) out.push(key);
   return out;
@@ -194,14 +200,24 @@ export const MISSING_SOME: OpSpec = {
   },
 };
 
-export function substr([text, from, end]: unknown[]): string {
+export function substr([text, from, end]: unknown[], rt: Runtime): string {
   if (typeof text !== 'string') throw new LogicError('substr needs a string');
   const start = from as number;
+  let out: string;
   if ((end as number) < 0) {
     const rest = text.substr(start);
-    return rest.substr(0, rest.length + (end as number));
-  }
-  return text.substr(start, end as number);
+    out = rest.substr(0, rest.length + (end as number));
+  } else out = text.substr(start, end as number);
+  spend(rt, out.length);
+  return out;
+}
+
+/** `merge`: the arguments, lists flattened one level; charged per item produced. */
+export function merge(args: unknown[], rt: Runtime): unknown[] {
+  let items = 0;
+  for (const arg of args) items += Array.isArray(arg) ? arg.length : 1;
+  spend(rt, items);
+  return args.flat(1);
 }
 
 export function extremum(max: boolean) {
