@@ -9,6 +9,7 @@ import type { CommandContext } from '../context.js';
 import { CliError, toCliError, usageError } from '../errors.js';
 import { lineDiff } from '../output/diff.js';
 import { age, formatTable, parseFormat, render } from '../output/format.js';
+import { checkFlagSets } from './flag-set-check.js';
 
 const offlineRegistry = () => createKindRegistry({ defaultEnvironment: () => 'development' });
 
@@ -58,7 +59,8 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .description('check manifest files offline, with the same schemas the server uses')
     .requiredOption('-f, --file <path>', 'file or directory (repeatable)', collect)
     .option('--env <environment>', 'environment for documents that name none', 'development')
-    .action(async (opts: { file: string[]; env: string }) => {
+    .option('--strict', 'refuse what a flagd file would load with a warning (for CI)')
+    .action(async (opts: { file: string[]; env: string; strict?: boolean }) => {
       const loaded = loadManifests(opts.file);
       const resources = await withSources(loaded.sources, () =>
         normalizeDocuments(offlineRegistry(), loaded.documents, {
@@ -66,11 +68,19 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
           sources: loaded.sources,
         }),
       );
+      const { errors, warnings } = checkFlagSets(resources, Boolean(opts.strict));
+      if (errors.length > 0)
+        await withSources(loaded.sources, () => {
+          throw new CliError('Validation failed', `${errors.length} problem(s) in the flags`, errors);
+        });
       for (const r of resources)
         ctx.io.stdout(
           `ok  ${r.kind.kind}/${r.name}${r.environment ? ` (${r.environment})` : ''}  ${r.source}\n`,
         );
-      ctx.io.stdout(`${resources.length} resource(s) valid\n`);
+      for (const w of warnings) ctx.io.stdout(`warning  ${w.path}: ${w.message}\n`);
+      ctx.io.stdout(
+        `${resources.length} resource(s) valid${warnings.length ? `, ${warnings.length} warning(s) (loaded as flagd loads them; --strict refuses them)` : ''}\n`,
+      );
     });
 
   program
@@ -79,32 +89,41 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .requiredOption('-f, --file <path>', 'file or directory (repeatable)', collect)
     .option('--env <environment>', 'environment for documents that name none')
     .option('--dry-run', 'show what would change, change nothing')
+    .option('--strict', 'refuse what a flagd file would load with a warning')
     .option('-o, --output <format>', 'table, json or yaml', 'table')
-    .action(async (opts: { file: string[]; env?: string; dryRun?: boolean; output: string }) => {
-      const format = parseFormat(opts.output);
-      const loaded = loadManifests(opts.file);
-      const query = opts.env ? `?environment=${encodeURIComponent(opts.env)}` : '';
-      const result = await withSources(loaded.sources, () =>
-        ctx.client().request<ApplyResult>('POST', `/api/v1/apply${query}`, {
-          documents: loaded.documents,
-          sources: loaded.sources,
-          dryRun: Boolean(opts.dryRun),
-        }),
-      );
-      ctx.io.stdout(
-        render(result, format, () => {
-          const rows = result.results.map((r) => [
-            `${r.kind}/${r.name}`,
-            r.environment ?? '',
-            r.action,
-            r.version,
-            r.source,
-          ]);
-          const changed = result.results.filter((r) => r.action !== 'unchanged').length;
-          return `${formatTable(['RESOURCE', 'ENVIRONMENT', 'ACTION', 'VERSION', 'SOURCE'], rows)}${result.dryRun ? 'dry run: nothing was written; ' : ''}${changed} changed, ${result.results.length - changed} unchanged\n`;
-        }),
-      );
-    });
+    .action(
+      async (opts: { file: string[]; env?: string; dryRun?: boolean; strict?: boolean; output: string }) => {
+        const format = parseFormat(opts.output);
+        const loaded = loadManifests(opts.file);
+        const params = new URLSearchParams();
+        if (opts.env) params.set('environment', opts.env);
+        if (opts.strict) params.set('strict', 'true');
+        const query = params.size ? `?${params}` : '';
+        const result = await withSources(loaded.sources, () =>
+          ctx.client().request<ApplyResult>('POST', `/api/v1/apply${query}`, {
+            documents: loaded.documents,
+            sources: loaded.sources,
+            dryRun: Boolean(opts.dryRun),
+          }),
+        );
+        ctx.io.stdout(
+          render(result, format, () => {
+            const rows = result.results.map((r) => [
+              `${r.kind}/${r.name}`,
+              r.environment ?? '',
+              r.action,
+              r.version,
+              r.source,
+            ]);
+            const changed = result.results.filter((r) => r.action !== 'unchanged').length;
+            const warnings = result.results.flatMap((r) =>
+              (r.warnings ?? []).map((w) => `warning  ${r.kind}/${r.name}: ${w}\n`),
+            );
+            return `${formatTable(['RESOURCE', 'ENVIRONMENT', 'ACTION', 'VERSION', 'SOURCE'], rows)}${warnings.join('')}${result.dryRun ? 'dry run: nothing was written; ' : ''}${changed} changed, ${result.results.length - changed} unchanged\n`;
+          }),
+        );
+      },
+    );
 
   program
     .command('diff')

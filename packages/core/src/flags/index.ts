@@ -7,6 +7,7 @@ export {
 export { compileFlagSet } from './compile.js';
 export { FlagDefinitionInvalid } from './errors.js';
 export { evaluate, evaluateAll } from './evaluate.js';
+export { jsonValue, MAX_DEPTH } from './json-value.js';
 export { bucketOf, javaStringHash, murmur3Utf8 } from './murmur3.js';
 export {
   FLAG_KEY_PATTERN,

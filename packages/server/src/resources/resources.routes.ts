@@ -20,6 +20,12 @@ import type { ResourceService } from './resources.service.js';
 
 const nameParams = z.object({ name: z.string().min(1).max(256) }).strict();
 const envQuery = z.object({ environment: z.string().max(64).optional() }).strict();
+const applyQuery = envQuery.extend({
+  strict: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: refuse what a flagd file would load with a warning'),
+});
 const listQuery = envQuery.extend({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(256).optional(),
@@ -61,7 +67,7 @@ export function resourceRoutes(service: ResourceService, defaultEnvironment: () 
       environment: () => ANY_ENVIRONMENT,
       summary: 'Apply a set of documents, all or nothing (each checked against the token’s scopes)',
       tag: 'resources',
-      query: envQuery,
+      query: applyQuery,
       body: applyRequestSchema,
       response: applyResultSchema,
       async handler({ body, query, principal, requestId, authorize }) {
@@ -74,6 +80,7 @@ export function resourceRoutes(service: ResourceService, defaultEnvironment: () 
           resources,
           { subject: principal.subject, requestId, scopes: principal.scopes },
           body.dryRun,
+          { strict: query.strict === 'true' },
         );
       },
     }),
@@ -122,7 +129,8 @@ function kindRoutes(kind: AnyKind, service: ResourceService, defaultEnvironment:
       query: listQuery,
       response: resourceListSchema,
       async handler({ query }) {
-        const items = await service.list(kind, envOf(query), { limit: query.limit, cursor: query.cursor });
+        const stored = await service.list(kind, envOf(query), { limit: query.limit, cursor: query.cursor });
+        const items = await service.withStatus(kind, envOf(query), stored);
         const last = items.at(-1);
         return { items, nextCursor: items.length === query.limit && last ? last.metadata.name : null };
       },
@@ -140,7 +148,8 @@ function kindRoutes(kind: AnyKind, service: ResourceService, defaultEnvironment:
       async handler({ params, query, reply }) {
         const resource = await service.get(kind, envOf(query), params.name);
         reply.header('etag', `"${resource.metadata.version}"`);
-        return resource;
+        const [described] = await service.withStatus(kind, envOf(query), [resource]);
+        return described ?? resource;
       },
     }),
     defineRoute({

@@ -151,6 +151,8 @@ export function mountFeatureApi(fastify: FastifyInstance, deps: FeatureApiDeps):
           environment,
           spec,
           source: config.environments?.length ? `body.environments[${i}]` : 'query.environment',
+          // the simple feature API writes flagd flags: loaded as flagd loads them
+          lenient: true,
         })),
         { subject: principal.subject, requestId: request.id, scopes: principal.scopes },
         false,
