@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerEmergencyCommands } from './commands/emergency.js';
 import { registerFlagCommands } from './commands/flags.js';
+import { registerLoginCommands } from './commands/login.js';
 import { registerResourceCommands } from './commands/resources.js';
 import { registerRolloutCommands } from './commands/rollouts.js';
 import { registerTrafficCommands } from './commands/traffic.js';
@@ -16,8 +17,11 @@ export function buildProgram(io: CliIo): Command {
       'Sluice: progressive delivery — blue-green, canary, shadow, flags and experiments under one plan',
     )
     .version('0.1.0')
-    .option('--url <url>', 'control plane URL (SLUICE_URL, default http://127.0.0.1:4200)')
-    .option('--token <token>', 'API token (SLUICE_TOKEN, else <data dir>/admin-token)')
+    .option(
+      '--url <url>',
+      'control plane URL (else SLUICE_URL, `sluice login`, ./.sluice, http://127.0.0.1:4200)',
+    )
+    .option('--token <token>', 'API token (else SLUICE_TOKEN, `sluice login`, ./.sluice/admin-token)')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showSuggestionAfterError(true)
@@ -25,6 +29,7 @@ export function buildProgram(io: CliIo): Command {
     .enablePositionalOptions();
   const ctx = createContext(io, program);
   registerUpCommand(program, ctx);
+  registerLoginCommands(program, ctx);
   registerResourceCommands(program, ctx);
   registerAdminCommands(program, ctx);
   registerFlagCommands(program, ctx);

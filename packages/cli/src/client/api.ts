@@ -43,7 +43,7 @@ export class ApiClient {
     }
     if (!res.ok) {
       if (parsed && typeof parsed === 'object' && typeof parsed.title === 'string') {
-        const hint = res.status === 401 ? ` (token from ${this.credentials.tokenSource})` : '';
+        const hint = res.status === 401 ? this.tokenHint() : '';
         throw new CliError(
           parsed.title,
           `${parsed.detail ?? ''}${hint}`,
@@ -58,5 +58,10 @@ export class ApiClient {
       );
     }
     return parsed as T;
+  }
+
+  private tokenHint(): string {
+    const { token, tokenSource } = this.credentials;
+    return token ? ` (token from ${tokenSource})` : ` (no token: ${tokenSource})`;
   }
 }

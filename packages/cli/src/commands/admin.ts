@@ -26,6 +26,7 @@ export function registerAdminCommands(program: Command, ctx: CommandContext): vo
     .option('--description <text>', 'what the token is for', '')
     .option('--expires <iso-time>', 'expiry time, e.g. 2027-01-01T00:00:00Z')
     .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .option('-q, --quiet', 'print the secret only (for scripts: TOKEN=$(sluice token create … -q))')
     .action(
       async (opts: {
         subject: string;
@@ -34,6 +35,7 @@ export function registerAdminCommands(program: Command, ctx: CommandContext): vo
         description: string;
         expires?: string;
         output: string;
+        quiet?: boolean;
       }) => {
         const format = parseFormat(opts.output);
         const created = await ctx.client().request('POST', '/api/v1/tokens', {
@@ -43,6 +45,7 @@ export function registerAdminCommands(program: Command, ctx: CommandContext): vo
           description: opts.description,
           ...(opts.expires ? { expiresAt: opts.expires } : {}),
         });
+        if (opts.quiet) return ctx.io.stdout(`${created.token}\n`);
         ctx.io.stdout(
           render(
             created,

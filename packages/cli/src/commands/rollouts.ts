@@ -109,12 +109,13 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
         const format = parseFormat(opts.output);
         let run = await resolveRun(ref, opts);
         if (!opts.watch) {
-          ctx.io.stdout(render(run, format, () => renderRun(run)));
+          ctx.io.stdout(render(run, format, () => renderRun(run, Date.now())));
           return;
         }
         let last = '';
         for (;;) {
-          const view = renderRun(run);
+          // a terminal redraws in place, so it can count down; a log gets a view per change
+          const view = renderRun(run, ctx.io.isTty ? Date.now() : undefined);
           if (view !== last) {
             ctx.io.stdout(ctx.io.isTty ? `\x1b[2J\x1b[H${view}` : `${view}\n`);
             last = view;

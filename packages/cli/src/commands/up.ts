@@ -1,4 +1,5 @@
 /** `sluice up`: the control plane, until SIGTERM/SIGINT, then a graceful stop. */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configFromEnv, createServer } from '@sluice/server';
 import { FlagsFileLoader } from '@sluice/server/flags/file-source';
@@ -37,6 +38,10 @@ export function registerUpCommand(
         : null;
       await flagsFile?.start(); // a bad file is logged and retried on its next change
       const url = await server.listen();
+      // the CLI in this folder finds the server here, whichever port it took
+      const urlFile = resolve(ctx.io.cwd, config.dataDir, 'url');
+      mkdirSync(resolve(ctx.io.cwd, config.dataDir), { recursive: true });
+      writeFileSync(urlFile, `${url}\n`);
       logger.info({ url, database: server.database.location }, 'sluice is up');
       ctx.io.stdout(`Sluice ${url} (database: ${server.database.location})\n`);
       const proxy = server.router?.status();
@@ -58,6 +63,7 @@ export function registerUpCommand(
           logger.info('shutting down: finishing in-flight requests');
           await flagsFile?.close();
           await server.close();
+          rmSync(urlFile, { force: true });
           logger.info('stopped');
           resolve();
         };

@@ -10,7 +10,7 @@ export interface CliResult {
 
 export async function runCli(
   args: string[],
-  options: { url: string; token: string; cwd: string },
+  options: { url: string; token: string; cwd: string } | { env: NodeJS.ProcessEnv; cwd: string },
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -21,7 +21,7 @@ export async function runCli(
     stderr: (t) => {
       stderr += t;
     },
-    env: { SLUICE_URL: options.url, SLUICE_TOKEN: options.token },
+    env: 'env' in options ? options.env : { SLUICE_URL: options.url, SLUICE_TOKEN: options.token },
     cwd: options.cwd,
     isTty: false,
   };

@@ -33,7 +33,7 @@ describe('assess', () => {
   it('fails when a value is out of range, naming it', () => {
     const a = assess([m('error_rate', 2.5), m('latency_p95', 0.3)], thresholds);
     expect(a.verdict).toBe('fail');
-    expect(a.reasons).toEqual(['error_rate = 2.5 is above 1']);
+    expect(a.reasons).toEqual(['error_rate = 2.5% is above 1%']);
   });
 
   it('fails below a minimum', () => {

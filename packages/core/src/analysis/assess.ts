@@ -4,6 +4,7 @@
  * null value, too few samples, a provider error — is inconclusive. Missing data is never a pass.
  */
 import { z } from 'zod';
+import { formatReading } from './units.js';
 
 export const DEFAULT_MIN_SAMPLES = 1;
 
@@ -90,7 +91,7 @@ function judgeOne(t: Threshold, m: Measurement | undefined): MetricAssessment {
   const base = { metric: t.metric, value: m?.value ?? null };
   if (!m) return { ...base, verdict: 'inconclusive', reason: `${t.metric}: no measurement` };
   if (m.error !== undefined) {
-    return { ...base, verdict: 'inconclusive', reason: `${t.metric}: provider error: ${m.error}` };
+    return { ...base, verdict: 'inconclusive', reason: `${t.metric}: ${m.error}` };
   }
   if (m.value === null || !Number.isFinite(m.value)) {
     return { ...base, verdict: 'inconclusive', reason: `${t.metric}: no value` };
@@ -102,13 +103,14 @@ function judgeOne(t: Threshold, m: Measurement | undefined): MetricAssessment {
       reason: `${t.metric}: ${m.sampleCount} samples, need ${Math.max(1, t.minSamples)}`,
     };
   }
+  const shown = (v: number) => formatReading(t.metric, v);
   if (t.max !== undefined && m.value > t.max) {
-    return { ...base, verdict: 'fail', reason: `${t.metric} = ${m.value} is above ${t.max}` };
+    return { ...base, verdict: 'fail', reason: `${t.metric} = ${shown(m.value)} is above ${shown(t.max)}` };
   }
   if (t.min !== undefined && m.value < t.min) {
-    return { ...base, verdict: 'fail', reason: `${t.metric} = ${m.value} is below ${t.min}` };
+    return { ...base, verdict: 'fail', reason: `${t.metric} = ${shown(m.value)} is below ${shown(t.min)}` };
   }
-  return { ...base, verdict: 'pass', reason: `${t.metric} = ${m.value} within range` };
+  return { ...base, verdict: 'pass', reason: `${t.metric} = ${shown(m.value)} within range` };
 }
 
 /**

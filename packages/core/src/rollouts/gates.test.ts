@@ -205,7 +205,7 @@ describe('metric and automatic gates', () => {
   it('fails at once on a bad value', () => {
     const h = acted([metricGate]);
     h.measure({ error_rate: 7 });
-    expect(h.stage('web').error).toBe('metric_based gate: metrics failed: error_rate = 7 is above 1');
+    expect(h.stage('web').error).toBe('metric_based gate: metrics failed: error_rate = 7% is above 1%');
   });
 
   it('automatic passes without thresholds and judges with them; when overrides the place', () => {

@@ -1,4 +1,5 @@
 /** Rollouts: plans, the pure state machine, strategy executors, gates, simulation (judgement is in analysis/). */
+export * from './checks.js';
 export * from './commands.js';
 export * from './errors.js';
 export * from './events.js';

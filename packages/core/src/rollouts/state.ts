@@ -1,5 +1,6 @@
 /** The state of one run of a plan. Plain JSON, versioned, changed only by `transition`. */
 
+import type { PendingCheck, StageCheck } from './checks.js';
 import type { CommandBody } from './commands.js';
 import type { RolloutEvent } from './events.js';
 import type { GateProgress } from './gates.js';
@@ -54,6 +55,10 @@ export interface StageRun {
   completedAt?: number;
   error?: string;
   waitingFor?: string;
+  /** The latest metric checks (one per metric), when the stage has measured. */
+  checks?: StageCheck[];
+  /** When those readings came back. */
+  checkedAt?: number;
 }
 
 /** Who answers a pending op or timer. */
@@ -61,6 +66,8 @@ export interface Route {
   stage: string | null;
   owner: 'exec' | 'gate' | 'rollback' | 'watchdog';
   step: string;
+  /** For a pending `measure`: what it was asked, so the result's checks can be recorded. */
+  check?: PendingCheck;
 }
 
 export interface RunState {

@@ -190,6 +190,62 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
     expect(history[0].transitions[0].reason).toContain('time-scaled ×60');
   });
 
+  it('says why a step waits: each metric, its value or why none, the bound, and when it looks again', async () => {
+    const doc = {
+      ...plan('measured-flag'),
+      name: 'Measured',
+      stages: [
+        {
+          ...plan('measured-flag').stages[0],
+          gates: [],
+          config: {
+            ...plan('measured-flag').stages[0]!.config,
+            rollout_stages: [{ percentage: 25, duration_minutes: 10, thresholds: { max_error_rate: 1 } }],
+          },
+        },
+      ],
+    };
+    await t.request('POST', '/api/v1/apply', { body: { documents: [doc] } });
+    const id = (await t.request('POST', '/api/v1/rollouts/measured/start', { body: {} })).body.id;
+    await until(
+      () => run(id),
+      (r) => r.stages[0].weight === 25,
+      '25%',
+    );
+    advance(10);
+    // nothing serves the flag here, so the reading has no value and the stage keeps trying
+    const waiting = await until(
+      () => run(id),
+      (r) => r.stages[0].checks.length > 0,
+      'a check',
+    );
+    const stage = waiting.stages[0];
+    expect(stage.checks).toEqual([
+      {
+        metric: 'error_rate',
+        query: null,
+        window: '600s',
+        value: null,
+        reason: 'error_rate: no service to measure this flag by',
+        threshold: { max: 1 },
+        unit: '%',
+        samples: 0,
+        minSamples: 1,
+        verdict: 'inconclusive',
+        nextAt: expect.any(String),
+      },
+    ]);
+    expect(Date.parse(stage.checks[0].nextAt)).toBeGreaterThan(clock);
+    expect(Date.parse(stage.checkDeadline)).toBeGreaterThan(Date.parse(stage.checks[0].nextAt));
+    expect(stage.checkedAt).toBe(new Date(clock).toISOString());
+    await t.request('POST', `/api/v1/rollout-runs/${id}/abort`, { body: { reason: 'test over' } });
+    await until(
+      () => run(id),
+      (r) => r.status === 'aborted',
+      'the abort',
+    );
+  });
+
   it('refuses a second run on the same flag, naming the first', async () => {
     await t.request('POST', '/api/v1/apply', {
       body: {

@@ -1,7 +1,33 @@
-import { MAX_TIME_SCALE, type Plan, type RunState, waitingFor } from '@sluice/core/rollouts';
+import { MAX_TIME_SCALE, type Plan, type RunState, stageChecks, waitingFor } from '@sluice/core/rollouts';
 import { z } from 'zod';
 import { versionFromImage } from '../deploy/model.js';
 import type { RunRecord } from './run-store.js';
+
+/**
+ * A stage's latest reading of one metric: the one shape `rollout status`, `explain` and the
+ * dashboard read to say why a step waits, passed or failed.
+ */
+export const stageCheckSchema = z
+  .object({
+    metric: z.string(),
+    /** What the metrics provider was asked (its query, or a description of it), when it says. */
+    query: z.string().nullable(),
+    /** How far back the reading looked, e.g. `30s`. */
+    window: z.string(),
+    /** null when there is no trustworthy figure; `reason` says why. */
+    value: z.number().nullable(),
+    reason: z.string(),
+    threshold: z.object({ min: z.number().optional(), max: z.number().optional() }),
+    /** The unit of value and threshold (`%`, `s`), when known. */
+    unit: z.string().nullable(),
+    samples: z.number(),
+    minSamples: z.number(),
+    verdict: z.enum(['pass', 'fail', 'inconclusive']),
+    /** When the stage looks at its metrics next; null when it will not. */
+    nextAt: z.string().nullable(),
+  })
+  .meta({ id: 'StageCheck' });
+export type StageCheckView = z.infer<typeof stageCheckSchema>;
 
 export const runSummarySchema = z
   .object({
@@ -30,6 +56,12 @@ export const runSummarySchema = z
         error: z.string().nullable(),
         startedAt: z.string().nullable(),
         completedAt: z.string().nullable(),
+        /** The latest reading of each metric the stage is judged by (empty before any). */
+        checks: z.array(stageCheckSchema),
+        /** When those readings were taken. */
+        checkedAt: z.string().nullable(),
+        /** While readings are inconclusive: when the stage fails unless they turn conclusive. */
+        checkDeadline: z.string().nullable(),
       }),
     ),
   })
@@ -56,6 +88,7 @@ export function summarise(run: RunRecord): RunSummary {
     stages: state.order.map((name) => {
       const s = state.stages[name];
       const planned = state.plan.stages.find((p) => p.name === name);
+      const latest = stageChecks(state, name);
       return {
         name,
         strategy: s?.strategy ?? planned?.strategy ?? 'unknown',
@@ -67,6 +100,9 @@ export function summarise(run: RunRecord): RunSummary {
         error: s?.error ?? null,
         startedAt: iso(s?.startedAt),
         completedAt: iso(s?.completedAt),
+        checks: latest.checks.map((c) => ({ ...c, nextAt: c.nextAt === null ? null : iso(c.nextAt) })),
+        checkedAt: latest.checkedAt === null ? null : iso(latest.checkedAt),
+        checkDeadline: latest.deadline === null ? null : iso(latest.deadline),
       };
     }),
   };

@@ -66,7 +66,7 @@ describe('canary executor', () => {
     h.fire('canary');
     h.measure({ error_rate: 3 });
     expect(h.stage('canary').status).toBe('rolling_back');
-    expect(h.stage('canary').error).toContain('error_rate = 3 is above 1');
+    expect(h.stage('canary').error).toContain('error_rate = 3% is above 1%');
     expect(h.pending('set_traffic')).toMatchObject({ weights: { stable: 100, canary: 0 } });
     h.ok('set_traffic');
     expect(h.pending('retire')).toMatchObject({ role: 'canary', version: '2.0.0' });

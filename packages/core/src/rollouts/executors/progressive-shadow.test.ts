@@ -106,7 +106,7 @@ describe('shadow executor', () => {
     h.ok('set_traffic');
     h.fire('mirror');
     h.measure({ error_rate: 0.1, status_mismatch_rate: 4 });
-    expect(h.stage('mirror').error).toContain('status_mismatch_rate = 4 is above 0.5');
+    expect(h.stage('mirror').error).toContain('status_mismatch_rate = 4% is above 0.5%');
     h.ok('set_traffic');
     expect(h.pending('retire')).toMatchObject({ role: 'canary' });
     h.ok('retire');

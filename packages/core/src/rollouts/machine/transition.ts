@@ -10,6 +10,7 @@ import { gateApprove, gateReject, gateResult, gateTimer } from '../gates.js';
 import { paceLabel, planned } from '../pace.js';
 import type { Plan } from '../plan/plan-schema.js';
 import { isTerminal, newRun, type RunState } from '../state.js';
+import { recordChecks } from './checks.js';
 import { beginRollback, rollbackResult } from './rollback.js';
 import { applyExecStep, applyGateStep, finishExec, gateContext, schedule } from './stages.js';
 import {
@@ -164,8 +165,9 @@ function onResult(tx: Tx, ev: EventOf<'command_result'>) {
   if (route.owner === 'rollback') return rollbackResult(tx, name, route.step, outcome);
   if (route.owner === 'gate' && s.gate) {
     const gate = stageDef(tx, name).gates[s.gate.index];
-    if (gate) applyGateStep(tx, name, gateResult(gateContext(tx, name, gate), s.gate, route.step, outcome));
-    return;
+    if (!gate) return;
+    applyGateStep(tx, name, gateResult(gateContext(tx, name, gate), s.gate, route.step, outcome));
+    return recordChecks(tx, name, route, outcome);
   }
   if (route.owner === 'exec' && (s.status === 'running' || s.status === 'finishing')) {
     applyExecStep(
@@ -173,6 +175,7 @@ function onResult(tx: Tx, ev: EventOf<'command_result'>) {
       name,
       executorFor(s.strategy).onResult(execContext(tx, name), s.exec, route.step, outcome),
     );
+    recordChecks(tx, name, route, outcome);
   }
 }
 
@@ -283,6 +286,8 @@ function onRetry(tx: Tx, ev: EventOf<'retry'>) {
   s.attempt += 1;
   delete s.error;
   delete s.gate;
+  delete s.checks;
+  delete s.checkedAt;
   s.promoted = false;
   setStage(tx, ev.stage, 'pending', `retry (attempt ${s.attempt}) by ${ev.subject ?? 'operator'}`);
   if (st.status === 'blocked') {

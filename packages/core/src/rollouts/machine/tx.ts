@@ -89,7 +89,10 @@ export function emitCommand(
   body: CommandBody,
 ): string {
   const opId = `${prefix(tx, stage)}/${step}/${body.kind}`;
-  if (body.kind !== 'notify') tx.state.pending[opId] = { stage, owner, step };
+  if (body.kind === 'measure') {
+    const check = { thresholds: body.thresholds, windowSeconds: body.windowSeconds };
+    tx.state.pending[opId] = { stage, owner, step, check };
+  } else if (body.kind !== 'notify') tx.state.pending[opId] = { stage, owner, step };
   tx.commands.push({ ...body, opId, stage } as Command);
   return opId;
 }

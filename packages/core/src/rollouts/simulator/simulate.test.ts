@@ -69,7 +69,7 @@ describe('simulate', () => {
       .map((t) => t.stage);
     expect(rollbacks).toEqual(['frontend_canary', 'enable_feature_flag', 'deploy_backend']);
     expect(r.state.reason).toMatch(
-      /frontend_canary failed: at \d+%: metrics failed: error_rate = 4.2 is above 1/,
+      /frontend_canary failed: at \d+%: metrics failed: error_rate = 4.2% is above 1%/,
     );
     const restore = r.commands.find((c) => c.command.kind === 'restore_flag')?.command;
     expect(restore).toMatchObject({ toVersion: 4 });

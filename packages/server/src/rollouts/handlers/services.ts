@@ -178,7 +178,10 @@ export function serviceHandlers(
           windowMs: c.windowSeconds * 1000,
           now: now(),
         });
-        return { ok: true, data: { measurements, source: `${app}@${version}` } };
+        const queries = Object.fromEntries(
+          c.metrics.map((m) => [m, `${metrics.providerOf(m) ?? 'no provider'}: ${m} of ${app}@${version}`]),
+        );
+        return { ok: true, data: { measurements, queries, source: `${app}@${version}` } };
       } catch (error) {
         return failure(error);
       }
