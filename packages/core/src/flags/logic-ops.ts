@@ -1,4 +1,5 @@
 import { sizeOf, spend } from './budget.js';
+import { ARITHMETIC_OPS } from './logic-arithmetic.js';
 import {
   childPath,
   type Fn,
@@ -7,15 +8,7 @@ import {
   type OpSpec,
   type Runtime,
 } from './logic-compile.js';
-import {
-  ARITHMETIC_OPS,
-  extremum,
-  ITERATOR_OPS,
-  MISSING,
-  MISSING_SOME,
-  merge,
-  substr,
-} from './logic-ops-extra.js';
+import { extremum, ITERATOR_OPS, MISSING, MISSING_SOME, merge, substr } from './logic-ops-extra.js';
 import {
   COMPARISONS,
   type Comparison,
