@@ -13,6 +13,7 @@ import { auditSlice } from './audit/slice.js';
 import type { ServerConfig } from './config.js';
 import { environmentsSlice } from './environments/slice.js';
 import type { EmergencyService } from './flags/emergency/emergency.service.js';
+import { EMERGENCY_HEADER, emergencyHeaderValue } from './flags/emergency/header.js';
 import { emergencySlice } from './flags/emergency/slice.js';
 import { featureApiSlice } from './flags/feature-api/slice.js';
 import type { FlagSetCache } from './flags/flag-sets.js';
@@ -134,8 +135,8 @@ export async function createServer(
       tokens: tokens.service,
       logger: options.logger ?? false,
       decorateResponse: (reply, environment) => {
-        const state = environment ? emergency.status(environment) : null;
-        if (state) reply.header('sluice-emergency', `active; environment=${state.environment}`);
+        const value = emergencyHeaderValue(environment ? emergency.status(environment) : null);
+        if (value) reply.header(EMERGENCY_HEADER, value);
       },
     });
     for (const slice of slices) slice.mount?.(app);
