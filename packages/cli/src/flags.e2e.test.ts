@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv, createServer, type SluiceServer } from '@sluice/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './test-support/run-cli.js';
 
 const ADMIN = 'cli-flags-admin-token-000000';
@@ -308,13 +308,8 @@ describe('sluice up --flags-file', () => {
       expect(await value()).toBe('red');
       writeFileSync(`${file}.tmp`, flags('blue'));
       renameSync(`${file}.tmp`, file);
-      // the reload is asynchronous: look until it lands (bounded: 100 looks)
-      let seen: string | undefined = 'red';
-      for (let i = 0; i < 100 && seen !== 'blue'; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        seen = await value();
-      }
-      expect(seen).toBe('blue');
+      // the reload is asynchronous: look until it lands
+      await vi.waitFor(async () => expect(await value()).toBe('blue'), { timeout: 5_000, interval: 50 });
     } finally {
       const exited = new Promise((r) => child.on('exit', r));
       child.kill('SIGTERM');

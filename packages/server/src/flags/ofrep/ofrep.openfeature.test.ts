@@ -7,12 +7,10 @@ import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { OpenFeature as ServerOpenFeature } from '@openfeature/server-sdk';
 import { ClientProviderEvents, OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../test-support/server.js';
 import { MiniEventSource } from './test-support/event-source.js';
 import { OFREP_FLAGS } from './test-support/flags.js';
-
-const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 describe('OpenFeature OFREP providers against Sluice', () => {
   let t: TestServer;
@@ -162,7 +160,10 @@ describe('OpenFeature OFREP providers against Sluice', () => {
         client.addHandler(ClientProviderEvents.ConfigurationChanged, () => resolve()),
       );
       // wait until the provider's stream is connected, so the change cannot slip past it
-      while (!MiniEventSource.instances.some((e) => e.readyState === MiniEventSource.OPEN)) await tick();
+      await vi.waitFor(
+        () => expect(MiniEventSource.instances.some((e) => e.readyState === MiniEventSource.OPEN)).toBe(true),
+        { timeout: 5_000, interval: 10 },
+      );
       await t.request('PUT', '/api/v1/flags/max-items?environment=production', {
         body: { spec: { state: 'ENABLED', variants: { few: 5, many: 50.5 }, defaultVariant: 'few' } },
       });
