@@ -38,6 +38,14 @@ export interface WriteOutcome {
 export interface WriteOptions {
   /** Refuse what a lenient write would only warn about (`?strict=true`, `validate --strict`). */
   strict?: boolean;
+  /**
+   * More work in the write's own transaction (a rollout records what it wrote and what it
+   * replaced), given the stored resource before and after: it commits or fails with the write.
+   */
+  alongside?: (
+    trx: Executor,
+    write: { before: StoredResource | null; after: StoredResource },
+  ) => Promise<void>;
 }
 
 /** Marks a dry run's transaction for rollback once its results are known. */
@@ -102,7 +110,8 @@ export class ResourceService {
   async put(resource: NormalizedResource, actor: Actor, options: WriteOptions = {}): Promise<WriteOutcome> {
     const pending: ResourceChange[] = [];
     const outcome = await inTransaction(this.db, async (trx) => {
-      const written = await this.write(trx, resource, actor, pending);
+      const { before, ...written } = await this.write(trx, resource, actor, pending);
+      await options.alongside?.(trx, { before, after: written.resource });
       if (written.action === 'unchanged') return written;
       const warnings = (await this.checkSets(trx, [resource], actor, options)).get(keyOf(resource));
       return warnings ? { ...written, warnings } : written;
@@ -293,7 +302,7 @@ export class ResourceService {
     r: NormalizedResource,
     actor: Actor,
     pending: ResourceChange[],
-  ): Promise<WriteOutcome> {
+  ): Promise<WriteOutcome & { before: StoredResource | null }> {
     const store = createResourceStore(trx);
     const ctx = this.context(trx, actor);
     if (r.environment !== null && !(await store.get('Environment', null, r.environment))) {
@@ -311,7 +320,7 @@ export class ResourceService {
       throw stale(r.kind, r.name, r.expectedVersion, existing?.metadata.version ?? 0);
     }
     if (existing && canonicalJson(existing.spec) === canonicalJson(r.spec))
-      return { resource: existing, action: 'unchanged' };
+      return { resource: existing, action: 'unchanged', before: existing };
     const problems =
       (await r.kind.check?.(ctx, { name: r.name, environment: r.environment, spec: r.spec })) ?? [];
     if (problems.length) {
@@ -363,7 +372,7 @@ export class ResourceService {
       action: existing ? 'updated' : 'created',
       resource,
     });
-    return { resource, action: existing ? 'updated' : 'created' };
+    return { resource, action: existing ? 'updated' : 'created', before: existing };
   }
 
   private announce(changes: ResourceChange[]): void {

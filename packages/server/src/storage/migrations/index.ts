@@ -10,6 +10,7 @@ import * as m003 from './003-flag-schedules.js';
 import * as m004 from './004-flag-evaluations.js';
 import * as m006 from './006-events.js';
 import * as m007 from './007-rollouts.js';
+import * as m010 from './010-rollout-flag-writes.js';
 
 export interface MigrationStep {
   name: string;
@@ -23,4 +24,5 @@ export const migrations: MigrationStep[] = [
   { name: '004-flag-evaluations', up: m004.up },
   { name: '006-events', up: m006.up },
   { name: '007-rollouts', up: m007.up },
+  { name: '010-rollout-flag-writes', up: m010.up },
 ];
