@@ -9,7 +9,13 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: [] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts'],
+    // dashboard component tests (*.test.tsx) pick happy-dom in a docblock; everything else runs in node
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/dashboard/src/**/*.test.tsx',
+      'packages/dashboard/e2e/**/*.test.ts',
+      'examples/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -22,13 +22,16 @@ import {
   waitReady,
 } from './support.mjs';
 
-const USAGE = `usage: npm run demo -- [--time-scale N] [--fail] [--rps N] [--live | --no-live] [--keep]
+const USAGE = `usage: npm run demo -- [--time-scale N] [--fail] [--rps N] [--live | --no-live] [--keep] [--approve-in-dashboard]
 
   --time-scale N  live the plan N times faster (default 240: its ~17.5 planned hours take ~5 min)
   --fail          inject errors into the frontend canary and watch the automatic rollback
   --rps N         requests per second of the web frontend's simulated users (default 200)
   --live          redraw the live view in place (default when the terminal is interactive)
-  --keep          leave the data directory behind for a look afterwards`;
+  --keep          leave the data directory behind for a look afterwards
+  --approve-in-dashboard
+                  do not approve the manual gate: print the approvers' tokens and wait for
+                  them to approve in the dashboard`;
 
 const PLAN_FILE = join(ROOT, 'examples/rollouts/progressive-deployment.json');
 const ROLLOUT = 'multi-stage-feature-release';
@@ -44,6 +47,7 @@ function parseDemoOptions(argv) {
       live: { type: 'boolean' },
       'no-live': { type: 'boolean' },
       keep: { type: 'boolean', default: false },
+      'approve-in-dashboard': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -56,7 +60,14 @@ function parseDemoOptions(argv) {
   if (!Number.isInteger(rps) || rps < 20 || rps > 2000)
     throw new Error(`--rps: "${values.rps}" is not a whole number from 20 to 2000`);
   const live = values['no-live'] ? false : (values.live ?? Boolean(process.stdout.isTTY));
-  return { timeScale, fail: values.fail, rps, live, keep: values.keep };
+  return {
+    timeScale,
+    fail: values.fail,
+    rps,
+    live,
+    keep: values.keep,
+    approveInDashboard: values['approve-in-dashboard'],
+  };
 }
 
 /** What the demo says, with the time since it began; under a live view, the view draws it. */
@@ -242,6 +253,7 @@ async function demo(opts, narration, cleanup) {
   );
   const runId = started.id;
   say(`run ${runId} started; open http://web.localhost:${routerPort}/ to see which version serves you`);
+  say(`dashboard: ${url}/rollouts/${runId} (sign in with the admin token ${adminToken})`);
 
   const view = opts.live ? liveView(url, adminToken, runId, narration) : null;
   cleanup.push(() => view?.stop());
@@ -263,6 +275,11 @@ async function drive({ url, adminToken, runId, approvers, opts, say, cli, live }
     last = summary;
     if (TERMINAL.has(run.status)) return run;
     const gate = run.stages.find((s) => s.waitingFor?.startsWith('approval from'));
+    if (gate && !approved && opts.approveInDashboard) {
+      approved = true;
+      say(`${gate.name} waits for approval: in the dashboard, sign in and approve as each of them`);
+      for (const a of approvers) say(`  ${a.subject} (${a.role}): ${a.token}`);
+    }
     if (gate && !approved) {
       approved = true;
       say(`${gate.name} waits for ${gate.waitingFor.replace('approval from ', '')}: approving as they would`);

@@ -1,7 +1,7 @@
 // Plumbing for the demo: child processes, the CLI as a user types it, ports, HTTP, cleanup.
 // The demo's story is in run.mjs; nothing here knows about rollouts.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,13 +9,22 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SLUICE_BIN = join(ROOT, 'packages/cli/bin/sluice.js');
 
-/** `tsc -b` (incremental), as `npm start` does, so the demo runs the built CLI. */
+/**
+ * `tsc -b` (incremental), as `npm start` does, so the demo runs the built CLI; and the
+ * dashboard, which `sluice up` serves, when it is not built yet.
+ */
 export function build() {
   const out = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b'], {
     cwd: ROOT,
     stdio: 'inherit',
   });
   if (out.status !== 0) throw new Error(`the build failed (tsc -b exited ${out.status})`);
+  if (existsSync(join(ROOT, 'packages/dashboard/dist/index.html'))) return;
+  const vite = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build'], {
+    cwd: join(ROOT, 'packages/dashboard'),
+    stdio: 'inherit',
+  });
+  if (vite.status !== 0) throw new Error(`the dashboard build failed (vite exited ${vite.status})`);
 }
 
 /** The preferred port when it is free, else one the kernel picks. */

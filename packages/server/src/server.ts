@@ -11,6 +11,7 @@ import type { MetricRegistry } from './analysis/registry.js';
 import { analysisSlice } from './analysis/slice.js';
 import { auditSlice } from './audit/slice.js';
 import type { ServerConfig } from './config.js';
+import { dashboardSlice } from './dashboard/slice.js';
 import { environmentsSlice } from './environments/slice.js';
 import type { EmergencyService } from './flags/emergency/emergency.service.js';
 import { EMERGENCY_HEADER, emergencyHeaderValue } from './flags/emergency/header.js';
@@ -37,6 +38,7 @@ import type { BootstrapResult } from './tokens/bootstrap.js';
 import { tokensSlice } from './tokens/slice.js';
 import type { TokenService } from './tokens/tokens.service.js';
 import { trackingSlice } from './tracking/slice.js';
+import { watchSlice } from './watch/slice.js';
 
 export const SLUICE_VERSION = '0.1.0';
 
@@ -67,6 +69,8 @@ export interface SluiceServer {
 export interface CreateServerOptions {
   logger?: FastifyBaseLogger | boolean;
   now?: () => Date;
+  /** Serve the built dashboard from this folder at `/` (`sluice up` passes packages/dashboard/dist). */
+  dashboardDir?: string;
 }
 
 export async function createServer(
@@ -129,6 +133,16 @@ export async function createServer(
     };
     add(ofrepSlice(ctx, evaluation));
     add(featureApiSlice(ctx, { ...evaluation, resources: resources.service }));
+    add(
+      watchSlice(ctx, {
+        resources: resources.service,
+        runtime: rollouts.runtime,
+        emergency: emergency.service,
+        flagSets: flags.flagSets,
+        tokens: tokens.service,
+      }),
+    );
+    add(dashboardSlice(ctx, { dir: options.dashboardDir }));
 
     const app = buildApp({
       routes: slices.flatMap((slice) => slice.routes ?? []),

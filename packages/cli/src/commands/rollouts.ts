@@ -260,6 +260,19 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
     });
 
   rollout
+    .command('explain')
+    .description('why each step advanced, waited, paused or rolled back')
+    .argument('<run>', 'run id or rollout name')
+    .option('--env <environment>')
+    .action(async (ref: string, opts: { env?: string }) => {
+      const run = await resolveRun(ref, opts);
+      const { lines } = await ctx
+        .client()
+        .request<{ lines: string[] }>('GET', `/api/v1/rollout-runs/${encodeURIComponent(run.id)}/explain`);
+      ctx.io.stdout(`${lines.join('\n')}\n`);
+    });
+
+  rollout
     .command('simulate')
     .description('run a plan against scripted metrics in virtual time and print the timeline (offline)')
     .requiredOption('-f, --file <path>', 'the plan (plan JSON or Rollout document)')

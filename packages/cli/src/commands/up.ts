@@ -2,6 +2,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configFromEnv, createServer } from '@sluice/server';
+import { defaultDashboardDir } from '@sluice/server/dashboard';
 import { FlagsFileLoader } from '@sluice/server/flags/file-source';
 import type { Command } from 'commander';
 import pino from 'pino';
@@ -25,7 +26,8 @@ export function registerUpCommand(
     .action(async (opts: { port?: string; host?: string; dataDir?: string; flagsFile?: string }) => {
       const config = configFromEnv(ctx.io.env, { port: opts.port, host: opts.host, dataDir: opts.dataDir });
       const logger = pino({ level: config.logLevel });
-      const server = await createServer(config, { logger });
+      // the web UI at `/`, when packages/dashboard is built (npm start builds it)
+      const server = await createServer(config, { logger, dashboardDir: defaultDashboardDir() });
       const flagsFile = opts.flagsFile
         ? new FlagsFileLoader({
             path: resolve(ctx.io.cwd, opts.flagsFile),

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assess, type Measurement, normalizeThresholds } from './assess.js';
+import { assess, type Measurement, normalizeThresholds } from './index.js';
 
 const m = (metric: string, value: number | null, sampleCount = 100, error?: string): Measurement =>
   error === undefined ? { metric, value, sampleCount } : { metric, value, sampleCount, error };

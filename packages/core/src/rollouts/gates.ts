@@ -8,12 +8,14 @@
 import { normalizeThresholds, type Threshold } from '../analysis/index.js';
 import type { CommandBody } from './commands.js';
 import {
-  assessResult,
   type Check,
+  type CheckRecord,
+  checkRecord,
   type Emit,
   judge,
   measureBody,
   newCheck,
+  stagePolicy,
   timer,
 } from './executors/index.js';
 import type { CommandOutcome } from './executors/types.js';
@@ -56,6 +58,10 @@ export interface GateStep {
   verdict?: GateVerdict;
   /** An approval that did not count, and why. */
   refused?: string;
+  /** Checks stayed inconclusive and the policy says a person decides: pause the run. */
+  pause?: string;
+  /** The metric check this step followed from, for the run's history. */
+  checked?: CheckRecord;
 }
 
 export interface GateContext extends Paced {
@@ -110,6 +116,7 @@ function measure(ctx: GateContext, p: GateProgress): GateStep {
     ? { ...p.check }
     : newCheck(ctx, timeoutMs(ctx) ?? planned(ctx, parseDuration(ctx.gate.window)));
   check.seq += 1;
+  check.windowMs = windowMs;
   const ticks = p.ticks + 1;
   const step = `${label(p)}/m${ticks}`;
   return {
@@ -233,13 +240,22 @@ export function gateResult(
   outcome: CommandOutcome,
 ): GateStep {
   if (step !== p.awaiting) return { progress: p, emits: [] };
-  const check = p.check ?? newCheck(ctx, 0);
-  const assessment = assessResult(outcome, gateThresholds(ctx.gate));
-  const verdict = judge(assessment, check, ctx.now);
+  const before = p.check ?? newCheck(ctx, 0);
+  const judged = judge(outcome, gateThresholds(ctx.gate), before, {
+    now: ctx.now,
+    policy: stagePolicy(ctx),
+  });
+  const { verdict, check } = judged;
+  const checked = checkRecord(judged, outcome);
   if (verdict.type === 'pass')
-    return { progress: p, emits: [], verdict: { type: 'pass', reason: `${p.type} gate passed` } };
+    return { progress: p, emits: [], checked, verdict: { type: 'pass', reason: `${p.type} gate passed` } };
   if (verdict.type === 'fail')
-    return { progress: p, emits: [], verdict: { type: 'fail', reason: `${p.type} gate: ${verdict.reason}` } };
+    return {
+      progress: p,
+      emits: [],
+      checked,
+      verdict: { type: 'fail', reason: `${p.type} gate: ${verdict.reason}` },
+    };
   const ticks = p.ticks + 1;
   const retry = `${label(p)}/retry${ticks}`;
   return {
@@ -247,10 +263,15 @@ export function gateResult(
       ...p,
       awaiting: retry,
       ticks,
-      check: { ...check, last: assessment.reasons },
-      waitingFor: `${p.type} gate: metrics inconclusive, measuring again`,
+      check,
+      waitingFor:
+        verdict.type === 'pause'
+          ? `${p.type} gate: ${verdict.reason}`
+          : `${p.type} gate: metrics inconclusive, measuring again`,
     },
     emits: [timer(retry, verdict.at, 'inconclusive metrics: measure again')],
+    checked,
+    ...(verdict.type === 'pause' ? { pause: verdict.reason } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ export * from './commands.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './executors/index.js';
+export * from './explain.js';
 export * from './flagd.js';
 export * from './gates.js';
 export * from './machine/index.js';

@@ -26,6 +26,7 @@ export { DEFAULT_CONFIDENCE } from './common.js';
 export * from './cuped.js';
 export * from './distributions.js';
 export * from './holm.js';
+export * from './intervals.js';
 export * from './mann-whitney.js';
 export * from './means.js';
 export * from './proportions.js';

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type SequentialState, sequential, sequentialStart, sequentialUpdate } from './sequential.js';
+import {
+  type SequentialState,
+  sequential,
+  sequentialStart,
+  sequentialUpdate,
+  sequentialUpdateUnchecked,
+} from './sequential.js';
 import { ARITHMETIC, expectClose, expectInterval, type Vector, vectors } from './test-support/close.js';
 import { SEED } from './test-support/random.js';
 
@@ -144,5 +150,24 @@ describe('sequential (mSPRT)', () => {
         ],
       }),
     ).toThrow(/snapshots\[1\]\.control\.users: is below the previous snapshot's 100/);
+  });
+});
+
+describe('sequentialUpdateUnchecked', () => {
+  it('answers exactly as sequentialUpdate on valid input', () => {
+    let a = sequentialStart();
+    let b = sequentialStart();
+    const options = { metric: 'proportion' as const, tau2: 1e-4, confidence: 0.99 };
+    for (let i = 1; i <= 50; i++) {
+      const snapshot = {
+        control: { users: 100 * i, conversions: 5 * i },
+        treatment: { users: 100 * i, conversions: 7 * i },
+      };
+      const x = sequentialUpdate(a, snapshot, options);
+      const y = sequentialUpdateUnchecked(b, snapshot, options);
+      expect(y).toEqual(x);
+      a = x.state;
+      b = y.state;
+    }
   });
 });

@@ -231,3 +231,18 @@ export function sequential(input: SequentialInput): SequentialResult {
   }
   return { snapshots };
 }
+
+/**
+ * `sequentialUpdate` without validating its input, for a caller that built the state and the
+ * totals itself and looks very often (the canary judge looks at every pushed reading). Valid
+ * input gives exactly `sequentialUpdate`'s answer; anything else is undefined behaviour.
+ * @example
+ * const r = sequentialUpdateUnchecked(state, totals, { metric: 'proportion', tau2: 2.5e-5 });
+ */
+export function sequentialUpdateUnchecked(
+  state: SequentialState,
+  snapshot: Snapshot,
+  options: SequentialOptions,
+): { state: SequentialState; look: SequentialLook } {
+  return step(state, options.metric, snapshot, options.tau2, options.confidence ?? DEFAULT_CONFIDENCE);
+}

@@ -114,6 +114,21 @@ export function rolloutRoutes(rollouts: RolloutsService, defaultEnvironment: () 
         return { items: await rollouts.history(params.id) };
       },
     }),
+    defineRoute({
+      method: 'GET',
+      url: '/api/v1/rollout-runs/:id/explain',
+      scope: 'read',
+      environment: () => '*',
+      summary: 'Why the run advanced, waited, paused or rolled back, in plain sentences',
+      tag: 'rollouts',
+      params: runParams,
+      response: z.object({ lines: z.array(z.string()) }),
+      async handler({ params, authorize }) {
+        const run = await rollouts.get(params.id);
+        authorize('read', run.environment);
+        return { lines: await rollouts.explain(params.id) };
+      },
+    }),
     ...controls,
   ];
 }

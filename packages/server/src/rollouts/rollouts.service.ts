@@ -1,6 +1,7 @@
 /** Starting runs of stored plans, controlling them, reading them back. */
 import { defineError, NotFound, ValidationFailed } from '@sluice/core';
 import type { Plan, RolloutEventInput } from '@sluice/core/rollouts';
+import { type ExplainEntry, explainRun } from '@sluice/core/rollouts';
 import type { EmergencyService } from '../flags/emergency/emergency.service.js';
 import type { Principal } from '../http/route.js';
 import type { KindRegistry } from '../resources/registry.js';
@@ -156,6 +157,19 @@ export class RolloutsService {
     // runs hold their own plan; the newest RELEASE_SCAN runs of the environment are looked at
     const runs = await createRunStore(this.deps.db).listRuns({ environment, limit: RELEASE_SCAN });
     return releasesOf(service, runs, limit);
+  }
+
+  /** Why the run did what it did, one plain sentence per step, from its stored history. */
+  async explain(runId: string): Promise<string[]> {
+    await this.get(runId);
+    const events = await createRunStore(this.deps.db).events(runId);
+    return explainRun(
+      events.map((e) => ({
+        at: e.at,
+        event: e.event as ExplainEntry['event'],
+        transitions: e.transitions as ExplainEntry['transitions'],
+      })),
+    );
   }
 
   async history(runId: string) {

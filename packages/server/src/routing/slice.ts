@@ -8,6 +8,7 @@ import type { ResourceService } from '../resources/resources.service.js';
 import type { SliceContext } from '../slice.js';
 import { RouterConfigService } from './router-config.service.js';
 import { routingRoutes } from './routing.routes.js';
+import { trafficSeriesRoutes } from './traffic-series.routes.js';
 
 export async function routingSlice(ctx: SliceContext, needs: { resources: ResourceService }) {
   const routerConfig = new RouterConfigService(ctx.db, ctx.now, ctx.logError);
@@ -20,7 +21,18 @@ export async function routingSlice(ctx: SliceContext, needs: { resources: Resour
     routerConfig,
     /** The embedded data-plane router, or null. */
     router,
-    routes: routingRoutes(routerConfig, () => router?.status() ?? null),
+    routes: [
+      ...routingRoutes(routerConfig, () => router?.status() ?? null),
+      ...trafficSeriesRoutes(
+        () =>
+          router && {
+            status: () => router.status(),
+            window: (route, version, windowMs, at) => router.metrics.window(route, version, windowMs, at),
+            retentionMs: router.metrics.retentionMs,
+          },
+        ctx.now,
+      ),
+    ],
     drain: () => routerConfig.stop(),
     stop: () => router?.close(),
   };

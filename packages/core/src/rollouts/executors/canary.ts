@@ -3,20 +3,24 @@
  * verification at each; at max_weight it keeps verifying for monitor_duration, then (after the
  * exit gates) promotes to 100% and retires the old version. Rollback: weight 0, retire canary.
  */
-import { normalizeThresholds, type Threshold } from '../../analysis/index.js';
+import { type CompareMemory, normalizeThresholds, type Threshold } from '../../analysis/index.js';
 import { metricWindow, planned } from '../pace.js';
+import { canaryWeight } from '../plan/canary-weight.js';
 import {
-  assessResult,
   type Check,
+  checkRecord,
   deployBody,
   fail,
   idle,
   judge,
   measureBody,
   newCheck,
+  remeasure,
   retireBody,
+  stagePolicy,
   timer,
   trafficBody,
+  withCheck,
   workloadRollback,
 } from './common.js';
 import type { ExecContext, ExecStep, StrategyExecutor } from './types.js';
@@ -28,6 +32,8 @@ export interface CanaryExec {
   weight: number;
   monitorUntil?: number;
   check?: Check;
+  /** The baseline comparison, carried from step to step of the stage. */
+  memory?: CompareMemory;
   stableRetired: boolean;
   /** Counts timers and measurements so every one gets its own op id. */
   ticks: number;
@@ -35,13 +41,7 @@ export interface CanaryExec {
 
 type Ctx = ExecContext<'canary'>;
 
-/** The weight of step k (0-based). */
-export function canaryWeight(
-  cfg: { initial_weight: number; increment: number; max_weight: number },
-  k: number,
-) {
-  return Math.min(cfg.initial_weight + k * cfg.increment, cfg.max_weight);
-}
+export { canaryWeight };
 
 const thresholdsOf = (ctx: Ctx): Threshold[] => normalizeThresholds(ctx.stage.config.thresholds);
 const intervalMs = (ctx: Ctx) => planned(ctx, ctx.stage.config.interval_seconds * 1000);
@@ -80,6 +80,7 @@ function wait(ctx: Ctx, exec: CanaryExec): ExecStep<CanaryExec> {
 function advance(ctx: Ctx, exec: CanaryExec): ExecStep<CanaryExec> {
   const cfg = ctx.stage.config;
   const base: CanaryExec = { ...exec };
+  if (exec.check?.memory) base.memory = exec.check.memory;
   delete base.check;
   if (exec.weight < cfg.max_weight) return shift(ctx, base, exec.k + 1);
   if (exec.monitorUntil !== undefined && ctx.now < exec.monitorUntil) return wait(ctx, base);
@@ -89,18 +90,19 @@ function advance(ctx: Ctx, exec: CanaryExec): ExecStep<CanaryExec> {
 function measure(ctx: Ctx, exec: CanaryExec): ExecStep<CanaryExec> {
   const thresholds = thresholdsOf(ctx);
   if (thresholds.length === 0) return advance(ctx, exec);
-  const check = exec.check ? { ...exec.check } : newCheck(ctx, intervalMs(ctx));
+  const check = exec.check ? { ...exec.check } : newCheck(ctx, intervalMs(ctx), exec.memory);
   check.seq += 1;
   const ticks = exec.ticks + 1;
   const step = `w${exec.k}/m${ticks}`;
   const target = { app: ctx.stage.config.app_name, role: 'canary' as const };
+  check.windowMs = metricWindow(ctx, ctx.stage.config.interval_seconds * 1000);
   return out(
     { ...exec, phase: 'measure', awaiting: step, check, ticks },
     {
       emits: [
         {
           step,
-          body: measureBody(target, thresholds, metricWindow(ctx, ctx.stage.config.interval_seconds * 1000)),
+          body: measureBody(target, thresholds, check.windowMs),
         },
       ],
       waitingFor: `measuring ${thresholds.map((t) => t.metric).join(', ')} at ${exec.weight}%`,
@@ -143,18 +145,21 @@ export const canaryExecutor: StrategyExecutor<'canary', CanaryExec> = {
         return wait(ctx, next);
       }
       case 'measure': {
-        const check = exec.check ?? newCheck(ctx, intervalMs(ctx));
-        const verdict = judge(assessResult(outcome, thresholdsOf(ctx)), check, ctx.now);
-        if (verdict.type === 'pass') return advance(ctx, exec);
-        if (verdict.type === 'fail') return fail(exec, `at ${exec.weight}%: ${verdict.reason}`, exec.weight);
+        const before = exec.check ?? newCheck(ctx, intervalMs(ctx), exec.memory);
+        const j = judge(outcome, thresholdsOf(ctx), before, {
+          now: ctx.now,
+          policy: stagePolicy(ctx),
+        });
+        const { verdict, check } = j;
+        const rec = checkRecord(j, outcome);
+        if (verdict.type === 'pass') return withCheck(advance(ctx, { ...exec, check }), rec);
+        if (verdict.type === 'fail')
+          return withCheck(fail(exec, `at ${exec.weight}%: ${verdict.reason}`, exec.weight), rec);
         const ticks = exec.ticks + 1;
         const retry = `w${exec.k}/retry${ticks}`;
-        return out(
-          { ...exec, phase: 'wait', awaiting: retry, ticks, check },
-          {
-            emits: [timer(retry, verdict.at, 'inconclusive metrics: measure again')],
-            waitingFor: 'metrics inconclusive',
-          },
+        return withCheck(
+          out({ ...exec, phase: 'wait', awaiting: retry, ticks, check }, remeasure(retry, verdict)),
+          rec,
         );
       }
       case 'promote':

@@ -8,7 +8,19 @@ import { normalizeThresholds, type Threshold } from '../../analysis/index.js';
 import type { CommandBody } from '../commands.js';
 import { flagDefinitionFor } from '../flagd.js';
 import { metricWindow, planned } from '../pace.js';
-import { assessResult, type Check, fail, idle, judge, measureBody, newCheck, timer } from './common.js';
+import {
+  type Check,
+  checkRecord,
+  fail,
+  idle,
+  judge,
+  measureBody,
+  newCheck,
+  remeasure,
+  stagePolicy,
+  timer,
+  withCheck,
+} from './common.js';
 import type { ExecContext, ExecStep, StrategyExecutor } from './types.js';
 
 export interface FeatureFlagExec {
@@ -98,6 +110,7 @@ function measure(ctx: Ctx, exec: FeatureFlagExec): ExecStep<FeatureFlagExec> {
   const ticks = exec.ticks + 1;
   const step = `p${exec.index}/m${ticks}`;
   const window = metricWindow(ctx, Math.max(60_000, plannedDurationAt(ctx, exec.index)));
+  check.windowMs = window;
   return out(
     { ...exec, phase: 'measure', awaiting: step, check, ticks },
     {
@@ -149,18 +162,21 @@ export const featureFlagExecutor: StrategyExecutor<'feature_flag', FeatureFlagEx
       );
     }
     if (exec.phase === 'measure') {
-      const check = exec.check ?? newCheck(ctx, durationAt(ctx, exec.index));
-      const verdict = judge(assessResult(outcome, thresholdsAt(ctx, exec.index)), check, ctx.now);
-      if (verdict.type === 'pass') return advance(ctx, exec);
-      if (verdict.type === 'fail') return fail(exec, `at ${exec.weight}%: ${verdict.reason}`, exec.weight);
+      const before = exec.check ?? newCheck(ctx, durationAt(ctx, exec.index));
+      const j = judge(outcome, thresholdsAt(ctx, exec.index), before, {
+        now: ctx.now,
+        policy: stagePolicy(ctx),
+      });
+      const { verdict, check } = j;
+      const rec = checkRecord(j, outcome);
+      if (verdict.type === 'pass') return withCheck(advance(ctx, exec), rec);
+      if (verdict.type === 'fail')
+        return withCheck(fail(exec, `at ${exec.weight}%: ${verdict.reason}`, exec.weight), rec);
       const ticks = exec.ticks + 1;
       const retry = `p${exec.index}/retry${ticks}`;
-      return out(
-        { ...exec, phase: 'wait', awaiting: retry, ticks, check },
-        {
-          emits: [timer(retry, verdict.at, 'inconclusive metrics: measure again')],
-          waitingFor: 'metrics inconclusive',
-        },
+      return withCheck(
+        out({ ...exec, phase: 'wait', awaiting: retry, ticks, check }, remeasure(retry, verdict)),
+        rec,
       );
     }
     return idle(exec);

@@ -6,17 +6,20 @@ import { normalizeThresholds, type Threshold } from '../../analysis/index.js';
 import { metricWindow, planned } from '../pace.js';
 import { parseDuration } from '../text.js';
 import {
-  assessResult,
   type Check,
+  checkRecord,
   deployBody,
   fail,
   idle,
   judge,
   measureBody,
   newCheck,
+  remeasure,
   retireBody,
+  stagePolicy,
   timer,
   trafficBody,
+  withCheck,
   workloadRollback,
 } from './common.js';
 import type { ExecContext, ExecStep, StrategyExecutor } from './types.js';
@@ -105,6 +108,7 @@ function measure(ctx: Ctx, exec: ProgressiveExec): ExecStep<ProgressiveExec> {
   const windowMs = metricWindow(ctx, parseDuration(analysis.window));
   const check = exec.check ? { ...exec.check } : newCheck(ctx, planned(ctx, parseDuration(analysis.window)));
   check.seq += 1;
+  check.windowMs = windowMs;
   const ticks = exec.ticks + 1;
   const label = `s${exec.index}/m${ticks}`;
   const target = { app: ctx.stage.config.app_name, role: 'canary' as const };
@@ -142,19 +146,21 @@ export const progressiveExecutor: StrategyExecutor<'progressive', ProgressiveExe
         return runStep(ctx, { ...exec, weight }, exec.index + 1);
       }
       case 'measure': {
-        const check = exec.check ?? newCheck(ctx, 0);
-        const verdict = judge(assessResult(outcome, thresholdsAt(ctx, exec.index)), check, ctx.now);
-        if (verdict.type === 'pass') return runStep(ctx, exec, exec.index + 1);
+        const before = exec.check ?? newCheck(ctx, 0);
+        const j = judge(outcome, thresholdsAt(ctx, exec.index), before, {
+          now: ctx.now,
+          policy: stagePolicy(ctx),
+        });
+        const { verdict, check } = j;
+        const rec = checkRecord(j, outcome);
+        if (verdict.type === 'pass') return withCheck(runStep(ctx, exec, exec.index + 1), rec);
         if (verdict.type === 'fail')
-          return fail(exec, `analysis at step ${exec.index}: ${verdict.reason}`, exec.weight);
+          return withCheck(fail(exec, `analysis at step ${exec.index}: ${verdict.reason}`, exec.weight), rec);
         const ticks = exec.ticks + 1;
         const label = `s${exec.index}/retry${ticks}`;
-        return out(
-          { ...exec, phase: 'retry_wait', awaiting: label, ticks, check },
-          {
-            emits: [timer(label, verdict.at, 'inconclusive metrics: measure again')],
-            waitingFor: 'metrics inconclusive',
-          },
+        return withCheck(
+          out({ ...exec, phase: 'retry_wait', awaiting: label, ticks, check }, remeasure(label, verdict)),
+          rec,
         );
       }
       case 'promote':

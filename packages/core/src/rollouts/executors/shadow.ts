@@ -7,16 +7,19 @@
 import { normalizeThresholds } from '../../analysis/index.js';
 import { metricWindow, planned } from '../pace.js';
 import {
-  assessResult,
   type Check,
+  checkRecord,
   deployBody,
   fail,
   idle,
   judge,
   measureBody,
   newCheck,
+  remeasure,
+  stagePolicy,
   timer,
   trafficBody,
+  withCheck,
 } from './common.js';
 import type { ExecContext, ExecStep, StrategyExecutor } from './types.js';
 
@@ -42,15 +45,14 @@ const thresholdsOf = (ctx: Ctx) => normalizeThresholds(ctx.stage.config.threshol
 function measure(ctx: Ctx, exec: ShadowExec): ExecStep<ShadowExec> {
   const check = exec.check ? { ...exec.check } : newCheck(ctx, durationMs(ctx));
   check.seq += 1;
+  check.windowMs = metricWindow(ctx, plannedMs(ctx));
   const ticks = exec.ticks + 1;
   const label = `m${ticks}`;
   const target = { app: ctx.stage.config.app_name, role: 'shadow' as const };
   return out(
     { ...exec, phase: 'measure', awaiting: label, check, ticks },
     {
-      emits: [
-        { step: label, body: measureBody(target, thresholdsOf(ctx), metricWindow(ctx, plannedMs(ctx))) },
-      ],
+      emits: [{ step: label, body: measureBody(target, thresholdsOf(ctx), check.windowMs) }],
       waitingFor: 'judging the shadow',
     },
   );
@@ -94,22 +96,24 @@ export const shadowExecutor: StrategyExecutor<'shadow', ShadowExec> = {
         );
       }
       case 'measure': {
-        const check = exec.check ?? newCheck(ctx, durationMs(ctx));
-        const verdict = judge(assessResult(outcome, thresholdsOf(ctx)), check, ctx.now);
+        const before = exec.check ?? newCheck(ctx, durationMs(ctx));
+        const j = judge(outcome, thresholdsOf(ctx), before, {
+          now: ctx.now,
+          policy: stagePolicy(ctx),
+        });
+        const { verdict, check } = j;
+        const rec = checkRecord(j, outcome);
         if (verdict.type === 'pass') {
           const judged: ShadowExec = { ...exec, phase: 'judged', awaiting: '' };
           delete judged.check;
-          return out(judged, { emits: [], signal: { type: 'acted' } });
+          return withCheck(out(judged, { emits: [], signal: { type: 'acted' } }), rec);
         }
-        if (verdict.type === 'fail') return fail(exec, `shadow: ${verdict.reason}`);
+        if (verdict.type === 'fail') return withCheck(fail(exec, `shadow: ${verdict.reason}`), rec);
         const ticks = exec.ticks + 1;
         const label = `retry${ticks}`;
-        return out(
-          { ...exec, phase: 'wait', awaiting: label, ticks, check },
-          {
-            emits: [timer(label, verdict.at, 'inconclusive metrics: measure again')],
-            waitingFor: 'metrics inconclusive',
-          },
+        return withCheck(
+          out({ ...exec, phase: 'wait', awaiting: label, ticks, check }, remeasure(label, verdict)),
+          rec,
         );
       }
       case 'unmirror':

@@ -4,6 +4,7 @@ import type { Threshold } from '../../analysis/index.js';
 import type { CommandBody } from '../commands.js';
 import type { Paced } from '../pace.js';
 import type { StageOf, Strategy } from '../plan/plan-schema.js';
+import type { CheckRecord } from './common.js';
 
 export interface ExecContext<S extends Strategy = Strategy> extends Paced {
   runId: string;
@@ -27,7 +28,9 @@ export type Signal =
   | { type: 'acted' }
   /** Nothing left to do: the stage is complete. */
   | { type: 'completed' }
-  | { type: 'failed'; reason: string };
+  | { type: 'failed'; reason: string }
+  /** Checks stayed inconclusive and the stage's policy says a person decides: pause the run. */
+  | { type: 'paused'; reason: string };
 
 export interface ExecStep<E> {
   exec: E;
@@ -37,6 +40,8 @@ export interface ExecStep<E> {
   weight?: number;
   /** What the stage waits for, in words, for people looking at the run. */
   waitingFor?: string;
+  /** The metric check this step followed from, for the run's history. */
+  checked?: CheckRecord;
 }
 
 export interface CommandOutcome {

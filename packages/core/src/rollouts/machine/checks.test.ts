@@ -56,7 +56,7 @@ describe('stage checks', () => {
         query: 'builtin error_rate of web/2.0.0',
         window: '60s',
         value: 0.4,
-        reason: 'error_rate = 0.4% within range',
+        reason: 'error_rate = 0.4% is within at most 1%',
         threshold: { max: 1 },
         unit: '%',
         samples: 40,

@@ -1,4 +1,6 @@
 /** The life of a stage: entry gates → executor → exit gates → finish → completed (or failed). */
+
+import type { CheckRecord } from '../executors/common.js';
 import { executorFor } from '../executors/index.js';
 import type { ExecStep } from '../executors/types.js';
 import { enterGate, type GateContext, type GateStep } from '../gates.js';
@@ -94,8 +96,10 @@ export function applyGateStep(tx: Tx, name: string, step: GateStep) {
   const s = stageRun(tx, name);
   s.gate = step.progress;
   s.waitingFor = step.progress.waitingFor;
+  if (step.checked) recordCheck(tx, name, step.checked);
   for (const e of step.emits) emit(tx, name, 'gate', e);
   if (step.refused) tx.notes.push(step.refused);
+  if (step.pause) pauseRun(tx, name, step.pause);
   if (!step.verdict) return;
   const isGate = (r: { stage: string | null; owner: string }) => r.stage === name && r.owner === 'gate';
   cancelTimers(tx, isGate);
@@ -124,6 +128,7 @@ export function finishExec(tx: Tx, name: string) {
 export function applyExecStep(tx: Tx, name: string, step: ExecStep<unknown>) {
   const s = stageRun(tx, name);
   s.exec = step.exec;
+  if (step.checked) recordCheck(tx, name, step.checked);
   if (step.weight !== undefined) {
     const weight = Math.min(100, Math.max(0, step.weight));
     if (weight !== s.weight) {
@@ -139,9 +144,26 @@ export function applyExecStep(tx: Tx, name: string, step: ExecStep<unknown>) {
   if (!signal) return;
   if (signal.type === 'failed') return stageFailed(tx, name, signal.reason);
   if (signal.type === 'completed') return completeStage(tx, name);
+  if (signal.type === 'paused') return pauseRun(tx, name, signal.reason);
   if (s.promoted) return finishExec(tx, name);
   setStage(tx, name, 'verifying', 'stage acted; exit gates next');
   advanceGates(tx, name, 'exit', 0);
+}
+
+/** A metric check in the run's history, before what it leads to. */
+function recordCheck(tx: Tx, name: string, check: CheckRecord) {
+  const s = stageRun(tx, name);
+  record(tx, name, s.status, s.status, `metric check: ${check.decision}`, check);
+}
+
+/** A stage asks a person to decide: the run pauses; its timers are held until `resume`. */
+export function pauseRun(tx: Tx, name: string, reason: string) {
+  const st = tx.state;
+  if (st.status !== 'running') return;
+  st.pausedFrom = st.status;
+  st.reason = `stage ${name}: ${reason}`;
+  notify(tx, 'warning', `stage ${name} paused: ${reason}`, name);
+  setRun(tx, 'paused', st.reason);
 }
 
 function completeStage(tx: Tx, name: string) {

@@ -1,5 +1,7 @@
 /** One transition in progress: a draft state plus the commands and records it produces. */
+
 import type { Command, CommandBody } from '../commands.js';
+import type { CheckRecord } from '../executors/common.js';
 import type { Emit, ExecContext } from '../executors/types.js';
 import type { Stage, Strategy } from '../plan/plan-schema.js';
 import {
@@ -20,6 +22,8 @@ export interface TransitionRecord {
   to: string;
   reason: string;
   weights: Record<string, number>;
+  /** For a metric check: what each metric read and what the analysis decided. */
+  check?: CheckRecord;
 }
 
 export interface Tx {
@@ -62,8 +66,17 @@ function prefix(tx: Tx, stage: string | null): string {
   return `${tx.state.runId}/${stage}#${stageRun(tx, stage).attempt}`;
 }
 
-export function record(tx: Tx, stage: string | null, from: string, to: string, reason: string): void {
-  tx.records.push({ at: tx.now, stage, from, to, reason, weights: weightsOf(tx.state) });
+export function record(
+  tx: Tx,
+  stage: string | null,
+  from: string,
+  to: string,
+  reason: string,
+  check?: CheckRecord,
+): void {
+  const r: TransitionRecord = { at: tx.now, stage, from, to, reason, weights: weightsOf(tx.state) };
+  if (check) r.check = check;
+  tx.records.push(r);
 }
 
 export function setStage(tx: Tx, name: string, to: StageStatus, reason: string): void {

@@ -3,8 +3,9 @@
  * monitoring, flag stage durations, pauses, mirroring, keep-warm delays), summed along the
  * longest dependency path — or along all stages when they run one at a time.
  */
-import { canaryWeight } from '../executors/canary.js';
+
 import { parseDuration } from '../text.js';
+import { canaryWeight } from './canary-weight.js';
 import type { Plan, Stage } from './plan-schema.js';
 
 export function minimumStageDuration(stage: Stage): number {

@@ -1,6 +1,6 @@
 /** Gate schema: manual, automatic, scheduled and metric-based gates between stages. */
 import { z } from 'zod';
-import { thresholdMapSchema } from '../../analysis/index.js';
+import { thresholdMapSchema } from '../../analysis/thresholds.js';
 import { durationSchema } from './strategy-schemas.js';
 
 function isTimeZone(tz: string): boolean {

@@ -1,5 +1,7 @@
 /** The rollout plan: the seed's progressive deployment format. */
 import { z } from 'zod';
+// analysis' zod-only files: its index imports stats, which imports plan parsing (a cycle)
+import { analysisPolicySchema } from '../../analysis/policy.js';
 import { gateSchema } from './gate-schema.js';
 import {
   abTestConfigSchema,
@@ -26,6 +28,8 @@ function stageOf<S extends string, C extends z.ZodType>(strategy: S, config: C) 
     /** When not empty, only these completed stages are rolled back with this one. */
     rollback_stages: z.array(stageNameSchema).default([]),
     description: z.string().optional(),
+    /** How checks become decisions: limits (Argo's), on_inconclusive, confidence. */
+    analysis: analysisPolicySchema.optional(),
   });
 }
 

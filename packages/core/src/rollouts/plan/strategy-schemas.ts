@@ -1,6 +1,6 @@
 /** Config schemas, one per strategy. Every key the seed's example and sample code reads is here. */
 import { z } from 'zod';
-import { thresholdMapSchema } from '../../analysis/index.js';
+import { thresholdMapSchema } from '../../analysis/thresholds.js';
 import { isDuration } from '../text.js';
 
 export const durationSchema = z

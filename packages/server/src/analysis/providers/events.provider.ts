@@ -19,8 +19,11 @@ export interface EventsProviderOptions {
   /** The environment read when a query names none. */
   defaultEnvironment: () => string;
   /**
-   * Fewer page views than this in the window: no value (inconclusive). Default 100: on fewer,
-   * a conversion rate moves by more than the 5 % drop a plan typically allows, by chance alone.
+   * Fewer page views than this in the window: no value (inconclusive). Default 100. This is a
+   * floor, not a safeguard: at 100 views per version and a 0.4 conversion rate, two identical
+   * versions differ by more than a 5 % relative drop in about 37 % of windows. Only a judge that
+   * holds the drop to its interval (`@sluice/core/analysis`, readings with `evidence`) avoids
+   * rolling such canaries back.
    */
   minPageViews?: number;
 }

@@ -1,0 +1,13 @@
+/**
+ * A canary's weight at each step, shared by the executor and the plan's duration check (here,
+ * so plan parsing imports no executor: executors import the judge, which imports stats, which
+ * imports plan parsing).
+ */
+
+/** The weight of step k (0-based). */
+export function canaryWeight(
+  cfg: { initial_weight: number; increment: number; max_weight: number },
+  k: number,
+) {
+  return Math.min(cfg.initial_weight + k * cfg.increment, cfg.max_weight);
+}

@@ -1,0 +1,2 @@
+export { dashboardSlice } from './slice.js';
+export { dashboardBuilt, defaultDashboardDir, mountDashboard } from './static.js';
