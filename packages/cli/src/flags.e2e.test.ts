@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv, createServer, type SluiceServer } from '@sluice/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './test-support/run-cli.js';
 
 const ADMIN = 'cli-flags-admin-token-000000';
@@ -188,6 +188,53 @@ describe('sluice flag, segment and emergency', () => {
     expect((await cli('segment', 'get', 'staff', '--env', 'production')).code).toBe(1);
   });
 
+  it('validates and applies a flagd file as flagd loads it; --strict refuses its warnings', async () => {
+    const file = join(dir, 'typo.flagd.json');
+    const split = {
+      fractional: [
+        ['on', 10],
+        ['of', 90],
+      ],
+    };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        flags: {
+          typo: {
+            state: 'ENABLED',
+            variants: { on: true, off: false },
+            defaultVariant: 'off',
+            targeting: split,
+          },
+        },
+      }),
+    );
+    const offline = await cli('validate', '-f', file);
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toMatch(
+      /warning\s+\S*typo\.flagd\.json: spec\.targeting\.fractional\[1\]\[0\]: the rule names variant "of"/,
+    );
+    const strict = await cli('validate', '--strict', '-f', file);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(
+      /typo\.flagd\.json: spec\.targeting\.fractional\[1\]\[0\]: the rule names variant "of"/,
+    );
+    // the same document as a kind: Flag resource is refused offline, without --strict
+    const resource = join(dir, 'typo.yaml');
+    writeFileSync(
+      resource,
+      `kind: Flag\nmetadata: {name: typo}\nspec: ${JSON.stringify({ state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off', targeting: split })}\n`,
+    );
+    expect((await cli('validate', '-f', resource)).code).toBe(1);
+
+    expect((await cli('apply', '--strict', '-f', file)).code).toBe(1);
+    const applied = await cli('apply', '-f', file);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(
+      /warning\s+Flag\/typo: spec\.targeting\.fractional\[1\]\[0\]: the rule names variant "of"/,
+    );
+  });
+
   it('stops and clears an environment; the reason is required', async () => {
     expect((await cli('emergency', 'stop', '--env', 'production')).code).toBe(2);
     expect((await cli('emergency', 'stop', '--env', 'production', '--reason', 'incident 42')).stdout).toBe(
@@ -265,13 +312,8 @@ describe('sluice up --flags-file', () => {
       expect(await value()).toBe('red');
       writeFileSync(`${file}.tmp`, flags('blue'));
       renameSync(`${file}.tmp`, file);
-      // the reload is asynchronous: look until it lands (bounded: 100 looks)
-      let seen: string | undefined = 'red';
-      for (let i = 0; i < 100 && seen !== 'blue'; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        seen = await value();
-      }
-      expect(seen).toBe('blue');
+      // the reload is asynchronous: look until it lands
+      await vi.waitFor(async () => expect(await value()).toBe('blue'), { timeout: 5_000, interval: 50 });
     } finally {
       const exited = new Promise((r) => child.on('exit', r));
       child.kill('SIGTERM');

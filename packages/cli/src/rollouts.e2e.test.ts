@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv, createServer, type SluiceServer } from '@sluice/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './test-support/run-cli.js';
 
 const ADMIN = 'cli-rollout-admin-token-0000';
@@ -48,11 +48,14 @@ describe('sluice rollout', () => {
     const started = await cli('rollout', 'start', '-f', join(dir, 'plan.json'), '-o', 'json');
     expect(started.code).toBe(0);
     const id = JSON.parse(started.stdout).id;
-    let status = '';
-    for (let i = 0; i < 100 && !status.includes('waiting: approval'); i++) {
-      status = (await cli('rollout', 'status', 'checkout-flag')).stdout;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const status = await vi.waitFor(
+      async () => {
+        const out = (await cli('rollout', 'status', 'checkout-flag')).stdout;
+        expect(out).toContain('waiting: approval');
+        return out;
+      },
+      { timeout: 5_000, interval: 20 },
+    );
     expect(status).toMatch(/enable\s+feature_flag\s+gating/);
     expect(status).toMatch(/product_manager/);
 

@@ -17,6 +17,7 @@ import type { ExperimentsService } from './experiments/experiments.service.js';
 import type { EvaluationExposures } from './experiments/exposures.js';
 import { experimentsSlice } from './experiments/slice.js';
 import type { EmergencyService } from './flags/emergency/emergency.service.js';
+import { EMERGENCY_HEADER, emergencyHeaderValue } from './flags/emergency/header.js';
 import { emergencySlice } from './flags/emergency/slice.js';
 import { featureApiSlice } from './flags/feature-api/slice.js';
 import type { FlagSetCache } from './flags/flag-sets.js';
@@ -171,8 +172,8 @@ export async function createServer(
       logger: options.logger ?? false,
       requestLog,
       decorateResponse: (reply, environment) => {
-        const state = environment ? emergency.status(environment) : null;
-        if (state) reply.header('sluice-emergency', `active; environment=${state.environment}`);
+        const value = emergencyHeaderValue(environment ? emergency.status(environment) : null);
+        if (value) reply.header(EMERGENCY_HEADER, value);
       },
     });
     for (const slice of slices) slice.mount?.(app);

@@ -9,6 +9,7 @@ import type { CommandContext } from '../context.js';
 import { CliError, toCliError, usageError } from '../errors.js';
 import { lineDiff } from '../output/diff.js';
 import { age, formatTable, parseFormat, render } from '../output/format.js';
+import { checkFlagSets } from './flag-set-check.js';
 
 /** The server's kinds, for offline checks; loaded only by the commands that need them (a fast start for the rest). */
 const offline = async () => {
@@ -65,7 +66,8 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .description('check manifest files offline, with the same schemas the server uses')
     .requiredOption('-f, --file <path>', 'file or directory (repeatable)', collect)
     .option('--env <environment>', 'environment for documents that name none', 'development')
-    .action(async (opts: { file: string[]; env: string }) => {
+    .option('--strict', 'refuse what a flagd file would load with a warning (for CI)')
+    .action(async (opts: { file: string[]; env: string; strict?: boolean }) => {
       const loaded = loadManifests(opts.file);
       const { registry, normalizeDocuments } = await offline();
       const resources = await withSources(loaded.sources, () =>
@@ -74,11 +76,19 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
           sources: loaded.sources,
         }),
       );
+      const { errors, warnings } = checkFlagSets(resources, Boolean(opts.strict));
+      if (errors.length > 0)
+        await withSources(loaded.sources, () => {
+          throw new CliError('Validation failed', `${errors.length} problem(s) in the flags`, errors);
+        });
       for (const r of resources)
         ctx.io.stdout(
           `ok  ${r.kind.kind}/${r.name}${r.environment ? ` (${r.environment})` : ''}  ${r.source}\n`,
         );
-      ctx.io.stdout(`${resources.length} resource(s) valid\n`);
+      for (const w of warnings) ctx.io.stdout(`warning  ${w.path}: ${w.message}\n`);
+      ctx.io.stdout(
+        `${resources.length} resource(s) valid${warnings.length ? `, ${warnings.length} warning(s) (loaded as flagd loads them; --strict refuses them)` : ''}\n`,
+      );
     });
 
   program
@@ -88,14 +98,23 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
     .option('--env <environment>', 'environment for documents that name none')
     .option('--dry-run', 'show what would change, change nothing')
     .option('--confirm', "do changes that need confirming (a running experiment's split)")
+    .option('--strict', 'refuse what a flagd file would load with a warning')
     .option('-o, --output <format>', 'table, json or yaml', 'table')
     .action(
-      async (opts: { file: string[]; env?: string; dryRun?: boolean; confirm?: boolean; output: string }) => {
+      async (opts: {
+        file: string[];
+        env?: string;
+        dryRun?: boolean;
+        confirm?: boolean;
+        strict?: boolean;
+        output: string;
+      }) => {
         const format = parseFormat(opts.output);
         const loaded = loadManifests(opts.file);
         const params = new URLSearchParams();
         if (opts.env) params.set('environment', opts.env);
         if (opts.confirm) params.set('confirm', 'true');
+        if (opts.strict) params.set('strict', 'true');
         const query = params.size ? `?${params}` : '';
         const result = await withSources(loaded.sources, () =>
           ctx.client().request<ApplyResult>('POST', `/api/v1/apply${query}`, {
@@ -114,7 +133,10 @@ export function registerResourceCommands(program: Command, ctx: CommandContext):
               r.source,
             ]);
             const changed = result.results.filter((r) => r.action !== 'unchanged').length;
-            return `${formatTable(['RESOURCE', 'ENVIRONMENT', 'ACTION', 'VERSION', 'SOURCE'], rows)}${result.dryRun ? 'dry run: nothing was written; ' : ''}${changed} changed, ${result.results.length - changed} unchanged\n`;
+            const warnings = result.results.flatMap((r) =>
+              (r.warnings ?? []).map((w) => `warning  ${r.kind}/${r.name}: ${w}\n`),
+            );
+            return `${formatTable(['RESOURCE', 'ENVIRONMENT', 'ACTION', 'VERSION', 'SOURCE'], rows)}${warnings.join('')}${result.dryRun ? 'dry run: nothing was written; ' : ''}${changed} changed, ${result.results.length - changed} unchanged\n`;
           }),
         );
       },

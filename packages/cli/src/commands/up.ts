@@ -48,7 +48,7 @@ export function registerUpCommand(
             db: server.database.db,
             resources: server.resources,
             onCommitted: (env) => server.flagSets.invalidate(env),
-            log: { info: (m) => logger.info(m), error: (m) => logger.error(m) },
+            log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
           })
         : null;
       await flagsFile?.start(); // a bad file is logged and retried on its next change

@@ -1,10 +1,11 @@
 /**
- * Latency histogram with logarithmic buckets (about 1% relative error), so an hour at the rps
- * cap costs a few kilobytes instead of one number per request.
+ * The load generator's latency histogram: the shared log scale of `@sluice/core/histogram`
+ * (about 1 % relative error, from 10 µs to about 7 minutes), so an hour at the rps cap costs a
+ * few kilobytes instead of one number per request.
  */
-const GROWTH = 1.01;
-const LOG_GROWTH = Math.log(GROWTH);
-const FLOOR_MS = 0.01;
+import { LogHistogram, LogScale } from '@sluice/core/histogram';
+
+const MS_SCALE = new LogScale(0.01, 1.01, 2000);
 
 export interface LatencySummary {
   /** Milliseconds; 0 when nothing was recorded. */
@@ -15,31 +16,9 @@ export interface LatencySummary {
   mean: number;
 }
 
-export class LatencyHistogram {
-  private readonly buckets = new Map<number, number>();
-  private count = 0;
-  private sum = 0;
-  private maxMs = 0;
-
-  record(ms: number): void {
-    const v = Math.max(ms, FLOOR_MS);
-    const index = Math.floor(Math.log(v / FLOOR_MS) / LOG_GROWTH);
-    this.buckets.set(index, (this.buckets.get(index) ?? 0) + 1);
-    this.count++;
-    this.sum += ms;
-    this.maxMs = Math.max(this.maxMs, ms);
-  }
-
-  /** The value at quantile q (0..1): the upper edge of the bucket holding it, capped at max. */
-  quantile(q: number): number {
-    if (this.count === 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * this.count));
-    let seen = 0;
-    for (const index of [...this.buckets.keys()].sort((a, b) => a - b)) {
-      seen += this.buckets.get(index) ?? 0;
-      if (seen >= rank) return Math.min(FLOOR_MS * GROWTH ** (index + 1), this.maxMs);
-    }
-    return this.maxMs;
+export class LatencyHistogram extends LogHistogram {
+  constructor() {
+    super(MS_SCALE);
   }
 
   summary(): LatencySummary {
@@ -48,7 +27,7 @@ export class LatencyHistogram {
       p50: round(this.quantile(0.5)),
       p95: round(this.quantile(0.95)),
       p99: round(this.quantile(0.99)),
-      max: round(this.maxMs),
+      max: round(this.max),
       mean: this.count === 0 ? 0 : round(this.sum / this.count),
     };
   }

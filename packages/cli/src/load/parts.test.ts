@@ -1,5 +1,4 @@
 import { isSluiceError } from '@sluice/core/errors';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CookieJar } from './cookies.js';
 import { LatencyHistogram } from './histogram.js';
@@ -70,24 +69,16 @@ describe('LatencyHistogram', () => {
     expect(new LatencyHistogram().summary()).toEqual({ p50: 0, p95: 0, p99: 0, max: 0, mean: 0 });
   });
 
-  it('reports quantiles within about 1% of the exact value', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.double({ min: 0.05, max: 10_000, noNaN: true }), { minLength: 1, maxLength: 300 }),
-        (xs) => {
-          const h = new LatencyHistogram();
-          for (const x of xs) h.record(x);
-          const sorted = [...xs].sort((a, b) => a - b);
-          for (const q of [0.5, 0.95, 0.99]) {
-            const exact = sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
-            const got = h.quantile(q);
-            expect(got).toBeGreaterThanOrEqual(exact * 0.999);
-            expect(got).toBeLessThanOrEqual(exact * 1.011);
-          }
-          expect(h.quantile(1)).toBeCloseTo(sorted.at(-1)!, 6);
-        },
-      ),
-    );
+  // the shared scale's own accuracy is core's test (histogram/); here: the summary's shape
+  it('summarises in milliseconds, the maximum and mean exact', () => {
+    const h = new LatencyHistogram();
+    for (const ms of [1, 2, 3, 4, 100]) h.record(ms);
+    const s = h.summary();
+    expect(s.max).toBe(100);
+    expect(s.mean).toBe(22);
+    expect(s.p50).toBeGreaterThanOrEqual(3 / 1.0101);
+    expect(s.p50).toBeLessThanOrEqual(3 * 1.0101);
+    expect(s.p99).toBe(100);
   });
 });
 

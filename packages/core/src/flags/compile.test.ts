@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSluiceError } from '../errors/index.js';
-import { compileFlagSet, evaluate, FlagSetDocumentSchema } from './index.js';
+import { compileFlagSet, evaluate, FlagSchema, FlagSetDocumentSchema } from './index.js';
 
 function problems(doc: unknown, options?: Parameters<typeof compileFlagSet>[1]) {
   try {
@@ -151,9 +151,10 @@ describe('flagd mode', () => {
       value: true,
       variant: 'on',
     });
-    expect(set.problems.map((p) => p.path)).toEqual([
-      'flags.broken.targeting.if[0].$ref',
-      'flags.lazy.targeting.if[1].$ref',
+    expect(set.problems.map((p) => [p.flag, p.kind, p.path])).toEqual([
+      ['broken', 'parse', 'flags.broken.targeting.if[0].$ref'],
+      ['lazy', 'parse', 'flags.lazy.targeting.if[1].$ref'],
+      ['weights', 'lenient', 'flags.weights.targeting.fractional[0][1]'],
     ]);
   });
 
@@ -194,5 +195,88 @@ describe('FlagSetDocumentSchema', () => {
     const result = FlagSetDocumentSchema.safeParse({ flags: { a: flag({ safeVariant: 'maybe' }) } });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['flags', 'a', 'safeVariant']);
+  });
+});
+
+describe('variants named in targeting must exist', () => {
+  it('refuses a fractional bucket, an if branch, a var default or a shared rule naming a missing variant', () => {
+    const doc = {
+      flags: {
+        split: flag({
+          targeting: {
+            fractional: [
+              ['on', 10],
+              ['of', 90],
+            ],
+          },
+        }),
+        branch: flag({ targeting: { if: [{ var: 'beta' }, 'onn', { var: ['tier', 'off'] }] } }),
+        fallback: flag({ targeting: { or: [{ var: 'pick' }, 'maybe'] } }),
+        shared: flag({ targeting: { $ref: 'pick' } }),
+      },
+      $evaluators: { pick: { if: [{ var: 'x' }, 'on', 'nope'] } },
+    };
+    expect(problems(doc)).toEqual([
+      {
+        path: 'flags.split.targeting.fractional[1][0]',
+        message: 'the rule names variant "of", which flag "split" does not have (on, off)',
+      },
+      {
+        path: 'flags.branch.targeting.if[1]',
+        message: 'the rule names variant "onn", which flag "branch" does not have (on, off)',
+      },
+      {
+        path: 'flags.fallback.targeting.or[1]',
+        message: 'the rule names variant "maybe", which flag "fallback" does not have (on, off)',
+      },
+      {
+        path: '$evaluators.pick.if[2]',
+        message: 'the rule names variant "nope", which flag "shared" does not have (on, off)',
+      },
+    ]);
+  });
+
+  it('does not count conditions, computed results or null as names', () => {
+    const targeting = {
+      if: [{ '==': [{ var: 'tier' }, 'gold'] }, { cat: ['o', 'n'] }, { in: ['x', ['y']] }, null, 'off'],
+    };
+    expect(problems({ flags: { a: flag({ targeting }) } })).toEqual([]);
+  });
+
+  it('loads such a flag in flagd mode and evaluates it as flagd does', () => {
+    const set = compileFlagSet(
+      {
+        flags: {
+          split: flag({
+            targeting: {
+              fractional: [
+                ['on', 0],
+                ['of', 100],
+              ],
+            },
+          }),
+        },
+      },
+      { mode: 'flagd' },
+    );
+    expect(set.problems.map((p) => [p.flag, p.kind, p.path])).toEqual([
+      ['split', 'lenient', 'flags.split.targeting.fractional[1][0]'],
+    ]);
+    expect(evaluate(set, 'split', 'boolean', false, { targetingKey: 'u' })).toMatchObject({
+      reason: 'ERROR',
+      errorCode: 'GENERAL',
+      errorMessage: "variant 'of' not found in flag 'split'",
+    });
+  });
+});
+
+describe('FlagSchema on deeply nested input', () => {
+  it('answers with the path instead of overflowing the stack (zod recursion)', () => {
+    let rule: unknown = 'on';
+    for (let i = 0; i < 10_000; i++) rule = { if: [true, rule, 'off'] };
+    const result = FlagSchema.safeParse(flag({ targeting: rule }));
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('nested more than 100 levels deep');
+    expect(result.error?.issues[0]?.path.slice(0, 3)).toEqual(['targeting', 'if', 1]);
   });
 });

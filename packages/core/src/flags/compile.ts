@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { FieldError } from '../errors/index.js';
 import { FLAGD_OPS, SLUICE_OPS } from './custom-ops.js';
 import { FlagDefinitionInvalid } from './errors.js';
+import { jsonProblem, MAX_DEPTH } from './json-value.js';
 import {
   childPath,
   LogicCompiler,
@@ -9,13 +10,22 @@ import {
   type LogicNode,
   type LogicProblem,
   type OpSpec,
+  setAllowance,
 } from './logic-compile.js';
 import { STANDARD_OPS } from './logic-ops.js';
 import { checkPrerequisites } from './prerequisites.js';
 import { deepFreeze, resolved } from './results.js';
 import { type FlagDefinition, type FlagMetadata, FlagSetDocumentSchema, SegmentsSchema } from './schema.js';
-import type { CompiledFlag, CompiledFlagSet, CompileOptions, JsonValue, Resolved } from './types.js';
+import type {
+  CompiledFlag,
+  CompiledFlagSet,
+  CompileOptions,
+  FlagSetProblem,
+  JsonValue,
+  Resolved,
+} from './types.js';
 import { validateOps } from './validate-ops.js';
+import { namedVariants } from './variant-names.js';
 
 const OPS: Readonly<Record<string, OpSpec>> = { ...STANDARD_OPS, ...validateOps(FLAGD_OPS), ...SLUICE_OPS };
 
@@ -38,11 +48,19 @@ function environment(
   };
 }
 
-/** Problems of one shared rule compiled on its own (reported even when no flag uses it). */
-function sharedProblems(raw: unknown, path: string, env: LogicEnv): LogicProblem[] {
+/**
+ * Problems of one shared rule compiled on its own (reported even when no flag uses it). It has a
+ * budget of its own: the set's counts what the flags' rules hold once the shared ones are inlined.
+ */
+function sharedProblems(raw: unknown, path: string, env: LogicEnv): FlagSetProblem[] {
   const compiler = new LogicCompiler(OPS, env);
   compiler.compile(raw, path);
-  return compiler.problems;
+  return compiler.problems.map((p) => problemOf(p, null));
+}
+
+function problemOf(p: LogicProblem, flag: string | null): FlagSetProblem {
+  const kind = p.overBudget ? 'refused' : p.strictOnly ? 'lenient' : 'parse';
+  return { path: p.path, message: p.message, flag, kind };
 }
 
 /** A bad record key's own message ("flag keys are ...") says more than zod's "Invalid key in record". */
@@ -84,26 +102,27 @@ export function compileFlagSet(doc: unknown, options: CompileOptions = {}): Comp
 
   const document = parsed.data;
   const env = environment(document.$evaluators ?? {}, segmentsParsed.data);
+  const allowance = setAllowance();
+  const problems: FlagSetProblem[] = [];
   for (const name of Object.keys(segmentsParsed.data)) {
-    fields.push(...sharedProblems({ segment: name }, childPath('segments', name), env).map(plain));
+    problems.push(...sharedProblems({ segment: name }, childPath('segments', name), env));
   }
   if (strict) {
     for (const name of Object.keys(document.$evaluators ?? {})) {
-      fields.push(...sharedProblems({ $ref: name }, childPath('$evaluators', name), env).map(plain));
+      problems.push(...sharedProblems({ $ref: name }, childPath('$evaluators', name), env));
     }
   }
-  fields.push(...checkPrerequisites(document.flags));
+  const shared = problems.length;
+  const prerequisites = checkPrerequisites(document.flags);
 
   const setMetadata = deepFreeze({ ...document.metadata });
-  const isolated: FieldError[] = [];
   const flags = new Map<string, CompiledFlag>();
   for (const [key, definition] of Object.entries(document.flags)) {
     const path = childPath('flags', key);
-    const compiler = new LogicCompiler(OPS, env);
+    const compiler = new LogicCompiler(OPS, env, allowance);
     const targeting = hasTargeting(definition.targeting)
       ? compiler.compile(definition.targeting, childPath(path, 'targeting'))
       : undefined;
-    let parseError: string | undefined;
     if (
       definition.targeting !== undefined &&
       (typeof definition.targeting !== 'object' || Array.isArray(definition.targeting))
@@ -114,36 +133,32 @@ export function compileFlagSet(doc: unknown, options: CompileOptions = {}): Comp
         true,
       );
     }
-    if (strict) {
-      fields.push(...compiler.problems.map(plain));
-      fields.push(...variantTypeProblems(definition, path));
-    } else {
-      const hard = compiler.problems.filter((p) => !p.strictOnly).map(plain);
-      if (hard.length > 0) {
-        parseError = `Invalid targeting configuration for flag '${key}': ${hard[0]!.message} (at ${hard[0]!.path})`;
-        isolated.push(...hard);
-      }
-    }
-    flags.set(key, buildFlag(key, definition, targeting, parseError, setMetadata));
+    const own = compiler.problems.map((p) => problemOf(p, key));
+    own.push(...unknownVariants(key, definition, path, env), ...variantTypeProblems(definition, path, key));
+    problems.push(...own);
+    const failing = own.find((p) => p.kind !== 'lenient');
+    const parseError = failing
+      ? `Invalid targeting configuration for flag '${key}': ${failing.message} (at ${failing.path})`
+      : undefined;
+    flags.set(key, buildFlag(key, definition, targeting, strict ? undefined : parseError, setMetadata));
   }
+  // flagd mode keeps every rule problem with its flag; prerequisites are Sluice's and always checked
+  if (strict) fields.push(...problems.slice(0, shared).map(plain));
+  fields.push(...prerequisites);
+  if (strict) fields.push(...problems.slice(shared).map(plain));
   if (fields.length > 0) throw invalid(dedupe(fields));
-  return Object.freeze({ flags, metadata: setMetadata, problems: Object.freeze(isolated), document });
+  return Object.freeze({
+    flags,
+    metadata: setMetadata,
+    problems: Object.freeze(dedupeProblems(problems)),
+    document,
+  });
 }
 
-const MAX_DEPTH = 100;
-
-/** The path of the first value nested deeper than MAX_DEPTH, found iteratively. */
+/** The path of the first value nested deeper than MAX_DEPTH (a walk without recursion). */
 function tooDeepAt(root: unknown, rootPath: string): string | undefined {
-  const stack: [unknown, number, string][] = [[root, 0, rootPath]];
-  while (stack.length > 0) {
-    const [value, depth, path] = stack.pop()!;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth >= MAX_DEPTH) return path;
-    for (const [key, inner] of Object.entries(value)) {
-      stack.push([inner, depth + 1, childPath(path, Array.isArray(value) ? Number(key) : key)]);
-    }
-  }
-  return undefined;
+  const problem = jsonProblem(root, MAX_DEPTH, true);
+  return problem?.path.reduce<string>((out, key) => childPath(out, key), rootPath);
 }
 
 function dedupe(fields: FieldError[]): FieldError[] {
@@ -174,15 +189,42 @@ function hasTargeting(targeting: unknown): boolean {
   return Boolean(targeting) && Object.keys(targeting as object).length > 0;
 }
 
-function variantTypeProblems(flag: FlagDefinition, path: string): FieldError[] {
+/** flagd evaluates mixed-type variants (each answers its own type); Sluice asks for one type. */
+function variantTypeProblems(flag: FlagDefinition, path: string, key: string): FlagSetProblem[] {
   const types = new Set(Object.values(flag.variants).map((v) => typeof v));
   if (types.size <= 1) return [];
   return [
     {
       path: childPath(path, 'variants'),
       message: `all variants must have the same type, found ${[...types].sort().join(' and ')}`,
+      flag: key,
+      kind: 'lenient',
     },
   ];
+}
+
+/** Variants the targeting names that the flag does not have (flagd answers GENERAL when reached). */
+function unknownVariants(key: string, flag: FlagDefinition, path: string, env: LogicEnv): FlagSetProblem[] {
+  if (!hasTargeting(flag.targeting)) return [];
+  const known = Object.keys(flag.variants);
+  return namedVariants(flag.targeting, childPath(path, 'targeting'), env)
+    .filter((v) => !Object.hasOwn(flag.variants, v.name))
+    .map((v) => ({
+      path: v.path,
+      message: `the rule names variant "${v.name}", which flag "${key}" does not have (${known.join(', ')})`,
+      flag: key,
+      kind: 'lenient' as const,
+    }));
+}
+
+function dedupeProblems(problems: FlagSetProblem[]): FlagSetProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const id = `${p.flag}\u0000${p.path}\u0000${p.message}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 function buildFlag(

@@ -1,3 +1,4 @@
+import { MAX_EVALUATION_COST } from './budget.js';
 import type { Runtime } from './logic-compile.js';
 import type {
   BulkEvaluation,
@@ -23,6 +24,7 @@ const runtime: Runtime = {
   timestamp: null,
   merged: undefined,
   prev: undefined,
+  budget: 0,
 };
 
 type AnyType = FlagValueType | 'any';
@@ -101,6 +103,7 @@ function resolveFlag<T>(
     runtime.timestamp = options?.now ?? null;
     runtime.merged = undefined;
     runtime.prev = undefined;
+    runtime.budget = MAX_EVALUATION_COST;
     outcome = rule(ctx, runtime);
     if (outcome === null || outcome === undefined) {
       if (flag.fallback) return typed(flag.fallback, type, defaultValue, flag);

@@ -1,6 +1,13 @@
+export {
+  MAX_ARRAY_ITEMS,
+  MAX_EVALUATION_COST,
+  MAX_FLAG_OPERATIONS,
+  MAX_SET_OPERATIONS,
+} from './budget.js';
 export { compileFlagSet } from './compile.js';
 export { FlagDefinitionInvalid } from './errors.js';
 export { evaluate, evaluateAll } from './evaluate.js';
+export { jsonValue, MAX_DEPTH } from './json-value.js';
 export { bucketOf, javaStringHash, murmur3Utf8 } from './murmur3.js';
 export {
   FLAG_KEY_PATTERN,
@@ -26,6 +33,7 @@ export type {
   EvaluationErrorCode,
   EvaluationReason,
   EvaluationResult,
+  FlagSetProblem,
   FlagValueOf,
   FlagValueType,
   JsonValue,

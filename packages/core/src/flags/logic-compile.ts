@@ -1,3 +1,11 @@
+import {
+  CostExceeded,
+  MAX_ARRAY_ITEMS,
+  MAX_EVALUATION_COST,
+  MAX_FLAG_OPERATIONS,
+  MAX_SET_OPERATIONS,
+  spend,
+} from './budget.js';
 import type { Runtime } from './logic-runtime.js';
 import { LogicError, splitPath } from './logic-semantics.js';
 
@@ -30,6 +38,22 @@ export interface LogicProblem {
   message: string;
   /** A rule flagd would accept (and answer with a default) but Sluice rejects when writing. */
   strictOnly: boolean;
+  /** Over the cost budget (budget.ts): refused by every write, whatever the mode. */
+  overBudget?: boolean;
+}
+
+/**
+ * What a whole flag set may still spend while it compiles: operations (after inlining) and work
+ * units of the constant sub-rules run at compile time. Shared by the compilers of one set.
+ */
+export interface CompileAllowance {
+  operations: number;
+  foldUnits: number;
+}
+
+/** A fresh allowance for one flag set: ten evaluations' worth of constant work in all. */
+export function setAllowance(): CompileAllowance {
+  return { operations: MAX_SET_OPERATIONS, foldUnits: MAX_EVALUATION_COST * 10 };
 }
 
 /** What the compiler asks its host for: shared `$evaluators` and named segments, as raw JSON. */
@@ -50,14 +74,29 @@ export function constantNode(value: unknown): LogicNode {
 
 export const NULL_NODE = constantNode(null);
 
-const FOLD_RUNTIME: Runtime = { ctx: {}, flagKey: '', timestamp: null, merged: undefined, prev: undefined };
+const FOLD_RUNTIME: Runtime = {
+  ctx: {},
+  flagKey: '',
+  timestamp: null,
+  merged: undefined,
+  prev: undefined,
+  budget: 0,
+};
 
 /** `path.key`, or `path["odd-key"]` when the key is not an identifier. */
 export function childPath(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
-  if (/^[A-Za-z_$][\w$]*$/.test(key)) return path ? `${path}.${key}` : key;
+  let identifier = IDENTIFIER_KEYS.get(key);
+  if (identifier === undefined) {
+    identifier = /^[A-Za-z_$][\w$]*$/.test(key);
+    // operation names repeat in every rule; remembering them spares the regex per node
+    if (IDENTIFIER_KEYS.size < 1024) IDENTIFIER_KEYS.set(key, identifier);
+  }
+  if (identifier) return path ? `${path}.${key}` : key;
   return `${path}[${JSON.stringify(key)}]`;
 }
+
+const IDENTIFIER_KEYS = new Map<string, boolean>();
 
 function thrower(error: unknown): Fn {
   return () => {
@@ -72,19 +111,55 @@ export class LogicCompiler {
   inIterator = false;
   private refDepth = 0;
   private segmentDepth = 0;
+  /** What this rule (one flag's targeting) may still spend; see budget.ts. */
+  private operations = MAX_FLAG_OPERATIONS;
+  private foldUnits = MAX_EVALUATION_COST;
+  private overBudget = false;
 
   constructor(
     private readonly ops: Readonly<Record<string, OpSpec>>,
     readonly env: LogicEnv,
+    private readonly allowance: CompileAllowance = setAllowance(),
   ) {}
 
   problem(path: string, message: string, strictOnly = false): void {
     this.problems.push({ path, message, strictOnly });
   }
 
+  /** Records that the rule is over its budget (once: the rest of it is not compiled). */
+  private overspent(path: string, message: string): void {
+    if (this.overBudget) return;
+    this.overBudget = true;
+    this.problems.push({ path, message, strictOnly: false, overBudget: true });
+  }
+
+  /** Counts one operation against the rule and the set; false once either is spent. */
+  private chargeOperation(path: string): boolean {
+    if (this.overBudget) return false;
+    if (--this.operations < 0) {
+      this.overspent(path, `the rule has more than ${MAX_FLAG_OPERATIONS.toLocaleString('en')} operations`);
+      return false;
+    }
+    if (--this.allowance.operations < 0) {
+      this.overspent(
+        path,
+        `the flag set's rules have more than ${MAX_SET_OPERATIONS.toLocaleString('en')} operations in all`,
+      );
+      return false;
+    }
+    return true;
+  }
+
+  /** A literal list longer than the budget allows is refused, not compiled. */
+  private checkArray(items: readonly unknown[], path: string): boolean {
+    if (items.length <= MAX_ARRAY_ITEMS) return true;
+    this.overspent(path, `a list in a rule holds at most ${MAX_ARRAY_ITEMS.toLocaleString('en')} items`);
+    return false;
+  }
+
   compile(node: unknown, path: string): LogicNode {
     if (node === null || typeof node !== 'object') return constantNode(node);
-    if (Array.isArray(node)) return this.compileArray(node, path);
+    if (Array.isArray(node)) return this.checkArray(node, path) ? this.compileArray(node, path) : NULL_NODE;
     const keys = Object.keys(node);
     if (keys.length === 0) return constantNode(node);
     if (keys.length > 1) {
@@ -96,6 +171,7 @@ export class LogicCompiler {
     }
     const op = keys[0]!;
     const raw = (node as Record<string, unknown>)[op];
+    if (!this.chargeOperation(path)) return NULL_NODE;
     if (op === '$ref') return this.compileRef(raw, childPath(path, op));
     const spec = Object.hasOwn(this.ops, op) ? this.ops[op] : undefined;
     if (!spec) {
@@ -139,11 +215,22 @@ export class LogicCompiler {
     let error = node.failing;
     if (error === undefined) {
       if (node.constant) return node;
+      // constant work runs now, on what is left of the rule's and the set's budgets
+      const available = Math.min(this.foldUnits, this.allowance.foldUnits);
+      FOLD_RUNTIME.budget = available;
       try {
         return constantNode(node.fn(undefined, FOLD_RUNTIME));
       } catch (e) {
         error = e;
+      } finally {
+        const spent = available - Math.max(FOLD_RUNTIME.budget, 0);
+        this.foldUnits -= spent;
+        this.allowance.foldUnits -= spent;
       }
+    }
+    if (error instanceof CostExceeded) {
+      this.overspent(path, `this constant expression ${describe(error).replace(/^the rule /, '')}`);
+      return { fn: thrower(error), constant: false };
     }
     if (outer === 'compiled') {
       this.problem(path, `this expression always fails: ${describe(error)}`);
@@ -191,6 +278,7 @@ export class LogicCompiler {
     reuse = false,
   ): { get: (data: unknown, rt: Runtime) => unknown[]; nodes: LogicNode[] } {
     const list = raw === null || typeof raw !== 'object' ? [raw] : raw;
+    if (Array.isArray(list) && !this.checkArray(list, path)) return { nodes: [], get: () => [] };
     if (Array.isArray(list)) {
       const nodes = list.map((item, i) => this.compile(item, childPath(path, i)));
       const fns = nodes.map((n) => n.fn);
@@ -225,7 +313,9 @@ export class LogicCompiler {
       nodes: [node],
       get: (data, rt) => {
         const value = fn(data, rt);
-        return Array.isArray(value) ? value : [value];
+        if (!Array.isArray(value)) return [value];
+        spend(rt, value.length); // a list from the context: the operation walks all of it
+        return value;
       },
     };
   }

@@ -1,73 +1,19 @@
+import { sizeOf, spend } from './budget.js';
 import {
   childPath,
+  type Fn,
   type LogicCompiler,
   NULL_NODE,
   type OpSpec,
   type Runtime,
   readPath,
 } from './logic-compile.js';
-import {
-  invalidArguments,
-  LogicError,
-  notANumber,
-  precoerceNumber,
-  splitPath,
-  truthy,
-} from './logic-semantics.js';
+import { invalidArguments, LogicError, splitPath, truthy } from './logic-semantics.js';
 
 /**
- * missing/missing_some, string and list helpers, arithmetic and iterators: supported as flagd
- * documents them; only `missing` takes part in the differential test.
+ * missing/missing_some, string and list helpers, iterators and reduce, in both regimes of the
+ * reference (all of them in the differential test).
  */
-
-const byArgs = (c: LogicCompiler, raw: unknown, inside: boolean) => c.deterministic(raw, inside);
-
-function toNumber(v: unknown): number {
-  return +(precoerceNumber(v) as number);
-}
-
-function checked(result: number): number {
-  if (Number.isNaN(result)) notANumber();
-  return result;
-}
-
-type Arith = (values: unknown[]) => number;
-const ARITHMETIC: Record<string, Arith> = {
-  '+': (vs) => checked(vs.reduce<number>((sum, v) => sum + toNumber(v), 0)),
-  '*': (vs) => checked(vs.reduce<number>((product, v) => product * toNumber(v), 1)),
-  '-': (vs) => {
-    if (vs.length === 0) invalidArguments();
-    if (vs.length === 1) return checked(-toNumber(vs[0]));
-    return checked(vs.slice(1).reduce<number>((acc, v) => acc - toNumber(v), toNumber(vs[0])));
-  },
-  '/': (vs) => {
-    if (vs.length === 0) invalidArguments();
-    const operands = vs.length === 1 ? [1, vs[0]] : vs;
-    let acc = toNumber(operands[0]);
-    for (let i = 1; i < operands.length; i++) acc /= checked(toNumber(operands[i]) || Number.NaN);
-    return checked(acc);
-  },
-  '%': (vs) => {
-    if (vs.length < 2) invalidArguments();
-    return checked(vs.slice(1).reduce<number>((acc, v) => acc % toNumber(v), toNumber(vs[0])));
-  },
-};
-
-function arithmetic(name: string): OpSpec {
-  const apply = ARITHMETIC[name]!;
-  return {
-    deterministic: byArgs,
-    compile: (c, raw, path) => {
-      const args = c.args(raw, path);
-      const get = args.get;
-      return c.node((data, rt) => apply(get(data, rt)), args.nodes);
-    },
-  };
-}
-
-export const ARITHMETIC_OPS: Record<string, OpSpec> = Object.fromEntries(
-  Object.keys(ARITHMETIC).map((name) => [name, arithmetic(name)]),
-);
 
 const iteratorDeterministic = (c: LogicCompiler, raw: unknown, inside: boolean) =>
   Array.isArray(raw) && c.deterministic(raw[0], inside) && c.deterministic(raw[1], true);
@@ -87,7 +33,9 @@ function iterator(kind: IteratorKind): OpSpec {
       const list = (data: unknown, rt: Runtime) => {
         const value = selector(data, rt);
         if (compiled && kind === 'all') rt.prev = value;
-        return (value || []) as unknown[];
+        const items = (value || []) as unknown[];
+        spend(rt, sizeOf(items));
+        return items;
       };
       // the reference builds the per-element rule as its own function, with its own `prev`
       const isolated = (rt: Runtime, item: unknown) => {
@@ -113,6 +61,7 @@ function iterator(kind: IteratorKind): OpSpec {
               const raw = selector(data, rt);
               if (compiled) rt.prev = raw;
               const items = (raw || []) as unknown[];
+              spend(rt, sizeOf(items));
               if (Array.isArray(compiled ? raw : items) && items.length === 0) return false;
               return items.every(test(rt));
             },
@@ -126,6 +75,34 @@ function iterator(kind: IteratorKind): OpSpec {
   };
 }
 
+/** `assertAllowedDepth(value, 0)` of the reference: a fold's accumulator holds no nested list or object. */
+function flatAccumulator(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return value;
+  for (const inner of Object.values(value)) {
+    if (inner !== null && typeof inner === 'object') throw new LogicError('the accumulator may not nest');
+  }
+  return value;
+}
+
+/**
+ * The optimizer's rewrite of a `reduce` that only adds (or multiplies) `accumulator` and
+ * `current`: `{"+": [{"+": list}, initial || 0]}` (`*`: initial or 1). Undefined otherwise.
+ */
+function reduceIdiom(list: unknown, mapper: unknown, initial: unknown): unknown {
+  const m = mapper as Record<string, unknown[] | undefined>;
+  for (const op of ['+', '*'] as const) {
+    const pair = m[op];
+    if (pair?.length !== 2) continue;
+    const [a, b] = [(pair[0] || 0) as { var?: unknown }, (pair[1] || 0) as { var?: unknown }];
+    if (!a.var || !b.var) continue;
+    const fallback = op === '+' ? initial || 0 : initial === undefined ? 1 : initial;
+    const found = (name: string) => a.var === name || b.var === name;
+    if (found('accumulator') && found('current')) return { [op]: [{ [op]: list }, fallback] };
+    if (op === '+') initial = fallback; // the reference keeps the `|| 0` for the `*` check
+  }
+  return undefined;
+}
+
 const REDUCE: OpSpec = {
   deterministic: iteratorDeterministic,
   compile: (c, raw, path) => {
@@ -133,24 +110,42 @@ const REDUCE: OpSpec = {
       c.problem(path, 'reduce needs [list, rule, initial]');
       return NULL_NODE;
     }
-    const selector = c.compile(raw[0], childPath(path, 0)).fn;
-    const mapper = c.within(c.mode, true, () => c.compile(raw[1], childPath(path, 1))).fn;
-    const initial = raw[2] === undefined ? undefined : c.compile(raw[2], childPath(path, 2)).fn;
-    return {
-      constant: false,
-      fn: (data, rt) => {
-        const items = (selector(data, rt) || []) as unknown[];
-        const step = (accumulator: unknown, current: unknown) => {
-          const saved = rt.prev;
-          try {
-            return mapper({ accumulator, current }, rt);
-          } finally {
-            rt.prev = saved;
-          }
-        };
-        return initial === undefined ? items.reduce(step) : items.reduce(step, initial(data, rt));
-      },
+    const [list, rule, initialRaw] = raw as [unknown, unknown, unknown];
+    const compiled = c.mode === 'compiled';
+    if (!compiled && rule !== null && typeof rule === 'object') {
+      const idiom = reduceIdiom(list, rule, initialRaw);
+      if (idiom !== undefined) return c.compile(idiom, path);
+    }
+    const selector = c.compile(list, childPath(path, 0)).fn;
+    const mapper = c.within(c.mode, true, () => c.compile(rule, childPath(path, 1))).fn;
+    const initial = initialRaw === undefined ? undefined : c.compile(initialRaw, childPath(path, 2)).fn;
+    const foldWith = (rt: Runtime) => (accumulator: unknown, current: unknown) => {
+      // the per-element rule is a function of its own in the reference, with its own `prev`
+      const saved = rt.prev;
+      try {
+        return flatAccumulator(mapper({ accumulator, current }, rt));
+      } finally {
+        rt.prev = saved;
+      }
     };
+    const walk = (value: unknown, rt: Runtime) => {
+      const items = (value || []) as unknown[];
+      spend(rt, sizeOf(items));
+      return items;
+    };
+    // generated code: the list first, then the initial value; interpreter: the other way round
+    const fn: Fn = compiled
+      ? (data, rt) => {
+          const items = walk(selector(data, rt), rt);
+          if (initial === undefined) return items.reduce(foldWith(rt));
+          return items.reduce(foldWith(rt), flatAccumulator(initial(data, rt)));
+        }
+      : (data, rt) => {
+          const start = initial === undefined ? undefined : flatAccumulator(initial(data, rt));
+          const items = walk(selector(data, rt), rt);
+          return start === undefined ? items.reduce(foldWith(rt)) : items.reduce(foldWith(rt), start);
+        };
+    return { constant: false, fn };
   },
 };
 
@@ -164,6 +159,7 @@ export const ITERATOR_OPS: Record<string, OpSpec> = {
 };
 
 function missing(keys: unknown[], data: unknown, rt: Runtime, top: boolean): unknown[] {
+  spend(rt, keys.length);
   const out: unknown[] = [];
   for (const key of keys) if (readPath(data, splitPath(String(key)), rt, top) === undefined) out.push(key);
   return out;
@@ -194,14 +190,24 @@ export const MISSING_SOME: OpSpec = {
   },
 };
 
-export function substr([text, from, end]: unknown[]): string {
+export function substr([text, from, end]: unknown[], rt: Runtime): string {
   if (typeof text !== 'string') throw new LogicError('substr needs a string');
   const start = from as number;
+  let out: string;
   if ((end as number) < 0) {
     const rest = text.substr(start);
-    return rest.substr(0, rest.length + (end as number));
-  }
-  return text.substr(start, end as number);
+    out = rest.substr(0, rest.length + (end as number));
+  } else out = text.substr(start, end as number);
+  spend(rt, out.length);
+  return out;
+}
+
+/** `merge`: the arguments, lists flattened one level; charged per item produced. */
+export function merge(args: unknown[], rt: Runtime): unknown[] {
+  let items = 0;
+  for (const arg of args) items += Array.isArray(arg) ? arg.length : 1;
+  spend(rt, items);
+  return args.flat(1);
 }
 
 export function extremum(max: boolean) {

@@ -1,5 +1,14 @@
-import { childPath, type Fn, type LogicCompiler, NULL_NODE, type OpSpec } from './logic-compile.js';
-import { ARITHMETIC_OPS, extremum, ITERATOR_OPS, MISSING, MISSING_SOME, substr } from './logic-ops-extra.js';
+import { sizeOf, spend } from './budget.js';
+import { ARITHMETIC_OPS } from './logic-arithmetic.js';
+import {
+  childPath,
+  type Fn,
+  type LogicCompiler,
+  NULL_NODE,
+  type OpSpec,
+  type Runtime,
+} from './logic-compile.js';
+import { extremum, ITERATOR_OPS, MISSING, MISSING_SOME, merge, substr } from './logic-ops-extra.js';
 import {
   COMPARISONS,
   type Comparison,
@@ -182,8 +191,9 @@ function negation(double: boolean): OpSpec {
   };
 }
 
-function inArray(item: unknown, container: unknown): boolean {
+function inArray(item: unknown, container: unknown, rt: Runtime): boolean {
   const within = container || [];
+  spend(rt, sizeOf(within));
   if (Array.isArray(within)) return within.includes(item);
   if (typeof within === 'string') return within.includes(String(item));
   throw new LogicError('"in" needs an array or a string');
@@ -194,19 +204,26 @@ const IN: OpSpec = {
   compile: (c, raw, path) => {
     const args = c.args(raw, path);
     if (Array.isArray(raw) && raw.length >= 2) {
-      const [fi, fc] = [args.nodes[0]!.fn, args.nodes[1]!.fn];
-      return c.node((data, rt) => inArray(fi(data, rt), fc(data, rt)), args.nodes);
+      const [item, container] = [args.nodes[0]!, args.nodes[1]!];
+      const fi = item.fn;
+      if (container.constant && Array.isArray(container.value) && container.value.length > 8) {
+        // a literal list (an allow-list): one lookup, same SameValueZero test as includes()
+        const members = new Set(container.value);
+        return c.node((data, rt) => members.has(fi(data, rt)), args.nodes);
+      }
+      const fc = container.fn;
+      return c.node((data, rt) => inArray(fi(data, rt), fc(data, rt), rt), args.nodes);
     }
     const get = args.get;
     return c.node((data, rt) => {
       const [a, b] = get(data, rt);
-      return inArray(a, b);
+      return inArray(a, b, rt);
     }, args.nodes);
   },
 };
 
 /** The interpreter's `cat`: a string stays, an array joins without null/undefined, else toString. */
-function catMethod(value: unknown): string {
+function catMethod(value: unknown, rt: Runtime): string {
   if (typeof value === 'string') return value;
   if (!Array.isArray(value)) {
     if (value === null || value === undefined) throw new LogicError(`cannot concatenate ${value}`);
@@ -214,6 +231,7 @@ function catMethod(value: unknown): string {
   }
   let out = '';
   for (const piece of value) if (piece !== null && piece !== undefined) out += concatPiece(piece);
+  spend(rt, out.length);
   return out;
 }
 
@@ -224,7 +242,7 @@ const CAT: OpSpec = {
       if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
         const node = c.compile(raw, path);
         const f = node.fn;
-        return c.node((data, rt) => catMethod(f(data, rt)), [node]);
+        return c.node((data, rt) => catMethod(f(data, rt), rt), [node]);
       }
       // compiled: '' + a + b (null becomes "null")
       const nodes = (Array.isArray(raw) ? raw : [raw]).map((item, i) => c.compile(item, childPath(path, i)));
@@ -232,24 +250,25 @@ const CAT: OpSpec = {
       return c.node((data, rt) => {
         let out = '';
         for (const f of fns) out += concatPiece(f(data, rt));
+        spend(rt, out.length);
         return out;
       }, nodes);
     }
     const single = !Array.isArray(raw) || (raw.length === 1 && !Array.isArray(raw[0]));
     const node = c.compile(Array.isArray(raw) && single ? raw[0] : raw, path);
     const f = node.fn;
-    return c.node((data, rt) => catMethod(f(data, rt)), [node]);
+    return c.node((data, rt) => catMethod(f(data, rt), rt), [node]);
   },
 };
 
 /** An eager operation over its evaluated argument list. */
-export function eager(impl: (args: unknown[]) => unknown): OpSpec {
+export function eager(impl: (args: unknown[], rt: Runtime) => unknown): OpSpec {
   return {
     deterministic: byArgs,
     compile: (c, raw, path) => {
       const args = c.args(raw, path);
       const get = args.get;
-      return c.node((data, rt) => impl(get(data, rt)), args.nodes);
+      return c.node((data, rt) => impl(get(data, rt), rt), args.nodes);
     },
   };
 }
@@ -269,7 +288,7 @@ export const STANDARD_OPS: Readonly<Record<string, OpSpec>> = {
   in: IN,
   cat: CAT,
   substr: eager(substr),
-  merge: eager((args) => args.flat(1)),
+  merge: eager(merge),
   max: eager(extremum(true)),
   min: eager(extremum(false)),
   ...ARITHMETIC_OPS,

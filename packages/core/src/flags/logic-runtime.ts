@@ -14,6 +14,8 @@ export interface Runtime {
    * its right operand — which may have overwritten it. Compiled-regime nodes mirror those writes.
    */
   prev: unknown;
+  /** Work units this evaluation may still spend (budget.ts); reset before each rule runs. */
+  budget: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonValue } from './json-value.js';
 
 /**
  * Flag keys: a letter or digit, then up to 127 letters, digits, `_`, `.`, `-` or `:`. Narrower than
@@ -20,8 +21,8 @@ export const VariantValueSchema = z.union([
   z.boolean(),
   z.string(),
   z.number(),
-  z.record(z.string(), z.json()),
-  z.array(z.json()),
+  z.record(z.string(), jsonValue()),
+  z.array(jsonValue()),
 ]);
 
 /** Sluice extension: this flag is only evaluated when `flag` resolves to one of `variants`. */
@@ -39,7 +40,7 @@ export const FlagSchema = z
     state: z.enum(['ENABLED', 'DISABLED']),
     variants: z.record(z.string(), VariantValueSchema),
     defaultVariant: z.string().nullable().optional(),
-    targeting: z.json().optional(),
+    targeting: jsonValue().optional(),
     metadata: FlagMetadataSchema.optional(),
     description: z.string().optional(),
     owner: z.string().optional(),
@@ -69,12 +70,12 @@ export const FlagSchema = z
 export const FlagSetDocumentSchema = z.object({
   $schema: z.string().optional(),
   flags: z.record(FlagKeySchema, FlagSchema),
-  $evaluators: z.record(z.string(), z.json()).optional(),
+  $evaluators: z.record(z.string(), jsonValue()).optional(),
   metadata: FlagMetadataSchema.optional(),
 });
 
 /** Named JsonLogic rules supplied at compile time and used as `{"segment": "name"}`. */
-export const SegmentsSchema = z.record(FlagKeySchema, z.json());
+export const SegmentsSchema = z.record(FlagKeySchema, jsonValue());
 
 export type FlagDefinition = z.infer<typeof FlagSchema>;
 export type FlagSetDocument = z.infer<typeof FlagSetDocumentSchema>;

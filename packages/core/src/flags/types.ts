@@ -90,7 +90,7 @@ export interface CompiledFlag {
   readonly enabled: boolean;
   readonly metadata: Readonly<FlagMetadata>;
   readonly targeting: Fn | undefined;
-  /** Set when the targeting did not compile (flagd mode only). */
+  /** Set when the targeting did not compile or is over budget (flagd mode only). */
   readonly parseError: string | undefined;
   readonly prerequisites: readonly CompiledPrerequisite[];
   /** Result for a static flag, or for targeting that returned null; undefined: caller's default. */
@@ -101,11 +101,27 @@ export interface CompiledFlag {
   readonly killed: Resolved | undefined;
 }
 
+/** A problem found in a flag set, and what it does there. */
+export interface FlagSetProblem {
+  /** Where it is: `flags.a.targeting.if[1]`, `segments.beta.in`, `$evaluators.x`. */
+  readonly path: string;
+  readonly message: string;
+  /** The flag whose rule has it (a shared rule's problem is reported per flag that uses it); null for a segment checked on its own. */
+  readonly flag: string | null;
+  /**
+   * `parse`: flagd rejects the flag's rule; the flag answers PARSE_ERROR. `lenient`: flagd accepts
+   * it and evaluates the flag as written (the mistake answers the default variant, or GENERAL
+   * when reached). `refused`: over the cost budget; the flag answers PARSE_ERROR, and no write
+   * accepts it in any mode.
+   */
+  readonly kind: 'parse' | 'lenient' | 'refused';
+}
+
 export interface CompiledFlagSet {
   readonly flags: ReadonlyMap<string, CompiledFlag>;
   readonly metadata: Readonly<FlagMetadata>;
-  /** Problems that were isolated to single flags (flagd mode); empty in strict mode. */
-  readonly problems: readonly { path: string; message: string }[];
+  /** Every problem found (flagd mode; strict mode throws instead), in document order. */
+  readonly problems: readonly FlagSetProblem[];
   /** The validated document the set was compiled from. */
   readonly document: FlagSetDocument;
 }

@@ -463,6 +463,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rollout-runs/{id}/explain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Why the run advanced, waited, paused or rolled back, in plain sentences */
+        get: operations["getApiV1RolloutRunsIdExplain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rollout-runs/{id}/history": {
         parameters: {
             query?: never;
@@ -1042,6 +1059,14 @@ export interface components {
                 version: number;
             };
             spec: unknown;
+            /** @description what the server found in the resource (a flag loaded in flagd mode with warnings) */
+            status?: {
+                problems: {
+                    kind: string;
+                    message: string;
+                    path: string;
+                }[];
+            };
         };
         RolloutRun: {
             endedAt: string | null;
@@ -1207,6 +1232,8 @@ export interface operations {
         parameters: {
             query?: {
                 environment?: string;
+                /** @description true: refuse what a flagd file would load with a warning */
+                strict?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -2203,7 +2230,24 @@ export interface operations {
                         environment: string;
                         measurement: {
                             error?: string;
+                            evidence?: {
+                                baseline?: {
+                                    events: number;
+                                    total: number;
+                                };
+                                /** @enum {string} */
+                                statistic: "rate" | "relative_drop";
+                                version: {
+                                    events: number;
+                                    total: number;
+                                };
+                            };
+                            histograms?: {
+                                baseline: number[];
+                                version: number[];
+                            };
                             metric: string;
+                            providerFailed?: boolean;
                             sampleCount: number;
                             value: number | null;
                         };
@@ -2386,6 +2430,39 @@ export interface operations {
                     "application/json": {
                         notes: string[];
                         run: components["schemas"]["RolloutRun"];
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1RolloutRunsIdExplain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        lines: string[];
                     };
                 };
             };

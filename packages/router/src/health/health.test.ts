@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRouter } from '../runtime/index.js';
 import type { Router } from '../runtime/types.js';
 import { refusedPort, request, startUpstream, type Upstream } from '../test-support/upstream.js';
@@ -12,10 +12,8 @@ let router: Router;
 let port: number;
 const events: HealthEvent[] = [];
 
-async function until(check: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 1_000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  return check();
-}
+/** How long a condition may take to come true (Vitest's own retry loop). */
+const WAIT = { timeout: 10_000, interval: 10 };
 
 beforeAll(async () => {
   stable = await startUpstream('stable');
@@ -58,7 +56,7 @@ afterAll(async () => {
 describe('active health checks', () => {
   it('sheds an unhealthy version’s weight to the others, reports it, and restores it', async () => {
     canaryHealthy = false;
-    expect(await until(() => events.some((e) => e.version === 'canary' && !e.healthy))).toBe(true);
+    await vi.waitFor(() => expect(events.some((e) => e.version === 'canary' && !e.healthy)).toBe(true), WAIT);
     expect(events[0]).toMatchObject({
       route: 'api',
       version: 'canary',
@@ -75,7 +73,7 @@ describe('active health checks', () => {
     expect(new Set(replies.map((r) => r.headers['sluice-version']))).toEqual(new Set(['stable']));
 
     canaryHealthy = true;
-    expect(await until(() => events.some((e) => e.version === 'canary' && e.healthy))).toBe(true);
+    await vi.waitFor(() => expect(events.some((e) => e.version === 'canary' && e.healthy)).toBe(true), WAIT);
     expect(router.status().routes[0]?.versions.map((v) => v.effectiveWeight)).toEqual([80, 20]);
     const later = await Promise.all(Array.from({ length: 100 }, () => request(port, '/')));
     expect(later.filter((r) => r.headers['sluice-version'] === 'canary')).toHaveLength(20);
@@ -87,7 +85,7 @@ describe('health across configuration changes', () => {
     canaryHealthy = false;
     const downEvents = () => events.filter((e) => e.version === 'canary' && !e.healthy).length;
     const before = downEvents();
-    expect(await until(() => downEvents() > before)).toBe(true);
+    await vi.waitFor(() => expect(downEvents() > before).toBe(true), WAIT);
     await router.applyConfig({
       version: 2,
       routes: [
@@ -114,7 +112,10 @@ describe('health across configuration changes', () => {
       ['canary', 0, false],
     ]);
     canaryHealthy = true;
-    expect(await until(() => router.status().routes[0]?.versions[1]?.effectiveWeight === 30)).toBe(true);
+    await vi.waitFor(
+      () => expect(router.status().routes[0]?.versions[1]?.effectiveWeight === 30).toBe(true),
+      WAIT,
+    );
   });
 });
 

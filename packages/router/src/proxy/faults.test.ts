@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RouterSnapshotInput } from '../config/index.js';
 import { createRouter } from '../runtime/index.js';
 import type { Router } from '../runtime/types.js';
@@ -13,10 +13,8 @@ let version = 1;
 
 type RouteInput = RouterSnapshotInput['routes'][number];
 
-async function until(check: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  return check();
-}
+/** How long a condition may take to come true (Vitest's own retry loop). */
+const WAIT = { timeout: 10_000, interval: 10 };
 
 async function apply(route: Partial<RouteInput>): Promise<void> {
   version++;
@@ -107,17 +105,21 @@ describe('faults', () => {
       const req = http.request({ host: '127.0.0.1', port, path: '/wait', agent: false });
       req.on('error', () => {});
       req.end();
-      expect(await until(() => hanging.seen.length === 1)).toBe(true);
+      await vi.waitFor(() => expect(hanging.seen.length === 1).toBe(true), WAIT);
       req.destroy();
-      expect(
-        await until(() => router.metrics.window('api', 'v1', 60_000, Date.now()).requests > before.requests),
-      ).toBe(true);
+      await vi.waitFor(
+        () =>
+          expect(router.metrics.window('api', 'v1', 60_000, Date.now()).requests > before.requests).toBe(
+            true,
+          ),
+        WAIT,
+      );
       expect(router.metrics.window('api', 'v1', 60_000, Date.now()).errors).toBe(before.errors);
       expect(router.metrics.totals().find((t) => t.route === 'api' && t.version === 'v1')?.errors).toBe(
         before.errors,
       );
       // The router gave up the upstream request too.
-      expect(await until(() => hanging.openConnections() === 0)).toBe(true);
+      await vi.waitFor(() => expect(hanging.openConnections() === 0).toBe(true), WAIT);
     } finally {
       await hanging.close();
     }
@@ -145,9 +147,10 @@ describe('faults', () => {
       );
       // The client must not take a truncated body for a whole one.
       expect(outcome).toMatch(/^failed /);
-      expect(
-        await until(() => router.metrics.window('api', 'v1', 60_000, Date.now()).errors === before + 1),
-      ).toBe(true);
+      await vi.waitFor(
+        () => expect(router.metrics.window('api', 'v1', 60_000, Date.now()).errors === before + 1).toBe(true),
+        WAIT,
+      );
     } finally {
       await cutting.close();
     }

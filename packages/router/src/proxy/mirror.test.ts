@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRouter } from '../runtime/index.js';
 import type { Router } from '../runtime/types.js';
 import { request, startUpstream, type Upstream } from '../test-support/upstream.js';
@@ -8,10 +8,8 @@ let shadow: Upstream;
 let router: Router;
 let port: number;
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(check()).toBe(true);
-}
+/** How long a condition may take to come true (Vitest's own retry loop). */
+const WAIT = { timeout: 10_000, interval: 10 };
 
 beforeAll(async () => {
   primary = await startUpstream('v1');
@@ -55,13 +53,13 @@ describe('mirroring', () => {
       expect(r.status).toBe(200);
       expect(r.headers['sluice-version']).toBe('v1');
     }
-    await until(() => shadow.seen.length === 10);
+    await vi.waitFor(() => expect(shadow.seen.length === 10).toBe(true), WAIT);
     expect(primary.seen).toHaveLength(20);
     for (const s of shadow.seen) {
       expect(s.headers['sluice-shadow']).toBe('1');
       expect(s.body).toBe(s.url.replace('/orders/', 'order-'));
     }
-    await until(() => (router.metrics.mirrorTotals()[0]?.compared ?? 0) === 10);
+    await vi.waitFor(() => expect((router.metrics.mirrorTotals()[0]?.compared ?? 0) === 10).toBe(true), WAIT);
     const totals = router.metrics.mirrorTotals()[0];
     expect(totals).toMatchObject({
       route: 'api',
@@ -80,7 +78,7 @@ describe('mirroring', () => {
   it('mirrors bodiless requests too', async () => {
     shadow.seen.length = 0;
     for (let i = 0; i < 4; i++) expect((await request(port, `/get/${i}`)).status).toBe(200);
-    await until(() => shadow.seen.length === 2);
+    await vi.waitFor(() => expect(shadow.seen.length === 2).toBe(true), WAIT);
     expect(shadow.seen.map((s) => [s.method, s.body])).toEqual([
       ['GET', ''],
       ['GET', ''],
@@ -95,7 +93,10 @@ describe('mirroring', () => {
       const r = await request(port, '/big', { method: 'POST', body: 'x'.repeat(1000) });
       expect(r.status).toBe(200);
     }
-    await until(() => (router.metrics.mirrorTotals()[0]?.skipped ?? 0) === skippedBefore + 1);
+    await vi.waitFor(
+      () => expect((router.metrics.mirrorTotals()[0]?.skipped ?? 0) === skippedBefore + 1).toBe(true),
+      WAIT,
+    );
     expect(shadow.seen).toHaveLength(0);
   });
 });

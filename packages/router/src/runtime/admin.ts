@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NotFound, type SluiceError, ValidationFailed } from '@sluice/core/errors';
+import { Internal, NotFound, type SluiceError, ValidationFailed } from '@sluice/core/errors';
 import { problemBody } from '../proxy/index.js';
 import type { GaugeFamily } from '../telemetry/index.js';
 import type { Router } from './types.js';
@@ -97,12 +97,16 @@ export function createAdminHandler(router: Router, now: () => number = Date.now)
         json(res, 200, router.status());
         return;
       case '/metrics': {
-        const text = router.prometheus();
-        res.writeHead(200, {
-          'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-          'content-length': Buffer.byteLength(text),
-        });
-        res.end(text);
+        router.prometheus().then(
+          (text) => {
+            res.writeHead(200, {
+              'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+              'content-length': Buffer.byteLength(text),
+            });
+            res.end(text);
+          },
+          (error: Error) => problem(res, Internal(`cannot write the metrics: ${error.message}`)),
+        );
         return;
       }
       case '/versions': {

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RouterSnapshotInput } from '../config/index.js';
 import { request, startUpstream, type Upstream } from '../test-support/upstream.js';
 import { createRouter } from './router.js';
@@ -30,10 +30,8 @@ function config(version: number, weights: Record<string, number>): RouterSnapsho
   return { version, routes: [{ name: 'app', versions: all.filter((v) => v.name in weights), weights }] };
 }
 
-async function until(check: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  return check();
-}
+/** How long a condition may take to come true (Vitest's own retry loop). */
+const WAIT = { timeout: 10_000, interval: 10 };
 
 beforeAll(async () => {
   blue = await startUpstream('blue', delayed('blue'));
@@ -108,7 +106,7 @@ describe('graceful weight changes', () => {
     await router.applyConfig(config(1_000, { blue: 100 }));
     const seenBefore = blue.seen.length;
     const slow = request(port, '/slow');
-    expect(await until(() => blue.seen.length > seenBefore)).toBe(true);
+    await vi.waitFor(() => expect(blue.seen.length > seenBefore).toBe(true), WAIT);
     // Blue-green switch while the slow request is still at blue.
     await router.applyConfig(config(1_001, { green: 100 }));
     const r = await slow;
@@ -116,7 +114,7 @@ describe('graceful weight changes', () => {
     expect(r.headers['sluice-version']).toBe('blue');
     expect(JSON.parse(r.body).version).toBe('blue');
     // Its keep-alive connection was not returned to a pool: blue ends with no connection open.
-    expect(await until(() => blue.openConnections() === 0)).toBe(true);
+    await vi.waitFor(() => expect(blue.openConnections() === 0).toBe(true), WAIT);
     expect((await request(port, '/next')).headers['sluice-version']).toBe('green');
   });
 });

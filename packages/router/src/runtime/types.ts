@@ -90,6 +90,6 @@ export interface Router {
   table(): RoutingTable;
   status(): RouterStatus;
   /** The Prometheus text of /metrics. */
-  prometheus(): string;
+  prometheus(): Promise<string>;
   close(): Promise<void>;
 }

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
+import { createParser } from 'eventsource-parser';
 import type { Logger } from '../runtime/types.js';
 import { Backoff } from './backoff.js';
-import { SseParser } from './sse.js';
 
 export const STREAM_PATH = '/api/v1/router-config/stream';
 
@@ -98,12 +98,12 @@ export class ConfigSubscription {
       this.state.connects++;
       this.log('info', 'connected to the control plane', { url: url.toString() });
       const decoder = new StringDecoder('utf8');
-      const parser = new SseParser(
-        (event) => {
+      // comments (the control plane's heartbeats) only keep the idle timer armed, as any data does
+      const parser = createParser({
+        onEvent: (event) => {
           if (event.event === 'snapshot') this.enqueue(event.data);
         },
-        () => {},
-      );
+      });
       res.on('data', (chunk: Buffer) => {
         this.armIdle(req);
         parser.feed(decoder.write(chunk));

@@ -12,4 +12,3 @@ export {
   heartbeatPath,
   sendHeartbeat,
 } from './heartbeat.js';
-export { type SseEvent, SseParser } from './sse.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RouterSnapshotInput } from '../config/index.js';
 import { runStandaloneRouter, type StandaloneRouter } from '../runtime/index.js';
 import { FakeControlPlane } from '../test-support/control-plane.js';
@@ -29,10 +29,8 @@ function snapshot(version: number, weights: Record<string, number>): RouterSnaps
   };
 }
 
-async function until(check: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 1_000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  return check();
-}
+/** How long a condition may take to come true (Vitest's own retry loop). */
+const WAIT = { timeout: 10_000, interval: 10 };
 
 async function start(token = TOKEN): Promise<StandaloneRouter> {
   return runStandaloneRouter({
@@ -73,23 +71,26 @@ describe('standalone router', () => {
     cp.publish(snapshot(2, { v1: 100, v2: 0 }));
     const s = await start();
     try {
-      expect(await until(() => s.router.status().configVersion === 2)).toBe(true);
+      await vi.waitFor(() => expect(s.router.status().configVersion === 2).toBe(true), WAIT);
       expect((await request(portOf(s), '/')).headers['sluice-version']).toBe('v1');
 
       cp.publish(snapshot(3, { v1: 0, v2: 100 }));
-      expect(await until(() => s.router.status().configVersion === 3)).toBe(true);
+      await vi.waitFor(() => expect(s.router.status().configVersion === 3).toBe(true), WAIT);
       cp.publish(snapshot(1, { v1: 100, v2: 0 }));
       cp.publish({ version: 9, routes: [{ name: 'api', versions: [], weights: {} }] });
       cp.publish('{not json');
       // Snapshots are handled in order: once the last one is refused, all three were seen.
-      expect(await until(() => s.subscription.state.lastError === 'snapshot is not JSON')).toBe(true);
+      await vi.waitFor(
+        () => expect(s.subscription.state.lastError === 'snapshot is not JSON').toBe(true),
+        WAIT,
+      );
       expect(s.router.status().configVersion).toBe(3);
       expect((await request(portOf(s), '/')).headers['sluice-version']).toBe('v2');
       cp.publish(snapshot(4, { v1: 0, v2: 100 }));
-      expect(await until(() => s.router.status().configVersion === 4)).toBe(true);
+      await vi.waitFor(() => expect(s.router.status().configVersion === 4).toBe(true), WAIT);
       expect((await request(portOf(s), '/')).headers['sluice-version']).toBe('v2');
 
-      expect(await until(() => cp.heartbeats.some((h) => h.body.configVersion === 4))).toBe(true);
+      await vi.waitFor(() => expect(cp.heartbeats.some((h) => h.body.configVersion === 4)).toBe(true), WAIT);
       const beat = cp.heartbeats.find((h) => h.body.configVersion === 4);
       expect(beat?.routerId).toBe(s.routerId);
       expect(beat?.authorization).toBe(`Bearer ${TOKEN}`);
@@ -104,14 +105,15 @@ describe('standalone router', () => {
   it('keeps serving when the stream drops, reconnects and takes new snapshots', async () => {
     const s = await start();
     try {
-      expect(
-        await until(() => s.subscription.state.connects === 1 && s.router.status().configVersion === 4),
-      ).toBe(true);
+      await vi.waitFor(
+        () => expect(s.subscription.state.connects === 1 && s.router.status().configVersion === 4).toBe(true),
+        WAIT,
+      );
       cp.dropStreams();
       expect((await request(portOf(s), '/')).status).toBe(200);
-      expect(await until(() => s.subscription.state.connects === 2)).toBe(true);
+      await vi.waitFor(() => expect(s.subscription.state.connects === 2).toBe(true), WAIT);
       cp.publish(snapshot(5, { v1: 100, v2: 0 }));
-      expect(await until(() => s.router.status().configVersion === 5)).toBe(true);
+      await vi.waitFor(() => expect(s.router.status().configVersion === 5).toBe(true), WAIT);
     } finally {
       await s.close();
     }
@@ -128,7 +130,7 @@ describe('standalone router', () => {
       // The control plane comes back on the same address with a newer configuration.
       cp.current = snapshot(6, { v1: 0, v2: 100 });
       await cp.start(port);
-      expect(await until(() => s.router.status().configVersion === 6)).toBe(true);
+      await vi.waitFor(() => expect(s.router.status().configVersion === 6).toBe(true), WAIT);
       expect((await request(portOf(s), '/')).headers['sluice-version']).toBe('v2');
     } finally {
       await s.close();
@@ -166,7 +168,7 @@ describe('standalone router', () => {
               (e) => e.version === 'sick' && !e.healthy,
             ),
         );
-      expect(await until(() => reported() !== undefined)).toBe(true);
+      await vi.waitFor(() => expect(reported() !== undefined).toBe(true), WAIT);
       expect(reported()?.body.configVersion).toBe(7);
       // Meanwhile everything goes to the healthy version.
       const replies = await Promise.all(Array.from({ length: 10 }, () => request(portOf(s), '/')));
@@ -181,7 +183,7 @@ describe('standalone router', () => {
     const refusedBefore = cp.refusedRequests;
     const s = await start('wrong-token');
     try {
-      expect(await until(() => cp.refusedRequests >= refusedBefore + 3)).toBe(true);
+      await vi.waitFor(() => expect(cp.refusedRequests >= refusedBefore + 3).toBe(true), WAIT);
       expect(s.router.status().configVersion).toBe(7);
       expect(s.subscription.state.lastError).toContain('401');
     } finally {

@@ -1,4 +1,4 @@
-export { BINS, binOf, GROWTH, quantile } from './histogram.js';
+export { LATENCY_SCALE } from './histogram.js';
 export { type GaugeFamily, renderPrometheus } from './prometheus.js';
 export {
   isError,

@@ -1,3 +1,4 @@
+import { type Metric, Registry } from 'prom-client';
 import { PROM_BUCKETS, type RouterMetrics } from './registry.js';
 
 /** A gauge family the runtime adds (config version, weights, upstream health). */
@@ -7,88 +8,89 @@ export interface GaugeFamily {
   samples: { labels: Record<string, string>; value: number }[];
 }
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
+
+/**
+ * One family, read when scraped. The router keeps its own counts (its hot path records into
+ * plain arrays); prom-client, the exposition the server uses too, only writes them out.
+ */
+function family(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: Sample[]) {
+  return {
+    name,
+    get: async () => ({ name, help, type, values, aggregator: 'sum' as const }),
+  } as unknown as Metric;
 }
 
-function labels(l: Record<string, string>): string {
-  const parts = Object.entries(l).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
-}
-
-function num(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (n === Number.POSITIVE_INFINITY) return '+Inf';
-  return String(n);
-}
-
-/** Prometheus text exposition format 0.0.4, written by hand (no dependency). */
-export function renderPrometheus(metrics: RouterMetrics, gauges: GaugeFamily[] = []): string {
-  const out: string[] = [];
-  const family = (name: string, type: string, help: string) => {
-    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-  };
+/** The router's figures in the Prometheus text format (0.0.4), written by prom-client. */
+export function renderPrometheus(metrics: RouterMetrics, gauges: GaugeFamily[] = []): Promise<string> {
+  const registry = new Registry();
   const totals = metrics.totals();
+  const perSeries = (value: (t: (typeof totals)[number]) => number): Sample[] =>
+    totals.map((t) => ({ labels: { route: t.route, version: t.version }, value: value(t) }));
+  const add = (...args: Parameters<typeof family>) => registry.registerMetric(family(...args));
 
-  family('sluice_router_requests_total', 'counter', 'Requests answered per route and version.');
-  for (const t of totals) {
-    out.push(`sluice_router_requests_total${labels({ route: t.route, version: t.version })} ${t.requests}`);
-  }
-  family(
-    'sluice_router_errors_total',
+  add(
+    'sluice_router_requests_total',
+    'Requests answered per route and version.',
     'counter',
-    'Requests per route and version that got a 5xx or no response.',
+    perSeries((t) => t.requests),
   );
-  for (const t of totals) {
-    out.push(`sluice_router_errors_total${labels({ route: t.route, version: t.version })} ${t.errors}`);
-  }
-  family('sluice_router_shadow_requests_total', 'counter', 'Mirrored copies served per route and version.');
-  for (const t of totals) {
-    out.push(
-      `sluice_router_shadow_requests_total${labels({ route: t.route, version: t.version })} ${t.shadowRequests}`,
-    );
-  }
-  family('sluice_router_request_duration_seconds', 'histogram', 'Upstream request latency.');
-  for (const t of totals) {
-    const base = { route: t.route, version: t.version };
-    PROM_BUCKETS.forEach((le, i) => {
-      out.push(
-        `sluice_router_request_duration_seconds_bucket${labels({ ...base, le: String(le) })} ${t.buckets[i]}`,
-      );
-    });
-    out.push(
-      `sluice_router_request_duration_seconds_bucket${labels({ ...base, le: '+Inf' })} ${t.buckets[PROM_BUCKETS.length]}`,
-    );
-    out.push(`sluice_router_request_duration_seconds_sum${labels(base)} ${num(t.latencySum)}`);
-    out.push(`sluice_router_request_duration_seconds_count${labels(base)} ${t.requests}`);
-  }
+  add(
+    'sluice_router_errors_total',
+    'Requests per route and version that got a 5xx or no response.',
+    'counter',
+    perSeries((t) => t.errors),
+  );
+  add(
+    'sluice_router_shadow_requests_total',
+    'Mirrored copies served per route and version.',
+    'counter',
+    perSeries((t) => t.shadowRequests),
+  );
+  const duration = 'sluice_router_request_duration_seconds';
+  add(
+    duration,
+    'Upstream request latency.',
+    'histogram',
+    totals.flatMap((t) => {
+      const labels = { route: t.route, version: t.version };
+      return [
+        ...[...PROM_BUCKETS, '+Inf' as const].map((le, i) => ({
+          metricName: `${duration}_bucket`,
+          labels: { ...labels, le },
+          value: t.buckets[i] ?? 0,
+        })),
+        { metricName: `${duration}_sum`, labels, value: t.latencySum },
+        { metricName: `${duration}_count`, labels, value: t.requests },
+      ];
+    }),
+  );
 
   const mirrors = metrics.mirrorTotals();
-  family('sluice_router_mirror_compared_total', 'counter', 'Shadow responses compared with their primary.');
-  for (const m of mirrors) {
-    out.push(
-      `sluice_router_mirror_compared_total${labels({ route: m.route, primary: m.primary, shadow: m.shadow })} ${m.compared}`,
-    );
-  }
-  family('sluice_router_mirror_status_mismatch_total', 'counter', 'Shadow responses whose status differed.');
-  for (const m of mirrors) {
-    const l = labels({ route: m.route, primary: m.primary, shadow: m.shadow });
-    out.push(`sluice_router_mirror_status_mismatch_total${l} ${m.statusMismatches}`);
-  }
-  family(
-    'sluice_router_mirror_skipped_total',
+  const perMirror = (value: (m: (typeof mirrors)[number]) => number): Sample[] =>
+    mirrors.map((m) => ({
+      labels: { route: m.route, primary: m.primary, shadow: m.shadow },
+      value: value(m),
+    }));
+  add(
+    'sluice_router_mirror_compared_total',
+    'Shadow responses compared with their primary.',
     'counter',
-    'Requests that were due a mirror but were not copied.',
+    perMirror((m) => m.compared),
   );
-  for (const m of mirrors) {
-    out.push(
-      `sluice_router_mirror_skipped_total${labels({ route: m.route, primary: m.primary, shadow: m.shadow })} ${m.skipped}`,
-    );
-  }
+  add(
+    'sluice_router_mirror_status_mismatch_total',
+    'Shadow responses whose status differed.',
+    'counter',
+    perMirror((m) => m.statusMismatches),
+  );
+  add(
+    'sluice_router_mirror_skipped_total',
+    'Requests that were due a mirror but were not copied.',
+    'counter',
+    perMirror((m) => m.skipped),
+  );
 
-  for (const g of gauges) {
-    family(g.name, 'gauge', g.help);
-    for (const s of g.samples) out.push(`${g.name}${labels(s.labels)} ${num(s.value)}`);
-  }
-  return `${out.join('\n')}\n`;
+  for (const g of gauges) add(g.name, g.help, 'gauge', g.samples);
+  return registry.metrics();
 }

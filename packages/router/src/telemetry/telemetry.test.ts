@@ -119,11 +119,11 @@ describe('pruning', () => {
 });
 
 describe('prometheus exposition', () => {
-  it('writes counters, a cumulative histogram and gauges with escaped labels', () => {
+  it('writes counters, a cumulative histogram and gauges with escaped labels', async () => {
     const m = new RouterMetrics();
     m.record('api', 'v"1', { status: 200, seconds: 0.02 }, T0);
     m.record('api', 'v"1', { status: 502, seconds: 3 }, T0);
-    const text = renderPrometheus(m, [
+    const text = await renderPrometheus(m, [
       { name: 'sluice_router_config_version', help: 'Config version.', samples: [{ labels: {}, value: 7 }] },
     ]);
     expect(text).toContain('# TYPE sluice_router_requests_total counter');

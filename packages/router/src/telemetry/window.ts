@@ -1,4 +1,6 @@
-import { BINS, binOf, quantile } from './histogram.js';
+import { LATENCY_SCALE } from './histogram.js';
+
+const BINS = LATENCY_SCALE.bins;
 
 /** Figures for one route/version over a window. Latencies in seconds, errorRate in percent. */
 export interface WindowStats {
@@ -54,7 +56,7 @@ export class SlidingWindow {
       bins = new Uint32Array(BINS);
       this.bins[i] = bins;
     }
-    const b = binOf(seconds);
+    const b = LATENCY_SCALE.binOf(seconds);
     bins[b] = (bins[b] ?? 0) + 1;
   }
 
@@ -76,9 +78,9 @@ export class SlidingWindow {
       requests,
       errors,
       errorRate: requests === 0 ? null : (errors / requests) * 100,
-      p50: quantile(merged, requests, 0.5),
-      p95: quantile(merged, requests, 0.95),
-      p99: quantile(merged, requests, 0.99),
+      p50: LATENCY_SCALE.quantile(merged, requests, 0.5),
+      p95: LATENCY_SCALE.quantile(merged, requests, 0.95),
+      p99: LATENCY_SCALE.quantile(merged, requests, 0.99),
     };
   }
 }

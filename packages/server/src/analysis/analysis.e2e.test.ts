@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runStandaloneRouter, type StandaloneRouter } from '@sluice/router';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { configFromEnv } from '../config.js';
 import { createServer, type SluiceServer } from '../server.js';
 
@@ -53,13 +53,8 @@ async function stopApp(app: App | undefined): Promise<void> {
   await exited;
 }
 
-async function until(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 750; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** How long a condition may take to come true (Vitest's own retry loop). */
+const WAIT = { timeout: 15_000, interval: 20 };
 
 interface Measured {
   metric: string;
@@ -141,9 +136,13 @@ describe('metrics from real traffic', () => {
       },
     });
     expect(put.status).toBe(201);
-    await until(
-      () => (server.router?.status().configVersion ?? 0) >= 1,
-      'the embedded router to apply the route',
+    await vi.waitFor(
+      () =>
+        expect(
+          (server.router?.status().configVersion ?? 0) >= 1,
+          'the embedded router to apply the route',
+        ).toBe(true),
+      WAIT,
     );
   });
 
@@ -164,9 +163,13 @@ describe('metrics from real traffic', () => {
     });
     const latency = await measure({ metric: 'latency_p95', route: 'shop', version: 'v1' });
     expect(latency).toMatchObject({ value: null, sampleCount: 5 });
-    await until(
-      async () => (await measure({ metric: 'bounce_rate', version: 'v1' })).sampleCount === served.v1,
-      'the stable app to post its first page views',
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await measure({ metric: 'bounce_rate', version: 'v1' })).sampleCount === served.v1,
+          'the stable app to post its first page views',
+        ).toBe(true),
+      WAIT,
     );
     const bounce = await measure({ metric: 'bounce_rate', version: 'v1' });
     expect(bounce).toMatchObject({
@@ -194,13 +197,16 @@ describe('metrics from real traffic', () => {
   });
 
   it('measures bounce rate and the conversion drop from the apps’ events', async () => {
-    await until(async () => {
+    await vi.waitFor(async () => {
       const [a, b] = await Promise.all([
         measure({ metric: 'bounce_rate', version: 'v1' }),
         measure({ metric: 'bounce_rate', version: 'v2' }),
       ]);
-      return a.sampleCount === served.v1 && b.sampleCount === served.v2;
-    }, 'every page view to arrive as an event');
+      expect(
+        a.sampleCount === served.v1 && b.sampleCount === served.v2,
+        'every page view to arrive as an event',
+      ).toBe(true);
+    }, WAIT);
     const b1 = await measure({ metric: 'bounce_rate', version: 'v1' });
     const b2 = await measure({ metric: 'bounce_rate', version: 'v2' });
     expect(Math.abs((b1.value as number) - 10)).toBeLessThan(8);
@@ -249,10 +255,17 @@ describe('metrics from real traffic', () => {
       heartbeatIntervalMs: 100,
     });
     const router = edge.router;
-    await until(() => router.status().configVersion >= 1, 'the standalone router to get the route');
-    await until(
-      () => server.routerConfig.routers().some((r) => r.routerId === 'edge-1' && r.adminUrl !== null),
-      'a heartbeat with the admin URL',
+    await vi.waitFor(
+      () => expect(router.status().configVersion >= 1, 'the standalone router to get the route').toBe(true),
+      WAIT,
+    );
+    await vi.waitFor(
+      () =>
+        expect(
+          server.routerConfig.routers().some((r) => r.routerId === 'edge-1' && r.adminUrl !== null),
+          'a heartbeat with the admin URL',
+        ).toBe(true),
+      WAIT,
     );
     const edgeUrl = `http://127.0.0.1:${router.status().listen?.port}`;
     for (let i = 0; i < 40; i++) await (await fetch(`${edgeUrl}/api/v2/status`)).text();

@@ -4,7 +4,7 @@
  * atomically (temp file + rename) under a lock directory, so two control planes on one machine
  * never start a version twice and a crash never leaves a half-written file.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DeployProviderUnavailable } from './errors.js';
@@ -89,19 +89,30 @@ export class ProcessState {
     await rename(tmp, this.file);
   }
 
-  /** mkdir is atomic: whoever creates the directory holds the lock. A dead holder's lock is taken over. */
+  /**
+   * Renaming a directory is atomic: whoever renames theirs to `state.lock` holds the lock, and
+   * the lock never exists without its owner inside (a holder killed between creating the lock
+   * and naming its owner would otherwise leave a lock nobody can take over). A dead holder's lock
+   * is taken over.
+   */
   private async lock(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     for (let i = 0; i < 1200; i++) {
+      const mine = `${this.lockDir}.${process.pid}.${i}`;
+      await mkdir(mine, { recursive: true });
+      await writeFile(join(mine, 'owner'), String(process.pid));
       try {
-        await mkdir(this.lockDir);
-        await writeFile(join(this.lockDir, 'owner'), String(process.pid));
+        await rename(mine, this.lockDir);
         return;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        await rm(mine, { recursive: true, force: true });
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST' && code !== 'ENOTEMPTY') throw err;
       }
       const owner = Number(await readFile(join(this.lockDir, 'owner'), 'utf8').catch(() => 'NaN'));
-      if (Number.isInteger(owner) && owner !== process.pid && !isOurProcess(owner, null)) {
+      // a lock without an owner was left by a version that named its owner after taking it
+      const ownerless = !Number.isInteger(owner) && (await ageMs(this.lockDir)) > 10_000;
+      if (ownerless || (Number.isInteger(owner) && owner !== process.pid && !isOurProcess(owner, null))) {
         await rm(this.lockDir, { recursive: true, force: true });
         continue;
       }
@@ -109,6 +120,11 @@ export class ProcessState {
     }
     throw DeployProviderUnavailable(`${this.lockDir} is held by another process`);
   }
+}
+
+async function ageMs(path: string): Promise<number> {
+  const info = await stat(path).catch(() => null);
+  return info ? Date.now() - info.mtimeMs : 0;
 }
 
 function safeJson(text: string): unknown {

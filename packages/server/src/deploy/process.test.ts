@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,6 +189,23 @@ describe('process provider', () => {
     const other = await p.deploy({ opId: 'run/9/deploy', version: '3.0.0' });
     track(other.info.pid);
     expect(other.info.pid).not.toBe(orphan.pid);
+  });
+
+  it('takes over a lock its holder left behind: dead, or killed before it named itself (older versions)', async () => {
+    const state = join(dir, 'deploy', 'process', 'production', 'api-service');
+    // a lock naming a process that is gone
+    await mkdir(join(state, 'state.lock'), { recursive: true });
+    await writeFile(join(state, 'state.lock', 'owner'), '2147483646');
+    const p = provider(dir);
+    track((await p.deploy({ opId: 'run/1/deploy', version: '1.0.0' })).info.pid);
+    // a lock without an owner (a control plane killed between taking it and naming itself), a minute old
+    await mkdir(join(state, 'state.lock'));
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await utimes(join(state, 'state.lock'), minuteAgo, minuteAgo);
+    expect((await p.list()).map((d) => d.version)).toEqual(['1.0.0']);
+    await p.retire({ opId: 'run/1/retire', version: '1.0.0' });
+    // the lock is never seen without its owner: taking it is one rename of a directory holding it
+    expect(await readdir(state)).not.toContain('state.lock');
   });
 
   it('retires with SIGTERM, and SIGKILL once the grace is over', async () => {

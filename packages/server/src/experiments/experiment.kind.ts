@@ -16,7 +16,13 @@ import {
 import { FlagKeySchema } from '@sluice/core/flags';
 import { bumpGeneration } from '../environments/generation.js';
 import { flagSetCompiles } from '../flags/flag.kind.js';
-import type { KindContext, KindDefinition, RecognisedResource, SetProblem } from '../resources/kind.js';
+import type {
+  KindContext,
+  KindDefinition,
+  RecognisedResource,
+  SetProblem,
+  WrittenResource,
+} from '../resources/kind.js';
 import { createResourceStore } from '../resources/resource-store.kysely.js';
 import { createExperimentStore } from './experiment-store.kysely.js';
 
@@ -87,8 +93,12 @@ async function checkChange(
 }
 
 /** The flag set still compiles, no flag shares a key, no two experiments share a layer slice. */
-async function checkEnvironment(ctx: KindContext, environment: string | null): Promise<SetProblem[]> {
-  const problems = await flagSetCompiles(ctx, environment);
+async function checkEnvironment(
+  ctx: KindContext,
+  environment: string | null,
+  written: readonly WrittenResource[],
+): Promise<SetProblem[]> {
+  const problems = await flagSetCompiles(ctx, environment, written);
   const store = createResourceStore(ctx.trx);
   const layered: { name: string; spec: ExperimentSpec }[] = [];
   let cursor: string | undefined;

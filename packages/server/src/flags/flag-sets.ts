@@ -114,14 +114,9 @@ export class FlagSetCache {
     const { flags, segments } = await loadEnvironment({ trx: this.db }, environment);
     const kills = new Map((await createKillStore(this.db).list(environment)).map((k) => [k.flag, k]));
     const emergency = this.emergency.status(environment) !== null;
-    let set: CompiledFlagSet;
-    try {
-      set = compileFlagSet({ flags }, { segments });
-    } catch (error) {
-      // stored flags were valid when written; if a later change broke one, serve the rest
-      this.log(`the flag set of ${environment} does not compile strictly; isolating broken flags`, error);
-      set = compileFlagSet({ flags }, { segments, mode: 'flagd' });
-    }
+    // every stored flag was accepted by a write in its own mode; served as flagd serves them
+    // (a flag with a problem flagd rejects answers PARSE_ERROR, the rest of the set works)
+    const set: CompiledFlagSet = compileFlagSet({ flags }, { segments, mode: 'flagd' });
     const digest = createHash('sha256')
       .update(canonicalJson({ flags, segments, killed: [...kills.keys()].sort(), emergency }))
       .digest('base64url')

@@ -3,7 +3,13 @@ import { scopesGrant } from '@sluice/core/auth';
 import { type ExperimentSpec, experimentFlag } from '@sluice/core/experiments';
 import { compileFlagSet, type FlagDefinition, FlagKeySchema, FlagSchema } from '@sluice/core/flags';
 import { bumpGeneration } from '../environments/generation.js';
-import type { KindContext, KindDefinition, SetProblem } from '../resources/kind.js';
+import type {
+  KindContext,
+  KindDefinition,
+  ResourceStatus,
+  SetProblem,
+  WrittenResource,
+} from '../resources/kind.js';
 import { createResourceStore } from '../resources/resource-store.kysely.js';
 import { recogniseFlagdFile } from './flagd-file.js';
 import type { SegmentSpec } from './segment.kind.js';
@@ -25,12 +31,82 @@ export function emergencyWriteCheck(emergency: EmergencyLookup) {
   };
 }
 
+/** The resource a problem's path is in: `flags.key…` is a Flag, `segments.name…` a Segment. */
+function locate(path: string): { kind: 'Flag' | 'Segment'; name: string; path: string } | null {
+  // `flags.key.rest`, `flags["a-key"].rest`, `segments.name.rest`
+  const m = /^(flags|segments)(?:\.([^.[\]]+)|\["((?:[^"\\]|\\.)*)"\])\.?(.*)$/.exec(path);
+  const name = m ? (m[2] ?? (m[3] === undefined ? undefined : JSON.parse(`"${m[3]}"`))) : undefined;
+  if (!m || name === undefined) return null;
+  if (m[1] === 'flags') return { kind: 'Flag', name, path: m[4] ?? '' };
+  // a segment's rule is its spec's `rule`
+  const rest = m[4] ?? '';
+  return {
+    kind: 'Segment',
+    name,
+    path: rest ? (rest.startsWith('[') ? `rule${rest}` : `rule.${rest}`) : 'rule',
+  };
+}
+
+/** A set of flags and segments compiled as flagd loads it; `fields` when it does not compile at all. */
+function compileAsFlagd(flags: Record<string, FlagDefinition>, segments: Record<string, unknown>) {
+  try {
+    return { set: compileFlagSet({ flags }, { segments, mode: 'flagd' }), fields: [] as FieldError[] };
+  } catch (error) {
+    const fields = (error as { fields?: FieldError[] }).fields ?? [
+      { path: '', message: (error as Error).message },
+    ];
+    return { set: null, fields };
+  }
+}
+
 /**
- * The environment's flags and segments, as written so far in this transaction, must still
- * compile together (segments exist, `$ref`s resolve, prerequisites form no cycle). Run once per
- * environment after all the writes of an apply. Problems are placed in the flag they are in.
+ * What a write of `written` into a set of flags and segments must be told. One rule for every
+ * way in: a problem that touches a written resource (it is in it, or in the rule of a written
+ * flag) is refused when it is over budget or any resource it touches was written strictly (a
+ * `kind: Flag` document, a PUT, `?strict=true`); it is a warning when all of them came from a
+ * bare flagd document (flagd mode). Problems elsewhere were there before: GET status shows them.
+ * Pure, so `sluice validate` judges files offline the way the server judges writes.
  */
-export async function flagSetCompiles(ctx: KindContext, environment: string | null): Promise<SetProblem[]> {
+export function judgeFlagSet(
+  flags: Record<string, FlagDefinition>,
+  segments: Record<string, unknown>,
+  written: readonly WrittenResource[],
+): SetProblem[] {
+  const { set, fields } = compileAsFlagd(flags, segments);
+  if (!set) {
+    return fields.map((f) => {
+      const at = locate(f.path);
+      return at
+        ? { kind: at.kind, name: at.name, path: at.path, message: f.message }
+        : { kind: 'Flag', name: null, path: f.path, message: f.message };
+    });
+  }
+  const byKey = new Map(written.map((w) => [`${w.kind}/${w.name}`, w]));
+  const out: SetProblem[] = [];
+  for (const p of set.problems) {
+    const at = locate(p.path);
+    const touched = [
+      at ? byKey.get(`${at.kind}/${at.name}`) : undefined,
+      p.flag === null ? undefined : byKey.get(`Flag/${p.flag}`),
+    ].filter((w) => w !== undefined);
+    if (touched.length === 0) continue;
+    const warning = p.kind !== 'refused' && touched.every((w) => w.lenient);
+    // reported in the resource it is in when that was written, else in the flag whose rule uses it
+    const place =
+      at && byKey.has(`${at.kind}/${at.name}`)
+        ? at
+        : { kind: 'Flag' as const, name: p.flag as string, path: `targeting (through ${p.path})` };
+    out.push({ kind: place.kind, name: place.name, path: place.path, message: p.message, warning });
+  }
+  return out;
+}
+
+/** The environment's flags and segments as written so far in this transaction, judged after an apply. */
+export async function flagSetCompiles(
+  ctx: KindContext,
+  environment: string | null,
+  written: readonly WrittenResource[],
+): Promise<SetProblem[]> {
   const { flags, segments, taken } = await loadEnvironment(ctx, environment as string);
   if (taken.length) {
     // reported in both kinds: the one being written names its document
@@ -43,25 +119,39 @@ export async function flagSetCompiles(ctx: KindContext, environment: string | nu
       })),
     );
   }
-  try {
-    compileFlagSet({ flags }, { segments });
-    return [];
-  } catch (error) {
-    const fields = (error as { fields?: FieldError[] }).fields ?? [
-      { path: '', message: (error as Error).message },
-    ];
-    return fields.map((f) => {
-      // `flags.key.rest` or `flags["a-key"].rest`
-      const m = /^flags(?:\.([^.[\]]+)|\["((?:[^"\\]|\\.)*)"\])\.?(.*)$/.exec(f.path);
-      const name = m ? (m[1] ?? m[2] ?? null) : null;
-      return name
-        ? { kind: 'Flag', name, path: m?.[3] ?? '', message: f.message }
-        : { kind: 'Flag', name: null, path: f.path, message: f.message };
-    });
-  }
+  return judgeFlagSet(flags, segments, written);
 }
 
-/** Refuses deleting a flag or segment that others still use (a prerequisite, a `$ref`). */
+/** Problems of the stored flags and segments, by resource, for their GET status. */
+export async function flagSetStatus(
+  ctx: { trx: KindContext['trx'] },
+  kind: 'Flag' | 'Segment',
+  environment: string | null,
+  names: readonly string[],
+): Promise<Map<string, ResourceStatus>> {
+  const { flags, segments } = await loadEnvironment(ctx, environment as string);
+  const { set } = compileAsFlagd(flags, segments);
+  const wanted = new Set(names);
+  const out = new Map<string, ResourceStatus>();
+  for (const p of set?.problems ?? []) {
+    const at = locate(p.path);
+    const owners = new Set<string>();
+    if (at?.kind === kind) owners.add(at.name);
+    if (kind === 'Flag' && p.flag !== null) owners.add(p.flag);
+    for (const name of owners) {
+      if (!wanted.has(name)) continue;
+      const status = out.get(name) ?? { problems: [] };
+      status.problems.push({ path: p.path, message: p.message, kind: p.kind });
+      out.set(name, status);
+    }
+  }
+  return out;
+}
+
+/**
+ * Refuses deleting a flag or segment that others still use (a prerequisite, a `$ref`): the
+ * set without it must compile, with no problem it did not have before.
+ */
 export async function refuseDeleteInUse(
   ctx: KindContext,
   kind: 'Flag' | 'Segment',
@@ -69,16 +159,27 @@ export async function refuseDeleteInUse(
   environment: string,
 ): Promise<void> {
   const { flags, segments } = await loadEnvironment(ctx, environment);
+  const problemsOf = (set: ReturnType<typeof compileFlagSet>) =>
+    new Set(set.problems.map((p) => `${p.path}: ${p.message}`));
+  let before: Set<string>;
+  try {
+    before = problemsOf(compileFlagSet({ flags }, { segments, mode: 'flagd' }));
+  } catch {
+    before = new Set();
+  }
   if (kind === 'Flag') delete flags[name];
   else delete segments[name];
+  let fresh: string[];
   try {
-    compileFlagSet({ flags }, { segments });
+    fresh = [...problemsOf(compileFlagSet({ flags }, { segments, mode: 'flagd' }))].filter(
+      (p) => !before.has(p),
+    );
   } catch (error) {
     const fields = (error as { fields?: FieldError[] }).fields ?? [];
-    throw Conflict(
-      `${kind} "${name}" is still used: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ') || (error as Error).message}`,
-    );
+    fresh = fields.map((f) => `${f.path}: ${f.message}`);
+    if (fresh.length === 0) fresh = [(error as Error).message];
   }
+  if (fresh.length > 0) throw Conflict(`${kind} "${name}" is still used: ${fresh.join('; ')}`);
 }
 
 /**
@@ -127,6 +228,7 @@ export function flagKind(emergency: EmergencyLookup): KindDefinition<FlagDefinit
     recognise: recogniseFlagdFile,
     check,
     checkSet: flagSetCompiles,
+    status: (ctx, environment, names) => flagSetStatus(ctx, 'Flag', environment, names),
     async beforeDelete(ctx, resource) {
       const env = resource.metadata.environment as string;
       const state = emergency(env);

@@ -2,7 +2,8 @@
  * A flagd flags file (`{"flags": {...}, "$evaluators": {...}, "metadata": {...}}`) applied as
  * is: each flag becomes a Flag, each shared evaluator a Segment (flagd's `$ref` resolves to
  * segments), and flag-set metadata is copied into each flag's metadata (flag keys win), which
- * is how flagd merges them.
+ * is how flagd merges them. They load as flagd loads them (lenient): what flagd tolerates is a
+ * warning, and those flags evaluate as flagd evaluates them.
  */
 import type { RecognisedResource } from '../resources/kind.js';
 
@@ -29,12 +30,12 @@ export function recogniseFlagdFile(doc: Record<string, unknown>): RecognisedReso
       const own = (flag as { metadata?: Record<string, unknown> }).metadata ?? {};
       spec = { ...flag, metadata: { ...setMetadata, ...own } };
     }
-    out.push({ name, spec });
+    out.push({ name, spec, lenient: true });
   }
   const evaluators = doc.$evaluators;
   if (evaluators && typeof evaluators === 'object' && !Array.isArray(evaluators)) {
     for (const [name, rule] of Object.entries(evaluators))
-      out.push({ kind: 'Segment', name, spec: { rule } });
+      out.push({ kind: 'Segment', name, spec: { rule }, lenient: true });
   }
   return out;
 }

@@ -193,14 +193,23 @@ describe('a large flag set', () => {
         body: { context: { targetingKey: 'u' } },
       });
       expect(one.body).toMatchObject({ reason: 'TARGETING_MATCH' });
-      // one broken flag in a large file fails the whole file, naming the flag and field
+      // one broken flag in a large flagd file loads as flagd loads it: a warning, PARSE_ERROR for it
       flags['flag-5000'] = {
         state: 'ENABLED',
         variants: { on: true },
         defaultVariant: 'on',
         targeting: { $ref: 'nowhere' },
       };
-      const bad = await t.request('POST', '/api/v1/apply', { body: { documents: [{ flags }] } });
+      const warned = await t.request('POST', '/api/v1/apply', { body: { documents: [{ flags }] } });
+      expect(warned.status).toBe(200);
+      expect(warned.body.results.filter((r: { warnings?: string[] }) => r.warnings)).toEqual([
+        expect.objectContaining({
+          name: 'flag-5000',
+          warnings: ['spec.targeting.$ref: $ref "nowhere" does not name a shared evaluator'],
+        }),
+      ]);
+      // ?strict=true refuses it, naming the flag's place in the file
+      const bad = await t.request('POST', '/api/v1/apply?strict=true', { body: { documents: [{ flags }] } });
       expect(bad.status).toBe(400);
       expect(bad.body.errors[0].path).toMatch(/^documents\[0\]\[5000\]\.spec\.targeting/);
     } finally {

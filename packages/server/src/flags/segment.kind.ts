@@ -1,14 +1,14 @@
-import { FlagKeySchema } from '@sluice/core/flags';
+import { FlagKeySchema, jsonValue } from '@sluice/core/flags';
 import { z } from 'zod';
 import { bumpGeneration } from '../environments/generation.js';
 import type { KindDefinition } from '../resources/kind.js';
-import { flagSetCompiles, refuseDeleteInUse } from './flag.kind.js';
+import { flagSetCompiles, flagSetStatus, refuseDeleteInUse } from './flag.kind.js';
 
 export const segmentSpecSchema = z
   .object({
     description: z.string().max(1000).default(''),
     /** A JsonLogic rule; flags use it as `{"segment": "name"}` or `{"$ref": "name"}`. */
-    rule: z.json(),
+    rule: jsonValue(),
   })
   .strict()
   .meta({ id: 'SegmentSpec' });
@@ -26,6 +26,7 @@ export function segmentKind(checkFlags: KindDefinition['check']): KindDefinition
     applyOrder: 15,
     check: checkFlags,
     checkSet: flagSetCompiles,
+    status: (ctx, environment, names) => flagSetStatus(ctx, 'Segment', environment, names),
     beforeDelete: (ctx, resource) =>
       refuseDeleteInUse(ctx, 'Segment', resource.metadata.name, resource.metadata.environment as string),
     async afterChange(ctx, change) {

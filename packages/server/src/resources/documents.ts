@@ -19,6 +19,8 @@ export interface NormalizedResource {
   expectedVersion?: number;
   /** `documents[2]`, or the caller's source name (`flags.yaml#2`). */
   source: string;
+  /** From a bare document its tool loads leniently (flagd mode): tolerated problems warn. */
+  lenient?: boolean;
 }
 
 export interface NormalizeOptions {
@@ -180,5 +182,6 @@ function finish(
     environment: kind.environmentScoped ? (r.environment ?? defaultEnvironment) : null,
     spec: spec.data,
     source,
+    ...(r.lenient ? { lenient: true } : {}),
   };
 }

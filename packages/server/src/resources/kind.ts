@@ -15,6 +15,25 @@ export interface RecognisedResource {
   name: string;
   environment?: string | undefined;
   spec: unknown;
+  /**
+   * Loaded as its own tool loads it (a bare flagd file: flagd mode): problems the kind can
+   * tolerate are warnings, not refusals. Resource documents and PUTs are never lenient.
+   */
+  lenient?: boolean;
+}
+
+/** A resource one write touched, as `checkSet` sees it. */
+export interface WrittenResource {
+  kind: string;
+  name: string;
+  /** Written leniently (see RecognisedResource.lenient) and the request did not ask for strict. */
+  lenient: boolean;
+}
+
+/** What a kind says about a stored resource beside its spec (`status` in GET answers). */
+export interface ResourceStatus {
+  /** Problems the resource was accepted with (flagd mode), or got from a change elsewhere. */
+  problems: { path: string; message: string; kind: string }[];
 }
 
 /** A problem found by `checkSet`: in which resource, where in its spec, what. */
@@ -25,6 +44,8 @@ export interface SetProblem {
   /** JSON path under the resource's spec (may be empty). */
   path: string;
   message: string;
+  /** Reported with the write, not refused (a lenient write's tolerated problem). */
+  warning?: boolean;
 }
 
 /** What a kind's hooks get: the open transaction and who is acting. */
@@ -71,9 +92,20 @@ export interface KindDefinition<Spec = unknown> {
   /**
    * Checks that need the whole set as it will be after every write of one apply (a flag set
    * still compiles): run once per environment at the end of the transaction, not once per
-   * resource, so a 10,000-flag file costs one check. Problems name the resource they are in.
+   * resource, so a 10,000-flag file costs one check. `written`: what this apply wrote there.
+   * Problems name the resource they are in; warnings are reported, the rest refused.
    */
-  checkSet?(ctx: KindContext, environment: string | null): Promise<SetProblem[]>;
+  checkSet?(
+    ctx: KindContext,
+    environment: string | null,
+    written: readonly WrittenResource[],
+  ): Promise<SetProblem[]>;
+  /** The status of stored resources of one environment, by name (flags: problems they carry). */
+  status?(
+    ctx: { trx: Executor },
+    environment: string | null,
+    names: readonly string[],
+  ): Promise<Map<string, ResourceStatus>>;
   /** Non-fatal findings at write time (a referenced Service that does not exist yet), reported by apply. */
   warn?(
     ctx: KindContext,

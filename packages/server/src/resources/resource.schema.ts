@@ -45,6 +45,12 @@ export const storedResourceSchema = z
       updatedBy: z.string(),
     }),
     spec: z.unknown(),
+    status: z
+      .object({
+        problems: z.array(z.object({ path: z.string(), message: z.string(), kind: z.string() })),
+      })
+      .optional()
+      .describe('what the server found in the resource (a flag loaded in flagd mode with warnings)'),
   })
   .meta({ id: 'Resource' });
 export type StoredResource = z.infer<typeof storedResourceSchema>;

@@ -22,6 +22,12 @@ const nameParams = z.object({ name: z.string().min(1).max(256) }).strict();
 const envQuery = z.object({ environment: z.string().max(64).optional() }).strict();
 /** Writes take `?confirm=true` for changes a kind refuses unconfirmed (a running experiment's split). */
 const writeQuery = envQuery.extend({ confirm: z.enum(['true', 'false']).optional() });
+const applyQuery = writeQuery.extend({
+  strict: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: refuse what a flagd file would load with a warning'),
+});
 const listQuery = envQuery.extend({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(256).optional(),
@@ -63,7 +69,7 @@ export function resourceRoutes(service: ResourceService, defaultEnvironment: () 
       environment: () => ANY_ENVIRONMENT,
       summary: 'Apply a set of documents, all or nothing (each checked against the token’s scopes)',
       tag: 'resources',
-      query: writeQuery,
+      query: applyQuery,
       body: applyRequestSchema,
       response: applyResultSchema,
       async handler({ body, query, principal, requestId, authorize }) {
@@ -81,6 +87,7 @@ export function resourceRoutes(service: ResourceService, defaultEnvironment: () 
             confirm: query.confirm === 'true',
           },
           body.dryRun,
+          { strict: query.strict === 'true' },
         );
       },
     }),
@@ -129,7 +136,8 @@ function kindRoutes(kind: AnyKind, service: ResourceService, defaultEnvironment:
       query: listQuery,
       response: resourceListSchema,
       async handler({ query }) {
-        const items = await service.list(kind, envOf(query), { limit: query.limit, cursor: query.cursor });
+        const stored = await service.list(kind, envOf(query), { limit: query.limit, cursor: query.cursor });
+        const items = await service.withStatus(kind, envOf(query), stored);
         const last = items.at(-1);
         return { items, nextCursor: items.length === query.limit && last ? last.metadata.name : null };
       },
@@ -147,7 +155,8 @@ function kindRoutes(kind: AnyKind, service: ResourceService, defaultEnvironment:
       async handler({ params, query, reply }) {
         const resource = await service.get(kind, envOf(query), params.name);
         reply.header('etag', `"${resource.metadata.version}"`);
-        return resource;
+        const [described] = await service.withStatus(kind, envOf(query), [resource]);
+        return described ?? resource;
       },
     }),
     defineRoute({

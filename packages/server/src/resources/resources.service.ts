@@ -6,7 +6,7 @@ import { AlreadyExists, Conflict, canonicalJson, NotFound, ValidationFailed } fr
 import { createAuditStore } from '../audit/audit-store.kysely.js';
 import { type Executor, inTransaction } from '../storage/index.js';
 import type { NormalizedResource } from './documents.js';
-import type { AnyKind, KindContext } from './kind.js';
+import type { AnyKind, KindContext, WrittenResource } from './kind.js';
 import type { KindRegistry } from './registry.js';
 import type { ApplyResult, StoredResource } from './resource.schema.js';
 import { createResourceStore } from './resource-store.kysely.js';
@@ -35,6 +35,21 @@ export type ChangeListener = (change: ResourceChange) => void;
 export interface WriteOutcome {
   resource: StoredResource;
   action: 'created' | 'updated' | 'unchanged';
+  /** Problems the write was accepted with (a lenient write; see WriteOptions.strict). */
+  warnings?: string[];
+}
+
+export interface WriteOptions {
+  /** Refuse what a lenient write would only warn about (`?strict=true`, `validate --strict`). */
+  strict?: boolean;
+  /**
+   * More work in the write's own transaction (a rollout records what it wrote and what it
+   * replaced), given the stored resource before and after: it commits or fails with the write.
+   */
+  alongside?: (
+    trx: Executor,
+    write: { before: StoredResource | null; after: StoredResource },
+  ) => Promise<void>;
 }
 
 /** Marks a dry run's transaction for rollback once its results are known. */
@@ -51,6 +66,8 @@ export class ResourceService {
     private readonly db: Executor,
     readonly registry: KindRegistry,
     private readonly now: () => Date = () => new Date(),
+    /** Where warnings of accepted writes are logged (one line each). */
+    private readonly warn: (message: string) => void = () => {},
   ) {}
 
   onChange(listener: ChangeListener): () => void {
@@ -67,6 +84,20 @@ export class ResourceService {
     return found;
   }
 
+  /** Resources with what their kind says about them (`status`), for the read routes. */
+  async withStatus(kind: AnyKind, environment: string | null, items: StoredResource[]) {
+    if (!kind.status || items.length === 0) return items;
+    const statuses = await kind.status(
+      { trx: this.db },
+      scoped(kind, environment),
+      items.map((r) => r.metadata.name),
+    );
+    return items.map((r) => {
+      const status = statuses.get(r.metadata.name);
+      return status ? { ...r, status } : r;
+    });
+  }
+
   async find(kind: AnyKind, environment: string | null, name: string): Promise<StoredResource | null> {
     return createResourceStore(this.db).get(kind.kind, scoped(kind, environment), name);
   }
@@ -80,19 +111,27 @@ export class ResourceService {
   }
 
   /** Creates or replaces one resource. */
-  async put(resource: NormalizedResource, actor: Actor): Promise<WriteOutcome> {
+  async put(resource: NormalizedResource, actor: Actor, options: WriteOptions = {}): Promise<WriteOutcome> {
     const pending: ResourceChange[] = [];
     const outcome = await inTransaction(this.db, async (trx) => {
-      const written = await this.write(trx, resource, actor, pending);
-      if (written.action !== 'unchanged') await this.checkSets(trx, [resource], actor);
-      return written;
+      const { before, ...written } = await this.write(trx, resource, actor, pending);
+      await options.alongside?.(trx, { before, after: written.resource });
+      if (written.action === 'unchanged') return written;
+      const warnings = (await this.checkSets(trx, [resource], actor, options)).get(keyOf(resource));
+      return warnings ? { ...written, warnings } : written;
     });
     this.announce(pending);
+    this.logWarnings([{ ...resource, warnings: outcome.warnings }]);
     return outcome;
   }
 
   /** Applies a validated set of resources all-or-nothing; a dry run reports and rolls back. */
-  async apply(resources: NormalizedResource[], actor: Actor, dryRun: boolean): Promise<ApplyResult> {
+  async apply(
+    resources: NormalizedResource[],
+    actor: Actor,
+    dryRun: boolean,
+    options: WriteOptions = {},
+  ): Promise<ApplyResult> {
     const pending: ResourceChange[] = [];
     try {
       const result = await inTransaction(this.db, async (trx) => {
@@ -115,15 +154,23 @@ export class ResourceService {
             source: r.source,
           });
         }
-        await this.checkSets(
+        // strict checks every resource given, unchanged ones too (CI asks whether the files pass)
+        const setWarnings = await this.checkSets(
           trx,
-          resources.filter((_, i) => results[i]?.action !== 'unchanged'),
+          options.strict ? resources : resources.filter((_, i) => results[i]?.action !== 'unchanged'),
           actor,
+          options,
         );
+        resources.forEach((r, i) => {
+          const more = setWarnings.get(keyOf(r));
+          const entry = results[i];
+          if (more && entry) entry.warnings = [...(entry.warnings ?? []), ...more];
+        });
         if (dryRun) throw new DryRunRollback({ dryRun: true, results });
         return { dryRun: false, results };
       });
       this.announce(pending);
+      this.logWarnings(result.results);
       return result;
     } catch (error) {
       if (error instanceof DryRunRollback) return error.result;
@@ -180,23 +227,48 @@ export class ResourceService {
 
   /**
    * Runs each touched kind's whole-set check once per environment, after all the writes; a
-   * problem fails the transaction and is reported at the document it is in.
+   * problem fails the transaction and is reported at the document it is in. Warnings (problems
+   * a lenient write tolerates) come back by resource, as `spec.path: message`.
    */
-  private async checkSets(trx: Executor, written: NormalizedResource[], actor: Actor): Promise<void> {
-    const runs = new Map<string, { check: NonNullable<AnyKind['checkSet']>; environment: string | null }>();
+  private async checkSets(
+    trx: Executor,
+    written: NormalizedResource[],
+    actor: Actor,
+    options: WriteOptions,
+  ): Promise<Map<string, string[]>> {
+    type Run = {
+      check: NonNullable<AnyKind['checkSet']>;
+      environment: string | null;
+      written: WrittenResource[];
+    };
+    const runs = new Map<string, Run>();
     const sources = new Map<string, string>();
     const checkIds = new Map<AnyKind['checkSet'], number>();
+    const touched = new Map<string, WrittenResource[]>();
     for (const r of written) {
-      sources.set(`${r.kind.kind}/${r.environment ?? ''}/${r.name}`, r.source);
+      sources.set(keyOf(r), r.source);
+      const env = r.environment ?? '';
+      const list = touched.get(env) ?? [];
+      list.push({ kind: r.kind.kind, name: r.name, lenient: Boolean(r.lenient) && !options.strict });
+      touched.set(env, list);
       const check = r.kind.checkSet;
       if (!check) continue;
       if (!checkIds.has(check)) checkIds.set(check, checkIds.size);
-      runs.set(`${checkIds.get(check)}/${r.environment ?? ''}`, { check, environment: r.environment });
+      runs.set(`${checkIds.get(check)}/${env}`, { check, environment: r.environment, written: list });
     }
     const fields: { path: string; message: string }[] = [];
-    for (const { check, environment } of runs.values()) {
-      for (const p of await check(this.context(trx, actor), environment)) {
-        const source = p.name === null ? undefined : sources.get(`${p.kind}/${environment ?? ''}/${p.name}`);
+    const warnings = new Map<string, string[]>();
+    for (const { check, environment, written: list } of runs.values()) {
+      for (const p of await check(this.context(trx, actor), environment, list)) {
+        const key = `${p.kind}/${environment ?? ''}/${p.name}`;
+        const source = p.name === null ? undefined : sources.get(key);
+        if (p.warning && !options.strict && p.name !== null) {
+          warnings.set(key, [
+            ...(warnings.get(key) ?? []),
+            `spec${p.path ? `.${p.path}` : ''}: ${p.message}`,
+          ]);
+          continue;
+        }
         const where = source
           ? `${source}.spec${p.path ? `.${p.path}` : ''}`
           : `${p.kind}${p.name ? ` "${p.name}"` : ''}${p.path ? ` ${p.path}` : ''}`;
@@ -205,6 +277,24 @@ export class ResourceService {
     }
     if (fields.length) {
       throw ValidationFailed(fields.map((f) => `${f.path}: ${f.message}`).join('; '), { fields });
+    }
+    return warnings;
+  }
+
+  private logWarnings(
+    results: {
+      kind: string | AnyKind;
+      name: string;
+      environment?: string | null | undefined;
+      warnings?: string[] | undefined;
+    }[],
+  ): void {
+    for (const r of results) {
+      const kind = typeof r.kind === 'string' ? r.kind : r.kind.kind;
+      for (const w of r.warnings ?? [])
+        this.warn(
+          `${kind}/${r.name}${r.environment ? ` in ${r.environment}` : ''} accepted with a warning: ${w}`,
+        );
     }
   }
 
@@ -224,7 +314,7 @@ export class ResourceService {
     r: NormalizedResource,
     actor: Actor,
     pending: ResourceChange[],
-  ): Promise<WriteOutcome> {
+  ): Promise<WriteOutcome & { before: StoredResource | null }> {
     const store = createResourceStore(trx);
     const ctx = this.context(trx, actor);
     if (r.environment !== null && !(await store.get('Environment', null, r.environment))) {
@@ -242,7 +332,7 @@ export class ResourceService {
       throw stale(r.kind, r.name, r.expectedVersion, existing?.metadata.version ?? 0);
     }
     if (existing && canonicalJson(existing.spec) === canonicalJson(r.spec))
-      return { resource: existing, action: 'unchanged' };
+      return { resource: existing, action: 'unchanged', before: existing };
     const problems =
       (await r.kind.check?.(ctx, { name: r.name, environment: r.environment, spec: r.spec })) ?? [];
     if (problems.length) {
@@ -294,12 +384,16 @@ export class ResourceService {
       action: existing ? 'updated' : 'created',
       resource,
     });
-    return { resource, action: existing ? 'updated' : 'created' };
+    return { resource, action: existing ? 'updated' : 'created', before: existing };
   }
 
   private announce(changes: ResourceChange[]): void {
     for (const change of changes) for (const listener of this.listeners) listener(change);
   }
+}
+
+function keyOf(r: NormalizedResource): string {
+  return `${r.kind.kind}/${r.environment ?? ''}/${r.name}`;
 }
 
 function scoped(kind: AnyKind, environment: string | null): string | null {

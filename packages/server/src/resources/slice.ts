@@ -10,7 +10,7 @@ export function resourcesSlice(ctx: SliceContext, needs: { emergency: EmergencyL
     defaultEnvironment: ctx.defaultEnvironment,
     emergency: needs.emergency,
   });
-  const service = new ResourceService(ctx.db, registry, ctx.now);
+  const service = new ResourceService(ctx.db, registry, ctx.now, (message) => ctx.log?.warn(message));
   return {
     registry,
     service,

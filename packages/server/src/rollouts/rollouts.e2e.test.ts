@@ -4,7 +4,7 @@
  * the version before the run, and a run survives the control plane being replaced mid-way.
  */
 import { parsePlan, simulate } from '@sluice/core/rollouts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
@@ -30,15 +30,8 @@ const plan = (flag: string) => ({
   ],
 });
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 300; i++) {
-    last = await read();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
+/** How long a run may take to get where a test waits for it (Vitest's own retry loop). */
+const WAIT = { timeout: 10_000, interval: 20 };
 
 describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
   let t: TestServer;
@@ -67,11 +60,11 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
     const started = await t.request('POST', '/api/v1/rollouts/release-checkout-v2/start', { body: {} });
     expect(started.status).toBe(201);
     const id = started.body.id as string;
-    const gating = await until(
-      () => run(id),
-      (r) => r.stages[0].status === 'gating',
-      'the manual gate',
-    );
+    const gating = await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.stages[0].status === 'gating', 'the manual gate').toBe(true);
+      return r;
+    }, WAIT);
     expect(gating.waitingFor.join(' ')).toMatch(/product_manager/);
 
     // the starter (admin) may not approve their own rollout; a product manager may
@@ -85,30 +78,33 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
     });
     expect(ok.status).toBe(200);
 
-    await until(
-      () => run(id),
-      (r) => r.stages[0].weight === 25,
-      'the flag at 25%',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.stages[0].weight === 25, 'the flag at 25%').toBe(true);
+      return r;
+    }, WAIT);
     const flag = await t.request('GET', '/api/v1/flags/checkout-v2?environment=development');
     expect(flag.body.metadata.updatedBy).toBe(`rollout:${id}`);
+    // the run's bookkeeping stays in its own tables: nothing of it reaches the flag or its clients
+    expect(JSON.stringify(flag.body.spec)).not.toMatch(/sluice\./);
     advance(10);
-    await until(
-      () => run(id),
-      (r) => r.stages[0].weight === 100,
-      'the flag at 100%',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.stages[0].weight === 100, 'the flag at 100%').toBe(true);
+      return r;
+    }, WAIT);
     advance(10);
-    const done = await until(
-      () => run(id),
-      (r) => r.status === 'succeeded',
-      'success',
-    );
+    const done = await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.status === 'succeeded', 'success').toBe(true);
+      return r;
+    }, WAIT);
     expect(done.stages[0].status).toBe('completed');
     const everyone = await t.request('POST', '/api/v1/flags/checkout-v2/evaluate?environment=development', {
       body: { context: { targetingKey: 'someone' } },
     });
     expect(everyone.body.value).toBe(true);
+    expect(Object.keys(everyone.body.flagMetadata).filter((k) => k.startsWith('sluice.'))).toEqual([]);
     const history = (await t.request('GET', `/api/v1/rollout-runs/${id}/history`)).body.items;
     expect(history[0].event.type).toBe('run_started');
     expect(history.some((e: any) => e.event.type === 'approve' && e.actor === 'pat')).toBe(true);
@@ -123,23 +119,23 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
     await t.request('POST', '/api/v1/apply', { body: { documents: [doc] } });
     const startedAt = clock;
     const id = (await t.request('POST', '/api/v1/rollouts/simulated/start', { body: {} })).body.id;
-    await until(
-      () => run(id),
-      (r) => r.stages[0].weight === 25,
-      '25%',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.stages[0].weight === 25, '25%').toBe(true);
+      return r;
+    }, WAIT);
     advance(10);
-    await until(
-      () => run(id),
-      (r) => r.stages[0].weight === 100,
-      '100%',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.stages[0].weight === 100, '100%').toBe(true);
+      return r;
+    }, WAIT);
     advance(10);
-    await until(
-      () => run(id),
-      (r) => r.status === 'succeeded',
-      'success',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.status === 'succeeded', 'success').toBe(true);
+      return r;
+    }, WAIT);
     const real = (await t.request('GET', `/api/v1/rollout-runs/${id}/history`)).body.items.flatMap((e: any) =>
       e.transitions.map((tr: any) => `${tr.stage ?? 'run'}:${tr.from}->${tr.to}`),
     );
@@ -165,26 +161,26 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
     const started = await t.request('POST', '/api/v1/rollouts/scaled/start', { body: { timeScale: 60 } });
     expect(started.status).toBe(201);
     expect(started.body.timeScale).toBe(60);
-    await until(
-      () => run(started.body.id),
-      (r) => r.stages[0].weight === 25,
-      '25%',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(started.body.id);
+      expect(r.stages[0].weight === 25, '25%').toBe(true);
+      return r;
+    }, WAIT);
     // 10 planned minutes are 10 seconds at ×60
     clock += 10_000;
     t.server.rollouts.runtime.poke();
-    await until(
-      () => run(started.body.id),
-      (r) => r.stages[0].weight === 100,
-      '100% after 10 s',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(started.body.id);
+      expect(r.stages[0].weight === 100, '100% after 10 s').toBe(true);
+      return r;
+    }, WAIT);
     clock += 10_000;
     t.server.rollouts.runtime.poke();
-    const done = await until(
-      () => run(started.body.id),
-      (r) => r.status === 'succeeded',
-      'success after another 10 s',
-    );
+    const done = await vi.waitFor(async () => {
+      const r = await run(started.body.id);
+      expect(r.status === 'succeeded', 'success after another 10 s').toBe(true);
+      return r;
+    }, WAIT);
     expect(done.timeScale).toBe(60);
     const history = (await t.request('GET', `/api/v1/rollout-runs/${started.body.id}/history`)).body.items;
     expect(history[0].transitions[0].reason).toContain('time-scaled ×60');
@@ -207,18 +203,18 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
     };
     await t.request('POST', '/api/v1/apply', { body: { documents: [doc] } });
     const id = (await t.request('POST', '/api/v1/rollouts/measured/start', { body: {} })).body.id;
-    await until(
-      () => run(id),
-      (r) => r.stages[0].weight === 25,
-      '25%',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.stages[0].weight === 25, '25%').toBe(true);
+      return r;
+    }, WAIT);
     advance(10);
     // nothing serves the flag here, so the reading has no value and the stage keeps trying
-    const waiting = await until(
-      () => run(id),
-      (r) => r.stages[0].checks.length > 0,
-      'a check',
-    );
+    const waiting = await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.stages[0].checks.length > 0, 'a check').toBe(true);
+      return r;
+    }, WAIT);
     const stage = waiting.stages[0];
     expect(stage.checks).toEqual([
       {
@@ -239,11 +235,11 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
     expect(Date.parse(stage.checkDeadline)).toBeGreaterThan(Date.parse(stage.checks[0].nextAt));
     expect(stage.checkedAt).toBe(new Date(clock).toISOString());
     await t.request('POST', `/api/v1/rollout-runs/${id}/abort`, { body: { reason: 'test over' } });
-    await until(
-      () => run(id),
-      (r) => r.status === 'aborted',
-      'the abort',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.status === 'aborted', 'the abort').toBe(true);
+      return r;
+    }, WAIT);
   });
 
   it('refuses a second run on the same flag, naming the first', async () => {
@@ -261,11 +257,11 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
     expect(second.status).toBe(409);
     expect(second.body.detail).toContain(first.body.id);
     await t.request('POST', `/api/v1/rollout-runs/${first.body.id}/abort`, { body: { reason: 'test over' } });
-    await until(
-      () => run(first.body.id),
-      (r) => r.status === 'aborted',
-      'the abort',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(first.body.id);
+      expect(r.status === 'aborted', 'the abort').toBe(true);
+      return r;
+    }, WAIT);
     expect((await t.request('POST', '/api/v1/rollouts/second/start', { body: {} })).status).toBe(201);
   });
 
@@ -280,26 +276,26 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
     await t.request('POST', '/api/v1/apply', { body: { documents: [plan('rollback-flag')] } });
     const id = (await t.request('POST', '/api/v1/rollouts/release-rollback-flag/start', { body: {} })).body
       .id;
-    await until(
-      () => run(id),
-      (r) => r.stages[0].status === 'gating',
-      'the gate',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.stages[0].status === 'gating', 'the gate').toBe(true);
+      return r;
+    }, WAIT);
     await t.request('POST', `/api/v1/rollout-runs/${id}/approve`, {
       token: approver,
       body: { stage: 'enable_flag' },
     });
-    await until(
-      () => run(id),
-      (r) => r.stages[0].weight === 25,
-      '25%',
-    );
+    await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.stages[0].weight === 25, '25%').toBe(true);
+      return r;
+    }, WAIT);
     await t.request('POST', `/api/v1/rollout-runs/${id}/abort`, { body: { reason: 'conversion dropped' } });
-    const ended = await until(
-      () => run(id),
-      (r) => r.status === 'aborted',
-      'the abort',
-    );
+    const ended = await vi.waitFor(async () => {
+      const r = await run(id);
+      expect(r.status === 'aborted', 'the abort').toBe(true);
+      return r;
+    }, WAIT);
     expect(ended.reason).toMatch(/conversion dropped/);
     const flag = await t.request('GET', '/api/v1/flags/rollback-flag');
     expect(flag.body.spec).toEqual(before);
@@ -315,37 +311,37 @@ describe.each(DIALECTS)('rollout runs on %s', (dialect) => {
       await a.request('POST', '/api/v1/apply', { body: { documents: [plan('durable-flag')] } });
       const id = (await a.request('POST', '/api/v1/rollouts/release-durable-flag/start', { body: {} })).body
         .id;
-      await until(
-        () => a!.request('GET', `/api/v1/rollout-runs/${id}`).then((r) => r.body),
-        (r) => r.stages[0].status === 'gating',
-        'the gate',
-      );
+      await vi.waitFor(async () => {
+        const r = await a!.request('GET', `/api/v1/rollout-runs/${id}`).then((r) => r.body);
+        expect(r.stages[0].status === 'gating', 'the gate').toBe(true);
+        return r;
+      }, WAIT);
       await a.request('POST', `/api/v1/rollout-runs/${id}/approve`, {
         token: pm,
         body: { stage: 'enable_flag' },
       });
-      await until(
-        () => a!.request('GET', `/api/v1/rollout-runs/${id}`).then((r) => r.body),
-        (r) => r.stages[0].weight === 25,
-        '25%',
-      );
+      await vi.waitFor(async () => {
+        const r = await a!.request('GET', `/api/v1/rollout-runs/${id}`).then((r) => r.body);
+        expect(r.stages[0].weight === 25, '25%').toBe(true);
+        return r;
+      }, WAIT);
       await a.close();
       a = undefined;
       clock += 30 * 60_000; // the timers fell due while no control plane ran
       b = await startTestServer(dialect, { now, database: db });
       // the overdue 25% step fired once on start: 100% now, held for its own 10 minutes
-      await until(
-        () => b!.request('GET', `/api/v1/rollout-runs/${id}`).then((r) => r.body),
-        (r) => r.stages[0].weight === 100,
-        '100% after restart',
-      );
+      await vi.waitFor(async () => {
+        const r = await b!.request('GET', `/api/v1/rollout-runs/${id}`).then((r) => r.body);
+        expect(r.stages[0].weight === 100, '100% after restart').toBe(true);
+        return r;
+      }, WAIT);
       clock += 10 * 60_000;
       b.server.rollouts.runtime.poke();
-      const done = await until(
-        () => b!.request('GET', `/api/v1/rollout-runs/${id}`).then((r) => r.body),
-        (r) => r.status === 'succeeded',
-        'success after restart',
-      );
+      const done = await vi.waitFor(async () => {
+        const r = await b!.request('GET', `/api/v1/rollout-runs/${id}`).then((r) => r.body);
+        expect(r.status === 'succeeded', 'success after restart').toBe(true);
+        return r;
+      }, WAIT);
       expect(done.stages[0].weight).toBe(100);
       const history = (await b.request('GET', `/api/v1/rollout-runs/${id}/history`)).body.items;
       const setFlags = history.filter(

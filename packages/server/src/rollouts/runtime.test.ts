@@ -6,7 +6,7 @@
  * store's many-row statements keep the guards the runtime relies on.
  */
 import { parsePlan } from '@sluice/core/rollouts';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type DatabaseHandle, migrate, openDatabase } from '../storage/index.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
 import type { CommandHandlers } from './command-handler.js';
@@ -35,13 +35,8 @@ const plan = parsePlan({
 const ok = async () => ({ ok: true });
 const handlers: CommandHandlers = { deploy: ok, set_traffic: ok, retire: ok };
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** How long a condition may take to come true (Vitest's own retry loop). */
+const WAIT = { timeout: 10_000, interval: 10 };
 
 describe.each(DIALECTS)('the rollout runtime on %s', (dialect) => {
   let testDb: TestDatabase;
@@ -99,15 +94,15 @@ describe.each(DIALECTS)('the rollout runtime on %s', (dialect) => {
       locks: ['service:test/api'],
     });
 
-    await until(() => steps.length === 1, 'the first step timer');
+    await vi.waitFor(() => expect(steps.length === 1, 'the first step timer').toBe(true), WAIT);
     clock = steps[0]!.dueAt + 5_000; // handled 5 s late
     a.poke();
     b.poke();
-    await until(() => steps.length === 2, 'the second step timer');
+    await vi.waitFor(() => expect(steps.length === 2, 'the second step timer').toBe(true), WAIT);
     clock = steps[1]!.dueAt + 2_000;
     b.poke();
     a.poke();
-    await until(() => status === 'succeeded', 'the run to succeed');
+    await vi.waitFor(() => expect(status === 'succeeded', 'the run to succeed').toBe(true), WAIT);
 
     const fired = [...firedA, ...firedB].sort((x, y) => x.dueAt - y.dueAt);
     expect(fired).toEqual([

@@ -9,7 +9,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStandaloneRouter, type StandaloneRouter } from '@sluice/router';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { configFromEnv } from '../config.js';
 import { createServer, type SluiceServer } from '../server.js';
 
@@ -35,13 +35,8 @@ async function countAnswers(url: string, n: number): Promise<Record<string, numb
   return counts;
 }
 
-async function until(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** How long a condition may take to come true (Vitest's own retry loop). */
+const WAIT = { timeout: 10_000, interval: 20 };
 
 describe('routing from control plane to routers', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-routing-'));
@@ -89,7 +84,13 @@ describe('routing from control plane to routers', () => {
     });
     expect(res.status).toBe(201);
     const port = server.router?.status().listen?.port;
-    await until(() => server.router?.status().configVersion === 1, 'the embedded router to apply version 1');
+    await vi.waitFor(
+      () =>
+        expect(server.router?.status().configVersion === 1, 'the embedded router to apply version 1').toBe(
+          true,
+        ),
+      WAIT,
+    );
     expect(await countAnswers(`http://127.0.0.1:${port}/`, 20)).toEqual({ blue: 18, green: 2 });
   });
 
@@ -117,19 +118,27 @@ describe('routing from control plane to routers', () => {
       maxBackoffMs: 200,
     });
     const edge = `http://127.0.0.1:${standalone.router.status().listen?.port}/`;
-    await until(
-      () => standalone.router.status().configVersion === 1,
-      'the standalone router to apply version 1',
+    await vi.waitFor(
+      () =>
+        expect(
+          standalone.router.status().configVersion === 1,
+          'the standalone router to apply version 1',
+        ).toBe(true),
+      WAIT,
     );
     expect(await countAnswers(edge, 10)).toEqual({ blue: 9, green: 1 });
-    await until(async () => {
+    await vi.waitFor(async () => {
       const routers = (await (await api('GET', '/api/v1/routers')).json()) as {
         standalone: { routerId: string; configVersion: number }[];
       };
-      return routers.standalone.some(
-        (r: { routerId: string; configVersion: number }) => r.routerId === 'edge-1' && r.configVersion === 1,
-      );
-    }, 'a heartbeat from edge-1');
+      expect(
+        routers.standalone.some(
+          (r: { routerId: string; configVersion: number }) =>
+            r.routerId === 'edge-1' && r.configVersion === 1,
+        ),
+        'a heartbeat from edge-1',
+      ).toBe(true);
+    }, WAIT);
 
     // the control plane goes away: the router serves on, with the same split
     const port = Number(new URL(cpUrl).port);
@@ -150,9 +159,13 @@ describe('routing from control plane to routers', () => {
       },
     });
     expect(put.status).toBe(200);
-    await until(
-      () => standalone.router.status().configVersion === 2,
-      'the standalone router to apply version 2',
+    await vi.waitFor(
+      () =>
+        expect(
+          standalone.router.status().configVersion === 2,
+          'the standalone router to apply version 2',
+        ).toBe(true),
+      WAIT,
     );
     expect(await countAnswers(edge, 10)).toEqual({ green: 10 });
   });

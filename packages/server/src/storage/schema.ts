@@ -176,6 +176,17 @@ export interface RolloutOpTable {
   updated_at: string;
 }
 
+export interface RolloutFlagWriteTable {
+  op_id: string;
+  run_id: string;
+  environment: string;
+  flag: string;
+  version: number;
+  previous_version: number | null;
+  previous_spec: string | null;
+  at: string;
+}
+
 export interface RolloutTimerTable {
   run_id: string;
   timer_id: string;
@@ -206,5 +217,6 @@ export interface Database {
   sluice_rollout_event: RolloutEventTable;
   sluice_rollout_op: RolloutOpTable;
   sluice_rollout_timer: RolloutTimerTable;
+  sluice_rollout_flag_write: RolloutFlagWriteTable;
   sluice_rollout_lock: RolloutLockTable;
 }

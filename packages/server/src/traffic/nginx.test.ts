@@ -1,11 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EMPTY_TRAFFIC } from './model.js';
 import { createNginxProvider } from './nginx.js';
 import { parseNginxStatus, renderNginxConfig } from './nginx-config.js';
 import { describeTrafficProviderContract } from './provider.case.js';
 import { startNginx } from './test-support/nginx-process.js';
-import { eventually, probe, startUpstreams, type Upstreams } from './test-support/upstreams.js';
+import { probe, startUpstreams, type Upstreams } from './test-support/upstreams.js';
 
 let upstreams: Upstreams;
 beforeAll(async () => {
@@ -55,7 +55,10 @@ describe('nginx provider specifics', () => {
       await p.setMirror({ version: 'green', percent: 100 });
       const before = upstreams.hits.green ?? 0;
       expect(await probe(nginx.url, 10)).toEqual({ blue: 10 });
-      expect(await eventually(() => (upstreams.hits.green ?? 0) - before === 10)).toBe(true);
+      await vi.waitFor(() => expect((upstreams.hits.green ?? 0) - before === 10).toBe(true), {
+        timeout: 5_000,
+        interval: 50,
+      });
       await p.setMirror(null);
       const after = upstreams.hits.green ?? 0;
       expect(await probe(nginx.url, 5)).toEqual({ blue: 5 });
@@ -112,7 +115,10 @@ describe('nginx provider specifics', () => {
       } finally {
         process.kill(nginx.masterPid, 'SIGCONT');
       }
-      expect(await eventually(async () => (await p.read()).weights.blue === 100)).toBe(true);
+      await vi.waitFor(async () => expect((await p.read()).weights.blue === 100).toBe(true), {
+        timeout: 5_000,
+        interval: 50,
+      });
     } finally {
       await nginx.stop();
     }

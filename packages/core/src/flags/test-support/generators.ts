@@ -29,6 +29,7 @@ const ATTRIBUTES = [
   'beta',
   'score',
   'tags',
+  'scores',
   'user.name',
   'user.id',
   'missing',
@@ -57,6 +58,7 @@ export const contextArb = fc
       beta: fc.oneof(fc.boolean(), fc.constant(null)),
       score: fc.oneof(num, fc.constant(null)),
       tags: fc.array(str, { maxLength: 3 }),
+      scores: fc.array(fc.oneof(num, fc.constantFrom('3', 'x', null)), { maxLength: 4 }),
       user: fc.record(
         { name: fc.oneof(str, fc.constant(null)), id: fc.integer({ min: 0, max: 9 }) },
         { requiredKeys: [] },
@@ -72,15 +74,62 @@ const varOperand = fc.oneof(
   fc.constantFrom({ var: 'targetingKey' }, { var: '$flagd.flagKey' }, { var: ['$flagd.timestamp'] }),
 );
 
+const ARITHMETIC = ['+', '-', '*', '/', '%', 'min', 'max'];
+const numeric = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom({ var: 'age' }, { var: 'score' }, { var: ['score', 1] }) },
+  { weight: 3, arbitrary: num },
+  { weight: 1, arbitrary: fc.constantFrom('10', 'abc', '', null, true, { var: 'scores' }) },
+);
+/** Arithmetic, min and max: 1–3 operands, mixing numbers, numeric strings, nulls and lists. */
+export const arithmeticArb = fc
+  .tuple(fc.constantFrom(...ARITHMETIC), fc.array(numeric, { minLength: 1, maxLength: 3 }))
+  .map(([op, xs]) => ({ [op]: xs }));
 const operand = fc.oneof(
   { weight: 6, arbitrary: varOperand },
   { weight: 4, arbitrary: primitive },
   { weight: 2, arbitrary: fc.tuple(varOperand, str).map(([v, s]) => ({ cat: [v, s] })) },
   { weight: 1, arbitrary: varOperand.map((v) => ({ cat: [v] })) },
   { weight: 1, arbitrary: fc.constantFrom({ var: '' }, { var: 'user' }, { var: ['user.name'] }) },
+  { weight: 2, arbitrary: arithmeticArb },
 );
 
 const COMPARISONS = ['==', '!=', '<', '<=', '>', '>=', '===', '!=='];
+/** A list a rule builds: a context list, a literal, a merge of them. */
+const listArb = fc.oneof(
+  fc.constantFrom({ var: 'tags' }, { var: 'scores' }, { var: 'missing' }),
+  fc.array(primitive, { maxLength: 3 }),
+  fc
+    .array(fc.oneof(fc.constantFrom({ var: 'tags' }, { var: 'scores' }, { var: 'tier' }), primitive), {
+      minLength: 1,
+      maxLength: 3,
+    })
+    .map((parts) => ({ merge: parts })),
+);
+/** A per-element rule for the iterators: `{var: ''}` is the element. */
+const elementRule = fc.oneof(
+  str.map((s) => ({ '==': [{ var: '' }, s] })),
+  num.map((n) => ({ '>': [{ var: '' }, n] })),
+  fc.constant({ '!': { var: '' } }),
+  fc.array(str, { maxLength: 3 }).map((xs) => ({ in: [{ var: '' }, xs] })),
+  fc.constant({ cat: [{ var: '' }, '!'] }),
+);
+/** `reduce` folds with its own scope: `accumulator` and `current`. */
+const reduceArb = fc.oneof(
+  listArb.map((l) => ({ reduce: [l, { '+': [{ var: 'accumulator' }, 1] }, 0] })),
+  listArb.map((l) => ({ reduce: [l, { cat: [{ var: 'accumulator' }, { var: 'current' }] }, ''] })),
+  listArb.map((l) => ({ reduce: [l, { max: [{ var: 'accumulator' }, { var: 'current' }] }, -1] })),
+  listArb.map((l) => ({ reduce: [l, { '+': [{ var: 'accumulator' }, { var: 'current' }] }] })),
+);
+const substrArb = fc
+  .tuple(
+    fc.oneof(varOperand, str),
+    fc.integer({ min: -3, max: 3 }),
+    fc.option(fc.integer({ min: -3, max: 4 }), { nil: undefined }),
+  )
+  .map(([text, from, length]) => ({ substr: length === undefined ? [text, from] : [text, from, length] }));
+const iteratorArb = fc
+  .tuple(fc.constantFrom('some', 'all', 'none', 'filter', 'map'), listArb, elementRule)
+  .map(([op, list, rule]) => ({ [op]: [list, rule] }));
 const SEMVER_OPS = ['=', '!=', '<', '<=', '>', '>=', '^', '~'];
 
 /** Conditions (usually boolean) and variant-producing rules, for one flag's variant names. */
@@ -112,9 +161,15 @@ export function ruleArbs(variantNames: readonly string[], refs: readonly string[
         .map(([n, keys]) => ({ missing_some: [n, keys] })),
       tie('cond').map((c) => ({ '!': c })),
       varOperand.map((v) => ({ '!': [v] })),
+      iteratorArb,
+      iteratorArb, // twice: five operations share it
       fc
-        .tuple(fc.constantFrom('some', 'all', 'none', 'filter', 'map'), str)
-        .map(([op, s]) => ({ [op]: [{ var: 'tags' }, { '==': [{ var: '' }, s] }] })),
+        .tuple(fc.constantFrom(...COMPARISONS), fc.oneof(arithmeticArb, reduceArb, substrArb), operand)
+        .map(([op, a, b]) => ({ [op]: [a, b] })),
+      // lists that iterators build (`all`/`some`/`none` give booleans: see README, differences)
+      fc
+        .tuple(operand, listArb, fc.constantFrom('filter', 'map'), elementRule)
+        .map(([a, l, op, rule]) => ({ in: [a, { [op]: [l, rule] }] })),
       operand.map((o) => ({ '!!': [o] })),
       fc
         .tuple(fc.constantFrom('and', 'or'), fc.array(tie('cond'), { minLength: 1, maxLength: 3 }))
@@ -138,6 +193,8 @@ export function ruleArbs(variantNames: readonly string[], refs: readonly string[
       fractionalArb(variantLiteral),
       tie('cond'),
       fc.constantFrom({ var: 'tier' }, { var: ['tier', variantNames[0]] }),
+      substrArb,
+      reduceArb,
     ),
   }));
 }

@@ -4,6 +4,7 @@
  * transaction, versioned and audited). Errors keep that service's shape, `{"error": "..."}`; a flag
  * that does not exist is its `404 {"enabled": false, "reason": "Flag not found"}`.
  */
+
 import { isSluiceError } from '@sluice/core';
 import { scopesGrant } from '@sluice/core/auth';
 import { evaluate, FLAG_KEY_PATTERN } from '@sluice/core/flags';
@@ -14,6 +15,7 @@ import type { TokenVerifier } from '../../http/auth.js';
 import { zodFields } from '../../http/problem.js';
 import type { Principal } from '../../http/route.js';
 import type { ResourceService } from '../../resources/resources.service.js';
+import { EMERGENCY_HEADER, emergencyHeaderValue } from '../emergency/header.js';
 import type { FlagSetCache } from '../flag-sets.js';
 import { environmentFor, presentedSecret, principalFor, requireEvaluate } from '../ofrep/access.js';
 import { corsHeaders, registerPreflight } from '../ofrep/cors.js';
@@ -73,8 +75,8 @@ export function mountFeatureApi(fastify: FastifyInstance, deps: FeatureApiDeps):
     return open;
   };
   const emergencyHeader = (reply: FastifyReply, environment: string) => {
-    const state = deps.emergency(environment);
-    if (state) reply.header('sluice-emergency', `active; environment=${state.environment}`);
+    const value = emergencyHeaderValue(deps.emergency(environment));
+    if (value) reply.header(EMERGENCY_HEADER, value);
   };
 
   registerPreflight(fastify, [URL]);
@@ -151,6 +153,8 @@ export function mountFeatureApi(fastify: FastifyInstance, deps: FeatureApiDeps):
           environment,
           spec,
           source: config.environments?.length ? `body.environments[${i}]` : 'query.environment',
+          // the simple feature API writes flagd flags: loaded as flagd loads them
+          lenient: true,
         })),
         { subject: principal.subject, requestId: request.id, scopes: principal.scopes },
         false,

@@ -20,7 +20,7 @@ import { locateFields, resourceKeys } from './locate.js';
 export const FLAGS_FILE_ACTOR = 'flags-file';
 
 export type FlagsFileResult =
-  | { ok: true; results: ApplyResult['results']; deleted: string[] }
+  | { ok: true; results: ApplyResult['results']; deleted: string[]; warnings: FieldError[] }
   | { ok: false; error: string; fields: FieldError[] };
 
 export interface FlagsFileOptions {
@@ -30,7 +30,7 @@ export interface FlagsFileOptions {
   resources: ResourceService;
   /** After a change committed (rebuild the environment's flag set now). */
   onCommitted?: (environment: string) => void;
-  log?: { info(message: string): void; error(message: string): void };
+  log?: { info(message: string): void; warn?(message: string): void; error(message: string): void };
   debounceMs?: number;
   now?: () => Date;
 }
@@ -88,10 +88,13 @@ export class FlagsFileLoader {
     try {
       const applied = await this.apply();
       if (applied === 'unchanged' && this.lastResult) return this.lastResult;
-      result = applied === 'unchanged' ? { ok: true, results: [], deleted: [] } : applied;
+      result = applied === 'unchanged' ? { ok: true, results: [], deleted: [], warnings: [] } : applied;
       const changed = result.ok ? result.results.filter((r) => r.action !== 'unchanged').length : 0;
       if (result.ok && (changed || result.deleted.length))
         log?.info(`${path}: ${changed} changed, ${result.deleted.length} deleted in ${environment}`);
+      // loaded as flagd loads it: what flagd tolerates is said, once per load, where it is
+      for (const w of result.ok ? result.warnings : [])
+        (log?.warn ?? log?.info)?.call(log, `${w.path}: ${w.message} (loaded as flagd loads it)`);
     } catch (error) {
       const e = isSluiceError(error) ? error : null;
       if (!e) this.lastText = undefined; // not the file's fault (database): try again next time
@@ -152,8 +155,14 @@ export class FlagsFileLoader {
           deleted.push(`${kindName}/${r.metadata.name}`);
         }
       }
+      const warnings = applied.results.flatMap((r, i) =>
+        (r.warnings ?? []).map((w) => {
+          const [at, ...message] = w.split(': ');
+          return { path: `${normalized[i]?.source}.${at}`, message: message.join(': ') };
+        }),
+      );
       const results = applied.results.map((r) => ({ ...r, source: path }));
-      return { ok: true as const, results, deleted };
+      return { ok: true as const, results, deleted, warnings: locateFields(path, text, document, warnings) };
     }).catch((error: unknown): FlagsFileResult => {
       if (!isSluiceError(error) || !error.fields.length) throw error;
       return { ok: false, error: error.detail, fields: locateFields(path, text, document, error.fields) };

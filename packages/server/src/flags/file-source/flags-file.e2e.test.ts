@@ -15,6 +15,7 @@ describe('flags file loader', () => {
   let file: string;
   let loader: FlagsFileLoader;
   const errors: string[] = [];
+  const warnings: string[] = [];
   const evaluate = (flag: string, context: Record<string, unknown> = {}) =>
     t.server.flags.evaluate('development', flag, undefined, context);
   /** Writes the file the way editors do (write aside, rename over) and waits for the reload it causes. */
@@ -56,7 +57,7 @@ describe('flags file loader', () => {
       db: t.server.database.db,
       resources: t.server.resources,
       onCommitted: (env) => t.server.flagSets.invalidate(env),
-      log: { info: () => {}, error: (m) => errors.push(m) },
+      log: { info: () => {}, warn: (m) => warnings.push(m), error: (m) => errors.push(m) },
       debounceMs: 50,
     });
   });
@@ -110,12 +111,38 @@ describe('flags file loader', () => {
     });
     expect(await evaluate('banner')).toMatchObject({ value: 'blue' });
 
-    const dangling = await change(
-      'flags:\n  banner:\n    state: ENABLED\n    variants: {red: red, blue: blue}\n    defaultVariant: red\n    targeting: {if: [{$ref: nobody}, blue, null]}\n',
+    // over the cost budget: refused in every mode
+    const bomb = await change(
+      `flags:\n  banner:\n    state: ENABLED\n    variants: {red: red, blue: blue}\n    defaultVariant: red\n    targeting: {if: [{in: [1, {reduce: [${JSON.stringify(Array.from({ length: 30 }, (_, i) => i))}, {merge: [{var: accumulator}, {var: accumulator}]}, [1]]}]}, blue, red]}\n`,
     );
-    expect(dangling.ok).toBe(false);
-    expect(errors.at(-1)).toMatch(/flags\.yaml:6:\d+ \(flags\.banner\.targeting/);
+    expect(bomb.ok).toBe(false);
+    expect(errors.at(-1)).toMatch(/flags\.yaml:6:\d+ \(flags\.banner\.targeting.*cost budget/s);
     expect(await evaluate('banner')).toMatchObject({ value: 'blue' });
+  });
+
+  it('loads what flagd tolerates with a warning, and evaluates it as flagd does', async () => {
+    const dangling = await change(
+      'flags:\n  banner:\n    state: ENABLED\n    variants: {red: red, blue: blue}\n    defaultVariant: red\n    targeting: {if: [{$ref: nobody}, blue, null]}\n  split:\n    state: ENABLED\n    variants: {on: true, off: false}\n    defaultVariant: "off"\n    targeting: {fractional: [["on", 0], ["of", 100]]}\n',
+    );
+    expect(dangling).toMatchObject({ ok: true });
+    expect(warnings).toEqual([
+      expect.stringMatching(/flags\.yaml:6:\d+ \(flags\.banner\.targeting.*\$ref "nobody" does not name/),
+      expect.stringMatching(/flags\.yaml:11:\d+ \(flags\.split\.targeting.*variant "of"/),
+    ]);
+    expect(await evaluate('banner')).toMatchObject({ reason: 'ERROR', errorCode: 'PARSE_ERROR' });
+    expect(await evaluate('split', { targetingKey: 'u' })).toMatchObject({
+      reason: 'ERROR',
+      errorCode: 'GENERAL',
+    });
+    // the flag's status says what it was loaded with
+    const stored = await t.request('GET', '/api/v1/flags/banner?environment=development');
+    expect(stored.body.status.problems).toEqual([
+      {
+        path: 'flags.banner.targeting.if[0].$ref',
+        message: '$ref "nobody" does not name a shared evaluator',
+        kind: 'parse',
+      },
+    ]);
 
     const fixed = await change(
       'flags:\n  banner:\n    state: DISABLED\n    variants: {red: red}\n    defaultVariant: red\n',

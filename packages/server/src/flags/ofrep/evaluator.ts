@@ -3,11 +3,13 @@
  * ETag, emergency header) out. Both ways in share it — the Fastify routes (ofrep.routes.ts: inject,
  * unusual requests) and the raw node:http fast path (fast-path.ts) — so they answer alike.
  */
+
 import type { IncomingHttpHeaders } from 'node:http';
 import { isSluiceError } from '@sluice/core';
 import { type EvaluationResult, evaluate, type FlagValueType, type JsonValue } from '@sluice/core/flags';
 import type { TokenVerifier } from '../../http/auth.js';
 import type { Principal } from '../../http/route.js';
+import { emergencyHeaderValue } from '../emergency/header.js';
 import type { EnvironmentFlags, FlagSetCache } from '../flag-sets.js';
 import { evaluationEnvironment, knownPrincipal, requiredSecret } from './access.js';
 import { OfrepBadRequest } from './errors.js';
@@ -154,8 +156,7 @@ export class OfrepEvaluator {
   }
 
   private emergencyOf(environment: string): string | undefined {
-    const state = this.deps.emergency(environment);
-    return state ? `active; environment=${state.environment}` : undefined;
+    return emergencyHeaderValue(this.deps.emergency(environment));
   }
 
   /** The change stream's announcement; the caller's own token rides in its URL (see streamUri). */

@@ -13,11 +13,13 @@
  * while the server closes) falls through to Fastify untouched. The two paths are tested
  * against each other byte for byte (fast-path.test.ts).
  */
+
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RequestLog } from '../../http/request-log.js';
+import { EMERGENCY_HEADER } from '../emergency/header.js';
 import { CORS_HEADERS } from './cors.js';
 import { errorAnswer, type OfrepAnswer, type OfrepCall, type OfrepEvaluator } from './evaluator.js';
 import { type BodyError, isPlainJson, parseJsonBody, readBody } from './json-body.js';
@@ -142,7 +144,7 @@ function write(res: ServerResponse, answer: OfrepAnswer, requestId: string): voi
     'access-control-expose-headers',
     EXPOSE_HEADERS,
   ];
-  if (answer.emergency !== undefined) headers.push('sluice-emergency', answer.emergency);
+  if (answer.emergency !== undefined) headers.push(EMERGENCY_HEADER, answer.emergency);
   if (answer.etag !== undefined) headers.push('etag', answer.etag);
   if (answer.body === null) {
     res.writeHead(answer.status, headers);

@@ -1,18 +1,26 @@
 /**
  * The official OpenFeature OFREP providers from npm, against a real listening Sluice: the
  * server provider (@openfeature/ofrep-provider + server-sdk) and the web provider
- * (@openfeature/ofrep-web-provider + web-sdk, which runs in Node with its fetch).
+ * (@openfeature/ofrep-web-provider + web-sdk, which runs in Node with its fetch, and with the
+ * `eventsource` package as the EventSource Node 20 lacks).
  */
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OFREPWebProvider } from '@openfeature/ofrep-web-provider';
 import { OpenFeature as ServerOpenFeature } from '@openfeature/server-sdk';
 import { ClientProviderEvents, OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventSource } from 'eventsource';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestServer, type TestServer } from '../../test-support/server.js';
-import { MiniEventSource } from './test-support/event-source.js';
 import { OFREP_FLAGS } from './test-support/flags.js';
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 10));
+/** The `eventsource` package's EventSource, remembering what the provider opened. */
+class TrackedEventSource extends EventSource {
+  static readonly instances: TrackedEventSource[] = [];
+  constructor(...args: ConstructorParameters<typeof EventSource>) {
+    super(...args);
+    TrackedEventSource.instances.push(this);
+  }
+}
 
 describe('OpenFeature OFREP providers against Sluice', () => {
   let t: TestServer;
@@ -143,7 +151,7 @@ describe('OpenFeature OFREP providers against Sluice', () => {
   it('web provider: follows the announced change stream (SSE) instead of polling', async () => {
     const global = globalThis as { EventSource?: unknown };
     const before = global.EventSource;
-    global.EventSource = MiniEventSource;
+    global.EventSource = TrackedEventSource;
     try {
       await WebOpenFeature.setContext({ targetingKey: 'u1' });
       await WebOpenFeature.setProviderAndWait(
@@ -155,14 +163,17 @@ describe('OpenFeature OFREP providers against Sluice', () => {
       );
       const client = WebOpenFeature.getClient();
       expect(client.getNumberValue('max-items', 0)).toBe(50.5);
-      expect(MiniEventSource.instances.at(-1)?.url).toMatch(
+      expect(TrackedEventSource.instances.at(-1)?.url).toMatch(
         /\/ofrep\/v1\/events\?environment=production&token=/,
       );
       const changed = new Promise<void>((resolve) =>
         client.addHandler(ClientProviderEvents.ConfigurationChanged, () => resolve()),
       );
       // wait until the provider's stream is connected, so the change cannot slip past it
-      while (!MiniEventSource.instances.some((e) => e.readyState === MiniEventSource.OPEN)) await tick();
+      await vi.waitFor(
+        () => expect(TrackedEventSource.instances.some((e) => e.readyState === EventSource.OPEN)).toBe(true),
+        { timeout: 5_000, interval: 10 },
+      );
       await t.request('PUT', '/api/v1/flags/max-items?environment=production', {
         body: { spec: { state: 'ENABLED', variants: { few: 5, many: 50.5 }, defaultVariant: 'few' } },
       });

@@ -7,9 +7,11 @@
  * request is an ordinary one; these Fastify routes answer the rest (and `inject`), with the
  * same evaluator.
  */
+
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Histogram, Registry } from 'prom-client';
 import type { RequestLog } from '../../http/request-log.js';
+import { EMERGENCY_HEADER, emergencyHeaderValue } from '../emergency/header.js';
 import { authorizeEvaluation } from './access.js';
 import { corsHeaders, registerPreflight } from './cors.js';
 import {
@@ -104,11 +106,11 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
       }
       const flags = await deps.flagSets.get(environment);
       reply.hijack();
-      const state = deps.emergency(environment);
+      const emergency = emergencyHeaderValue(deps.emergency(environment));
       streams.open(
         reply.raw,
         flags,
-        state ? { 'sluice-emergency': `active; environment=${state.environment}` } : {},
+        emergency ? { [EMERGENCY_HEADER]: emergency } : {},
         typeof request.headers['last-event-id'] === 'string' ? request.headers['last-event-id'] : undefined,
       );
     },
@@ -129,7 +131,7 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
 }
 
 function send(reply: FastifyReply, answer: OfrepAnswer): FastifyReply {
-  if (answer.emergency !== undefined) reply.header('sluice-emergency', answer.emergency);
+  if (answer.emergency !== undefined) reply.header(EMERGENCY_HEADER, answer.emergency);
   if (answer.etag !== undefined) reply.header('etag', answer.etag);
   reply.status(answer.status);
   if (answer.body === null) return reply.send();

@@ -59,12 +59,21 @@ export class FlagScheduler {
       throw ValidationFailed(applied.problems.map((p) => `${p.path}: ${p.message}`).join('; '), {
         fields: applied.problems.map((p) => ({ path: `body.${p.path}`, message: p.message })),
       });
-    // the checks that need the whole environment (segments, prerequisites), written and rolled back
-    await resources.apply(
-      [{ kind, name: flag, environment, spec: applied.spec, source: 'body.set' }],
+    // the checks that need the whole environment (segments, prerequisites), written and rolled
+    // back; a problem the flag already had (loaded from a flagd file) stays a warning, a new one
+    // is refused, as a PUT would refuse it
+    const dryRun = await resources.apply(
+      [{ kind, name: flag, environment, spec: applied.spec, source: 'body.set', lenient: true }],
       actor,
       true,
     );
+    const [described] = await resources.withStatus(kind, environment, [current]);
+    const known = new Set(described?.status?.problems.map((p) => p.message));
+    const fresh = (dryRun.results[0]?.warnings ?? []).filter((w) => !known.has(w.replace(/^[^:]*: /, '')));
+    if (fresh.length > 0)
+      throw ValidationFailed(fresh.join('; '), {
+        fields: fresh.map((w) => ({ path: 'body.set', message: w })),
+      });
     const schedule: FlagSchedule = {
       id: `fsc_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
       environment,
@@ -194,6 +203,7 @@ export class FlagScheduler {
             spec: next.spec,
             source: `schedule ${id}`,
             expectedVersion: current.metadata.version,
+            lenient: true,
           },
           { subject: `schedule:${id}`, requestId: null, scopes: [] },
         );

@@ -3,7 +3,7 @@
  * due while the server was down running once on the next start, two servers racing for one row,
  * and a change that no longer applies failing whole.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { configFromEnv } from '../../config.js';
 import { createServer, type SluiceServer } from '../../server.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test-support/databases.js';
@@ -201,12 +201,13 @@ describe.each(DIALECTS)('scheduled flag changes on %s', (dialect) => {
       clock += 250; // the server's clock runs fast; the timer wakes at least once a second
     }, 25);
     try {
-      let state = 'ENABLED';
-      for (let i = 0; i < 100 && state !== 'DISABLED'; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        state = (await call(server, 'GET', '/api/v1/flags/timed?environment=production')).body.spec.state;
-      }
-      expect(state).toBe('DISABLED');
+      await vi.waitFor(
+        async () =>
+          expect(
+            (await call(server, 'GET', '/api/v1/flags/timed?environment=production')).body.spec.state,
+          ).toBe('DISABLED'),
+        { timeout: 5_000, interval: 50 },
+      );
     } finally {
       clearInterval(ticker);
     }

@@ -1,8 +1,10 @@
 /**
  * `set_flag` and `restore_flag`: a feature_flag stage writes its flag through the resource
  * machinery (versioned, audited, actor `rollout:<run>`), and a rollback puts back the exact
- * version that existed before the stage. The op id is kept in the flag's metadata so a command
- * replayed after a crash recognises its own write and reports the original previous version.
+ * version that existed before the stage. What the stage wrote and what it replaced is recorded
+ * in the rollout's own table (`flag-write-store.ts`) in the same transaction as the write — never
+ * in the flag, whose metadata OFREP hands to every client — so a command replayed after a crash
+ * finds its own write, and a rollback finds the spec to put back without reading the audit log.
  */
 import type { CommandOf } from '@sluice/core/rollouts';
 import { createAuditStore } from '../../audit/audit-store.kysely.js';
@@ -10,12 +12,15 @@ import type { KindRegistry } from '../../resources/registry.js';
 import type { ResourceService } from '../../resources/resources.service.js';
 import type { Executor } from '../../storage/index.js';
 import type { CommandHandler, RunContext } from '../command-handler.js';
+import { createFlagWriteStore } from '../flag-write-store.kysely.js';
 
-const OP_KEY = 'sluice.rolloutOp';
-const PREVIOUS_KEY = 'sluice.previousVersion';
+/** Where runs started before the write table kept their op (flag metadata); read, never written. */
+const LEGACY_OP_KEY = 'sluice.rolloutOp';
+const LEGACY_PREVIOUS_KEY = 'sluice.previousVersion';
 
 export function flagHandlers(deps: { db: Executor; resources: ResourceService; registry: KindRegistry }) {
   const flagKind = () => deps.registry.get('Flag');
+  const writes = createFlagWriteStore(deps.db);
   const actor = (run: RunContext) => ({
     subject: `rollout:${run.runId}`,
     requestId: null,
@@ -24,13 +29,15 @@ export function flagHandlers(deps: { db: Executor; resources: ResourceService; r
 
   const setFlag: CommandHandler<'set_flag'> = async (command: CommandOf<'set_flag'>, run) => {
     const environment = command.environment ?? run.environment;
+    const done = await writes.byOp(command.opId);
+    if (done) return { ok: true, data: { previousVersion: done.previousVersion, replayed: true } };
     const current = await deps.resources.find(flagKind(), environment, command.flagKey);
     const meta = (current?.spec as { metadata?: Record<string, unknown> } | undefined)?.metadata ?? {};
-    if (meta[OP_KEY] === command.opId) {
-      const previous = Number(meta[PREVIOUS_KEY]);
+    if (meta[LEGACY_OP_KEY] === command.opId) {
+      // written by this op before the upgrade: its previous version is in the flag
+      const previous = Number(meta[LEGACY_PREVIOUS_KEY]);
       return { ok: true, data: { previousVersion: previous < 0 ? null : previous, replayed: true } };
     }
-    const previousVersion = current?.metadata.version ?? null;
     const existing = (current?.spec ?? {}) as Record<string, unknown>;
     const spec: Record<string, unknown> = {
       // keep what the stage does not own (description, owner, tags, safe variant)
@@ -38,14 +45,10 @@ export function flagHandlers(deps: { db: Executor; resources: ResourceService; r
         Object.entries(existing).filter(([k]) => ['description', 'owner', 'tags', 'safeVariant'].includes(k)),
       ),
       ...command.flag,
-      metadata: {
-        ...(command.flag.metadata ?? {}),
-        [OP_KEY]: command.opId,
-        [PREVIOUS_KEY]: previousVersion ?? -1,
-      },
     };
     if (spec.safeVariant !== undefined && !Object.hasOwn(command.flag.variants, spec.safeVariant as string))
       delete spec.safeVariant;
+    let previousVersion: number | null = null;
     const outcome = await deps.resources.put(
       {
         kind: flagKind(),
@@ -55,6 +58,22 @@ export function flagHandlers(deps: { db: Executor; resources: ResourceService; r
         source: command.opId,
       },
       actor(run),
+      {
+        // the version replaced is the one the write found, read in its own transaction
+        alongside: async (trx, { before, after }) => {
+          previousVersion = before?.metadata.version ?? null;
+          await createFlagWriteStore(trx).record({
+            opId: command.opId,
+            runId: run.runId,
+            environment,
+            flag: command.flagKey,
+            version: after.metadata.version,
+            previousVersion,
+            previousSpec: before?.spec ?? null,
+            at: new Date().toISOString(),
+          });
+        },
+      },
     );
     return {
       ok: true,
@@ -72,11 +91,14 @@ export function flagHandlers(deps: { db: Executor; resources: ResourceService; r
     }
     if (current?.metadata.version === command.toVersion)
       return { ok: true, data: { version: command.toVersion } };
-    const spec = await specAtVersion(deps.db, environment, command.flagKey, command.toVersion);
+    const recorded = await writes.specBefore(run.runId, environment, command.flagKey, command.toVersion);
+    // a run started before the write table has no record: its audit entry is the only copy
+    const spec =
+      recorded?.spec ?? (await legacySpecAt(deps.db, environment, command.flagKey, command.toVersion));
     if (spec === null)
       return {
         ok: false,
-        error: `version ${command.toVersion} of flag "${command.flagKey}" is not in the audit log; cannot restore it`,
+        error: `version ${command.toVersion} of flag "${command.flagKey}" was not recorded by this run; cannot restore it`,
       };
     const outcome = await deps.resources.put(
       { kind: flagKind(), name: command.flagKey, environment, spec, source: command.opId },
@@ -91,8 +113,8 @@ export function flagHandlers(deps: { db: Executor; resources: ResourceService; r
   return { set_flag: setFlag, restore_flag: restoreFlag };
 }
 
-/** The spec a flag had at a version, from the audit log (every write is there). */
-async function specAtVersion(
+/** The spec a flag had at a version, from the audit log: only for runs stored before the write table. */
+async function legacySpecAt(
   db: Executor,
   environment: string,
   flag: string,

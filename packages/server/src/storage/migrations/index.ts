@@ -11,6 +11,7 @@ import * as m004 from './004-flag-evaluations.js';
 import * as m006 from './006-events.js';
 import * as m007 from './007-rollouts.js';
 import * as m008 from './008-experiments.js';
+import * as m010 from './010-rollout-flag-writes.js';
 
 export interface MigrationStep {
   name: string;
@@ -25,4 +26,5 @@ export const migrations: MigrationStep[] = [
   { name: '006-events', up: m006.up },
   { name: '007-rollouts', up: m007.up },
   { name: '008-experiments', up: m008.up },
+  { name: '010-rollout-flag-writes', up: m010.up },
 ];

@@ -3,8 +3,9 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 import { runtimeCommand } from '../haproxy-runtime.js';
-import { eventually, freePort } from './upstreams.js';
+import { freePort } from './upstreams.js';
 
 export const HAPROXY_BIN = '/usr/sbin/haproxy';
 
@@ -44,14 +45,17 @@ backend app
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const up = await eventually(async () => {
-    if (child.exitCode !== null) return true;
-    return runtimeCommand({ path: socket }, 'show info', 1000).then(
-      () => true,
-      () => false,
-    );
-  });
-  if (!up || child.exitCode !== null) throw new Error(`haproxy did not start: ${stderr}`);
+  const up = await vi
+    .waitFor(
+      async () => {
+        if (child.exitCode !== null) return false;
+        await runtimeCommand({ path: socket }, 'show info', 1000);
+        return true;
+      },
+      { timeout: 5_000, interval: 50 },
+    )
+    .catch(() => false);
+  if (!up) throw new Error(`haproxy did not start: ${stderr}`);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, 'exit');

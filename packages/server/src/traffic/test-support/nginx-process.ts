@@ -3,8 +3,9 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 import { type NginxOptions, writeInitialNginxConfig } from '../nginx.js';
-import { eventually, freePort } from './upstreams.js';
+import { freePort } from './upstreams.js';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
 
@@ -56,14 +57,18 @@ ${temp}
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const up = await eventually(async () => {
-    if (child.exitCode !== null) return true;
-    return fetch(`http://${options.statusListen}/sluice/state`).then(
-      (r) => r.ok,
-      () => false,
-    );
-  });
-  if (!up || child.exitCode !== null) throw new Error(`nginx did not start: ${stderr}`);
+  const up = await vi
+    .waitFor(
+      async () => {
+        if (child.exitCode !== null) return false;
+        const res = await fetch(`http://${options.statusListen}/sluice/state`);
+        if (!res.ok) throw new Error(`nginx answers ${res.status}`);
+        return true;
+      },
+      { timeout: 5_000, interval: 50 },
+    )
+    .catch(() => false);
+  if (!up) throw new Error(`nginx did not start: ${stderr}`);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, 'exit');

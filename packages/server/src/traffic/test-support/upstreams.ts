@@ -77,16 +77,3 @@ export async function probe(
   }
   return counts;
 }
-
-/** Polls `check` until it returns true (bounded), for state that settles asynchronously. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  tries = 100,
-  everyMs = 50,
-): Promise<boolean> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  return false;
-}

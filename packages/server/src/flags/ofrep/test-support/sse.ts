@@ -1,4 +1,8 @@
-/** Reads a Server-Sent Events stream with fetch: enough of a client for tests. */
+/**
+ * Reads a Server-Sent Events stream with fetch, block by block as it is on the wire — `retry`,
+ * `id` and comments of a block without data included, which an EventSource (or a spec parser
+ * such as eventsource-parser) rightly hides — so tests can assert the frames the server writes.
+ */
 export interface SseFrame {
   id?: string;
   event?: string;

@@ -1,0 +1,1 @@
+export { LogHistogram, LogScale } from './log-scale.js';
