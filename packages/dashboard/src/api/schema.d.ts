@@ -130,9 +130,113 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record business events (page_view, bounce, conversion); ids deduplicate replays */
+        /** Record business events (page_view, bounce, conversion; exposure and metric events of experiments); ids deduplicate replays; bad entries are answered one by one */
         post: operations["postApiV1Events"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List experiments */
+        get: operations["getApiV1Experiments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{key}/conclude": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Conclude an experiment: everyone gets the winning arm (body `arm`, default control) */
+        post: operations["postApiV1ExperimentsKeyConclude"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{key}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Results per metric and arm against control, sample ratio check, users so far and needed, the verdict */
+        get: operations["getApiV1ExperimentsKeyResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{key}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an experiment (draft → active): users who enter get their arm and are counted */
+        post: operations["postApiV1ExperimentsKeyStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{key}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop an experiment: everyone gets control again; results stay as of the stop */
+        post: operations["postApiV1ExperimentsKeyStop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one Experiment */
+        get: operations["getApiV1ExperimentsName"];
+        /** Create or replace a Experiment (If-Match or metadata.version for optimistic concurrency) */
+        put: operations["putApiV1ExperimentsName"];
+        post?: never;
+        /** Delete a Experiment */
+        delete: operations["deleteApiV1ExperimentsName"];
         options?: never;
         head?: never;
         patch?: never;
@@ -339,6 +443,42 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metric-sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List metric-sources */
+        get: operations["getApiV1MetricSources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metric-sources/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one MetricSource */
+        get: operations["getApiV1MetricSourcesName"];
+        /** Create or replace a MetricSource (If-Match or metadata.version for optimistic concurrency) */
+        put: operations["putApiV1MetricSourcesName"];
+        post?: never;
+        /** Delete a MetricSource */
+        delete: operations["deleteApiV1MetricSourcesName"];
         options?: never;
         head?: never;
         patch?: never;
@@ -775,6 +915,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/service-versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The versions Services' deploy providers run now (one Service with ?service=) */
+        get: operations["getApiV1ServiceVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services": {
         parameters: {
             query?: never;
@@ -822,6 +979,176 @@ export interface paths {
         get: operations["getApiV1ServicesNameReleases"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/bayes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Beta-binomial chance to beat control and expected loss */
+        post: operations["postApiV1StatsBayes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/cuped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** CUPED variance-reduced difference of means */
+        post: operations["postApiV1StatsCuped"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/holm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Holm adjustment of p-values */
+        post: operations["postApiV1StatsHolm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/mann-whitney": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mann-Whitney U test on two samples */
+        post: operations["postApiV1StatsMannWhitney"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/mann-whitney-buckets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mann-Whitney U test on two histograms with the same buckets */
+        post: operations["postApiV1StatsMannWhitneyBuckets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/means": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Two means: Welch's t-test */
+        post: operations["postApiV1StatsMeans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/proportions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Two conversion rates: lifts, Wald intervals, pooled z-test */
+        post: operations["postApiV1StatsProportions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/sample-size": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Users per variant (Evan Miller's formula) */
+        post: operations["postApiV1StatsSampleSize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/sequential": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Always-valid p-values and confidence sequence (mSPRT) */
+        post: operations["postApiV1StatsSequential"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/srm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sample ratio mismatch: chi-square goodness of fit */
+        post: operations["postApiV1StatsSrm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1006,6 +1333,102 @@ export interface components {
             startedAt: string | null;
             startedBy: string | null;
         };
+        ExperimentResults: {
+            arms: {
+                arm: string;
+                share: number;
+                users: number;
+            }[];
+            daysRunning: number;
+            durationDays: number;
+            environment: string;
+            experiment: string;
+            metrics: {
+                arms: {
+                    arm: string;
+                    n: number;
+                    value: number | null;
+                }[];
+                comparisons: {
+                    absoluteLift: number | null;
+                    arm: string;
+                    chanceToBeatControl: number | null;
+                    /** @description 95 % interval of the absolute lift */
+                    ci: [
+                        number,
+                        number
+                    ] | null;
+                    expectedLoss: number | null;
+                    /** @description fixed-horizon, two-sided */
+                    pValue: number | null;
+                    /** @description Holm within the family (primary, or secondary) */
+                    pValueAdjusted: number | null;
+                    reason?: string;
+                    relativeCi: [
+                        number,
+                        number
+                    ] | null;
+                    relativeLift: number | null;
+                    /** @description confidence sequence of the absolute lift */
+                    sequentialCi: [
+                        number,
+                        number
+                    ] | null;
+                    /** @description always-valid (mSPRT): safe to read at every look */
+                    sequentialPValue: number | null;
+                    sequentialPValueAdjusted: number | null;
+                }[];
+                /** @enum {string} */
+                kind: "conversion" | "count" | "sum" | "mean" | "duration" | "ratio";
+                lowerIsBetter: boolean;
+                name: string;
+                /** @enum {string} */
+                role: "primary" | "secondary";
+                /** @enum {string} */
+                source: "defined" | "predefined" | "assumed";
+            }[];
+            run: {
+                concludedAt: string | null;
+                concludedBy: string | null;
+                startedAt: string | null;
+                startedBy: string | null;
+                stoppedAt: string | null;
+                stoppedBy: string | null;
+            } | null;
+            sampleSize: {
+                minimumDetectableEffect: number;
+                minimumPerArm: number;
+                neededPerArm: number | null;
+                reason?: string;
+                smallestArm: number;
+                users: number;
+            };
+            /** @description the MetricSource read before computing, when the experiment has one */
+            source?: {
+                rows: number;
+                through: string | null;
+            } | {
+                error: string;
+            };
+            srm: {
+                checked: boolean;
+                chiSquare: number | null;
+                df: number;
+                expectedCounts: number[];
+                mismatch: boolean;
+                pValue: number | null;
+                reason?: string;
+            };
+            startedAt: string | null;
+            /** @enum {string} */
+            status: "draft" | "active" | "stopped" | "concluded";
+            verdict: {
+                arm?: string;
+                /** @enum {string} */
+                decision: "ship" | "stop" | "keep_running";
+                reason: string;
+            };
+        };
         FlagKill: {
             environment: string;
             flag: string;
@@ -1123,6 +1546,21 @@ export interface components {
             status: string;
             version: string;
         };
+        ServiceVersion: {
+            detail?: string;
+            environment: string;
+            /** @default {} */
+            info: {
+                [key: string]: string | number | boolean;
+            };
+            opId: string | null;
+            provider: string;
+            service: string;
+            /** @enum {string} */
+            state: "starting" | "ready" | "unhealthy" | "failed" | "retired";
+            upstreams: string[];
+            version: string;
+        };
         StageCheck: {
             metric: string;
             minSamples: number;
@@ -1231,6 +1669,7 @@ export interface operations {
     postApiV1Apply: {
         parameters: {
             query?: {
+                confirm?: "true" | "false";
                 environment?: string;
                 /** @description true: refuse what a flagd file would load with a warning */
                 strict?: "true" | "false";
@@ -1430,6 +1869,7 @@ export interface operations {
     putApiV1EnvironmentsName: {
         parameters: {
             query?: {
+                confirm?: "true" | "false";
                 environment?: string;
             };
             header?: never;
@@ -1591,14 +2031,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    events: {
-                        id: string;
-                        name: string;
-                        /** Format: date-time */
-                        time: string;
-                        user: string;
-                        version: string;
-                    }[];
+                    events: unknown[];
                 };
             };
         };
@@ -1612,9 +2045,318 @@ export interface operations {
                     "application/json": {
                         duplicates: number;
                         environment: string;
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
                         received: number;
+                        rejected?: number;
                         stored: number;
                     };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1Experiments: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                environment?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Resource"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1ExperimentsKeyConclude: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    arm?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1ExperimentsKeyResults: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentResults"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1ExperimentsKeyStart: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    arm?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1ExperimentsKeyStop: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    arm?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1ExperimentsName: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putApiV1ExperimentsName: {
+        parameters: {
+            query?: {
+                confirm?: "true" | "false";
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    apiVersion?: "sluice/v1";
+                    kind?: string;
+                    metadata?: {
+                        environment?: string;
+                        labels?: {
+                            [key: string]: string;
+                        };
+                        name?: string;
+                        /** @description the version this document was read at: a stale version is refused */
+                        version?: number;
+                    };
+                    spec: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteApiV1ExperimentsName: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
                 };
             };
             /** @description Error */
@@ -1840,6 +2582,7 @@ export interface operations {
     putApiV1FlagsName: {
         parameters: {
             query?: {
+                confirm?: "true" | "false";
                 environment?: string;
             };
             header?: never;
@@ -2168,6 +2911,160 @@ export interface operations {
             };
         };
     };
+    getApiV1MetricSources: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                environment?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Resource"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1MetricSourcesName: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putApiV1MetricSourcesName: {
+        parameters: {
+            query?: {
+                confirm?: "true" | "false";
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    apiVersion?: "sluice/v1";
+                    kind?: string;
+                    metadata?: {
+                        environment?: string;
+                        labels?: {
+                            [key: string]: string;
+                        };
+                        name?: string;
+                        /** @description the version this document was read at: a stale version is refused */
+                        version?: number;
+                    };
+                    spec: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteApiV1MetricSourcesName: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getApiV1MetricsNames: {
         parameters: {
             query?: never;
@@ -2317,6 +3214,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        environment: string;
                         items: components["schemas"]["RolloutRun"][];
                     };
                 };
@@ -2777,6 +3675,7 @@ export interface operations {
     putApiV1RolloutsName: {
         parameters: {
             query?: {
+                confirm?: "true" | "false";
                 environment?: string;
             };
             header?: never;
@@ -3096,6 +3995,7 @@ export interface operations {
     putApiV1RoutesName: {
         parameters: {
             query?: {
+                confirm?: "true" | "false";
                 environment?: string;
             };
             header?: never;
@@ -3249,6 +4149,7 @@ export interface operations {
     putApiV1SegmentsName: {
         parameters: {
             query?: {
+                confirm?: "true" | "false";
                 environment?: string;
             };
             header?: never;
@@ -3317,6 +4218,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1ServiceVersions: {
+        parameters: {
+            query?: {
+                environment?: string;
+                service?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ServiceVersion"][];
+                    };
                 };
             };
             /** @description Error */
@@ -3402,6 +4337,7 @@ export interface operations {
     putApiV1ServicesName: {
         parameters: {
             query?: {
+                confirm?: "true" | "false";
                 environment?: string;
             };
             header?: never;
@@ -3505,6 +4441,559 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ServiceRelease"][];
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1StatsBayes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    control: {
+                        conversions: number;
+                        users: number;
+                    };
+                    /** @description Beta prior of both rates; default Beta(1, 1) (uniform) */
+                    prior?: {
+                        alpha: number;
+                        beta: number;
+                    };
+                    treatment: {
+                        conversions: number;
+                        users: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        chanceToBeatControl: number;
+                        expectedLoss: number;
+                        expectedLossControl: number;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1StatsCuped: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Two-sided confidence level of the intervals, in (0, 1); default 0.95 */
+                    confidence?: number;
+                    control: {
+                        covXY: number;
+                        meanX: number;
+                        meanY: number;
+                        n: number;
+                        varX: number;
+                        varY: number;
+                    };
+                    treatment: {
+                        covXY: number;
+                        meanX: number;
+                        meanY: number;
+                        n: number;
+                        varX: number;
+                        varY: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ci: [
+                            number,
+                            number
+                        ] | null;
+                        confidence: number;
+                        difference: number | null;
+                        pValue: number | null;
+                        reason?: string;
+                        se: number | null;
+                        theta: number | null;
+                        varianceReduction: number | null;
+                        z: number | null;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1StatsHolm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description family-wise error rate; default 0.05 */
+                    alpha?: number;
+                    pValues: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        adjusted: number[];
+                        alpha: number;
+                        rejected: boolean[];
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1StatsMannWhitney: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    control: number[];
+                    /**
+                     * @description auto (default): exact without ties when both samples have fewer than 50 values
+                     * @enum {string}
+                     */
+                    method?: "auto" | "exact" | "asymptotic";
+                    treatment: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        method: "exact" | "asymptotic";
+                        probabilityOfSuperiority: number | null;
+                        pValue: number | null;
+                        reason?: string;
+                        u: number | null;
+                        z: number | null;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1StatsMannWhitneyBuckets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description count per bucket, buckets in ascending order of their bounds */
+                    control: number[];
+                    /** @description counts are cumulative (Prometheus `le` buckets); default false */
+                    cumulative?: boolean;
+                    treatment: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        method: "exact" | "asymptotic";
+                        probabilityOfSuperiority: number | null;
+                        pValue: number | null;
+                        reason?: string;
+                        u: number | null;
+                        z: number | null;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1StatsMeans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Two-sided confidence level of the intervals, in (0, 1); default 0.95 */
+                    confidence?: number;
+                    control: {
+                        mean: number;
+                        n: number;
+                        /** @description sample variance (divided by n − 1) */
+                        variance: number;
+                    };
+                    treatment: {
+                        mean: number;
+                        n: number;
+                        /** @description sample variance (divided by n − 1) */
+                        variance: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ci: [
+                            number,
+                            number
+                        ] | null;
+                        confidence: number;
+                        df: number | null;
+                        difference: number;
+                        pValue: number | null;
+                        reason?: string;
+                        se: number;
+                        t: number | null;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1StatsProportions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Two-sided confidence level of the intervals, in (0, 1); default 0.95 */
+                    confidence?: number;
+                    control: {
+                        conversions: number;
+                        users: number;
+                    };
+                    treatment: {
+                        conversions: number;
+                        users: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        absoluteLift: number | null;
+                        ci: [
+                            number,
+                            number
+                        ] | null;
+                        confidence: number;
+                        controlRate: number | null;
+                        pValue: number | null;
+                        reason?: string;
+                        relativeCi: [
+                            number,
+                            number
+                        ] | null;
+                        relativeLift: number | null;
+                        treatmentRate: number | null;
+                        z: number | null;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1StatsSampleSize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description two-sided significance level; default 0.05 */
+                    alpha?: number;
+                    /** @description conversion rate of control, in (0, 1) */
+                    baselineRate: number;
+                    /**
+                     * @description absolute: rate points (0.05); relative: share of baseline
+                     * @enum {string}
+                     */
+                    effectType: "absolute" | "relative";
+                    /** @description smallest effect worth detecting */
+                    minimumDetectableEffect: number;
+                    /** @description chance to detect the effect when it is real; default 0.8 */
+                    power?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        absoluteEffect: number;
+                        usersPerVariant: number;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1StatsSequential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Two-sided confidence level of the intervals, in (0, 1); default 0.95 */
+                    confidence?: number;
+                    /** @constant */
+                    metric: "proportion";
+                    /** @description cumulative totals */
+                    snapshots: {
+                        control: {
+                            conversions: number;
+                            users: number;
+                        };
+                        treatment: {
+                            conversions: number;
+                            users: number;
+                        };
+                    }[];
+                    /** @description mixture variance τ² of the effect (difference scale) */
+                    tau2: number;
+                } | {
+                    /** @description Two-sided confidence level of the intervals, in (0, 1); default 0.95 */
+                    confidence?: number;
+                    /** @constant */
+                    metric: "mean";
+                    /** @description cumulative totals */
+                    snapshots: {
+                        control: {
+                            mean: number;
+                            n: number;
+                            /** @description sample variance (divided by n − 1) */
+                            variance: number;
+                        };
+                        treatment: {
+                            mean: number;
+                            n: number;
+                            /** @description sample variance (divided by n − 1) */
+                            variance: number;
+                        };
+                    }[];
+                    /** @description mixture variance τ² of the effect (difference scale) */
+                    tau2: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        snapshots: {
+                            ci: [
+                                number,
+                                number
+                            ] | null;
+                            difference: number | null;
+                            pValue: number;
+                            reason?: string;
+                            rejected: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1StatsSrm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description users seen per arm */
+                    observed: number[];
+                    /** @description planned share of each arm, in any unit (normalized to sum to 1) */
+                    weights: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        chiSquare: number | null;
+                        df: number;
+                        expectedCounts: number[];
+                        mismatch: boolean;
+                        pValue: number | null;
+                        reason?: string;
                     };
                 };
             };
