@@ -25,6 +25,10 @@ export const serverConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `pretty` for people, `json` for machines; unset: pretty on a terminal, JSON otherwise. */
     logFormat: z.enum(['pretty', 'json']).optional(),
+    /** The Prometheus MetricTemplates read when they name no address of their own. */
+    prometheusUrl: z
+      .url({ protocol: /^https?$/, error: 'SLUICE_PROMETHEUS_URL must be an http(s) URL' })
+      .optional(),
     /** Log every OFREP, feature API, probe and router request, not just a summary of them. */
     logRequests: z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
@@ -59,6 +63,7 @@ export function configFromEnv(
     logLevel: pick('SLUICE_LOG_LEVEL'),
     logFormat: pick('SLUICE_LOG_FORMAT'),
     logRequests: pick('SLUICE_LOG_REQUESTS'),
+    prometheusUrl: pick('SLUICE_PROMETHEUS_URL'),
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
