@@ -17,7 +17,8 @@ export function streamTicketRoutes(tickets: StreamTickets, defaultEnvironment: (
     defineRoute({
       method: 'POST',
       url: '/api/v1/stream-tickets',
-      scope: 'sdk',
+      // an sdk token names no environment: the handler finds its own and checks it
+      scope: 'token',
       summary: 'A short-lived ticket that opens the OFREP change stream without a header',
       tag: 'flags',
       query: z
