@@ -56,6 +56,10 @@ function openPostgres(url: string, schema: string | undefined): DatabaseHandle {
   const pool = new pg.Pool({ ...connection, max: 10 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor may a checked-out one: the pool takes its own error listener off while a client is
+  // lent out, and a connection lost then is an 'error' event with no listener (a crash) on top
+  // of the failed query, which already carries the error to its caller.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const bus = postgresBus(connection, pool, schema);
   return {
