@@ -1,6 +1,11 @@
 /** The control plane's settings, from flags and environment variables (see docs/architecture.md). */
 import { z } from 'zod';
 import { parseOrThrow } from './http/problem.js';
+import {
+  EMPTY_OPERATOR_CONFIG,
+  loadOperatorConfig,
+  operatorConfigSchema,
+} from './operator/operator-config.js';
 
 export const serverConfigSchema = z
   .object({
@@ -29,6 +34,8 @@ export const serverConfigSchema = z
     logRequests: z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
       .default(false),
+    /** The operator configuration (`SLUICE_CONFIG=path.yaml`): connections, providers, secrets. */
+    operator: operatorConfigSchema.default(EMPTY_OPERATOR_CONFIG),
   })
   .strict()
   .transform((c) => ({ ...c, routerAdminPort: c.routerAdminPort ?? adminPortFor(c.routerPort) }));
@@ -60,6 +67,8 @@ export function configFromEnv(
     logFormat: pick('SLUICE_LOG_FORMAT'),
     logRequests: pick('SLUICE_LOG_REQUESTS'),
   };
+  const operatorFile = pick('SLUICE_CONFIG');
+  if (operatorFile !== undefined) raw.operator = loadOperatorConfig(operatorFile);
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
   return parseOrThrow(serverConfigSchema, raw, '', 'the configuration');

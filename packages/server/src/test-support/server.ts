@@ -1,5 +1,6 @@
 /** A real control plane on a test database, driven through Fastify's inject (no socket). */
 import { configFromEnv } from '../config.js';
+import type { OperatorConfigInput } from '../operator/operator-config.js';
 import { createServer, type SluiceServer } from '../server.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
@@ -26,6 +27,8 @@ export interface TestServerOptions {
   now?: () => Date;
   /** Reuse a database left by an earlier server (restart tests); its `close` keeps it. */
   database?: TestDatabase;
+  /** The operator configuration (what SLUICE_CONFIG would hold). */
+  operator?: OperatorConfigInput;
 }
 
 export async function startTestServer(
