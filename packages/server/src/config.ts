@@ -1,6 +1,11 @@
 /** The control plane's settings, from flags and environment variables (see docs/architecture.md). */
 import { z } from 'zod';
 import { parseOrThrow } from './http/problem.js';
+import {
+  EMPTY_OPERATOR_CONFIG,
+  loadOperatorConfig,
+  operatorConfigSchema,
+} from './operator/operator-config.js';
 
 /** A boolean setting: true/false, or the strings an environment variable carries. */
 const flagSetting = z.union([
@@ -59,6 +64,8 @@ export const serverConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The operator configuration (`SLUICE_CONFIG=path.yaml`): connections, providers, secrets. */
+    operator: operatorConfigSchema.default(EMPTY_OPERATOR_CONFIG),
   })
   .strict()
   .transform((c) => ({ ...c, routerAdminPort: c.routerAdminPort ?? adminPortFor(c.routerPort) }));
@@ -103,6 +110,8 @@ export function configFromEnv(
   };
   for (const k of Object.keys(quotas)) if (quotas[k] === undefined) delete quotas[k];
   raw.quotas = quotas;
+  const operatorFile = pick('SLUICE_CONFIG');
+  if (operatorFile !== undefined) raw.operator = loadOperatorConfig(operatorFile);
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
   return parseOrThrow(serverConfigSchema, raw, '', 'the configuration');

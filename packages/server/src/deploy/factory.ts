@@ -1,5 +1,6 @@
 /** The Service's `deploy` block → the provider that runs its versions. */
 import { z } from 'zod';
+import type { OperatorConnection } from '../operator/operator-config.js';
 import type { SecretResolver } from '../secrets/index.js';
 import { createKubernetesProvider, kubernetesDeploySchema } from './kubernetes.js';
 import { type HealthCheck, parseInput } from './model.js';
@@ -26,6 +27,8 @@ export interface DeployProviderDeps {
   /** The control plane's data dir (`SLUICE_DATA_DIR`). */
   dataDir: string;
   secrets: Pick<SecretResolver, 'resolve'>;
+  /** The operator's named connections (SLUICE_CONFIG), for a kubernetes `deploy.connection` name. */
+  connections?: Record<string, OperatorConnection>;
   /** The Service's health check; default `GET /health`. */
   healthCheck?: HealthCheck;
   /** Working directory for `process` commands that name none. */
@@ -58,6 +61,10 @@ export function createDeployProvider(spec: DeploySpec, deps: DeployProviderDeps)
     case 'webhook':
       return createWebhookProvider(s, { ...common, secrets: deps.secrets });
     case 'kubernetes':
-      return createKubernetesProvider(s, { ...common, secrets: deps.secrets });
+      return createKubernetesProvider(s, {
+        ...common,
+        secrets: deps.secrets,
+        ...(deps.connections ? { connections: deps.connections } : {}),
+      });
   }
 }

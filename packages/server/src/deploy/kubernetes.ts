@@ -7,6 +7,7 @@
  */
 import { isSluiceError } from '@sluice/core/errors';
 import { z } from 'zod';
+import { type OperatorConnection, operatorEntry, operatorNameSchema } from '../operator/operator-config.js';
 import { type SecretResolver, secretRefSchema } from '../secrets/index.js';
 import {
   createKubeClient,
@@ -36,15 +37,21 @@ const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 export const kubernetesDeploySchema = z.strictObject({
   provider: z.literal('kubernetes'),
-  /** API server; omitted means in-cluster (the pod's service account). The token comes from a secret. */
+  /**
+   * API server: the name of a connection in the operator configuration (SLUICE_CONFIG), or
+   * (admin only) `{server, token: {secretRef}}`; omitted means in-cluster (the pod's service
+   * account). Token and CA files are operator configuration only: they are read from the
+   * control plane's disk.
+   */
   connection: z
-    .strictObject({
-      server: z.url({ protocol: /^https?$/ }),
-      token: secretRefSchema.optional(),
-      tokenFile: z.string().min(1).optional(),
-      caFile: z.string().min(1).optional(),
-      timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
-    })
+    .union([
+      operatorNameSchema,
+      z.strictObject({
+        server: z.url({ protocol: /^https?$/ }),
+        token: secretRefSchema.optional(),
+        timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+      }),
+    ])
     .optional(),
   namespace: dnsLabel,
   /** Name of a version's Deployment. */
@@ -103,6 +110,10 @@ const scaleSchema = z.object({
 
 export interface KubernetesDeployDeps {
   service: string;
+  /** The Service's environment: an operator connection may be limited to some. */
+  environment?: string;
+  /** The operator's named connections (SLUICE_CONFIG `connections`). */
+  connections?: Record<string, OperatorConnection>;
   secrets?: Pick<SecretResolver, 'resolve'>;
   healthCheck?: HealthCheck;
 }
@@ -121,17 +132,29 @@ export function createKubernetesProvider(
 ): DeployProvider {
   const o = parseInput(kubernetesDeploySchema, spec, 'deploy');
   const healthCheck = deps.healthCheck ?? DEFAULT_HEALTH_CHECK;
-  const tokenRef = o.connection?.token;
+  const named =
+    typeof o.connection === 'string'
+      ? operatorEntry(
+          deps.connections ?? {},
+          'connection',
+          o.connection,
+          deps.environment,
+          'deploy.connection',
+        )
+      : null;
+  const given = named ?? (typeof o.connection === 'object' ? o.connection : undefined);
+  const tokenRef = given?.token;
   if (tokenRef && !deps.secrets)
     throw new Error('the kubernetes deploy provider needs a secret resolver for connection.token');
   let connection: KubeConnection;
   try {
-    connection = o.connection
+    connection = given
       ? {
-          server: o.connection.server,
-          timeoutMs: o.connection.timeoutMs,
-          ...(o.connection.tokenFile ? { tokenFile: o.connection.tokenFile } : {}),
-          ...(o.connection.caFile ? { caFile: o.connection.caFile } : {}),
+          server: given.server,
+          timeoutMs: given.timeoutMs,
+          ...(named?.tokenFile ? { tokenFile: named.tokenFile } : {}),
+          ...(named?.caFile ? { caFile: named.caFile } : {}),
+          ...(named?.ca ? { ca: named.ca } : {}),
         }
       : inClusterConnection();
   } catch (err) {

@@ -2,8 +2,9 @@
  * The experiments slice: the Experiment kind's services (lifecycle, results), exposures from flag
  * evaluations, the events adapter the tracking slice uses, and the stats calculators.
  */
+
+import { operatorSecrets } from '../operator/operator-config.js';
 import type { ResourceService } from '../resources/resources.service.js';
-import { SecretResolver } from '../secrets/secrets.js';
 import type { SliceContext } from '../slice.js';
 import { experimentRoutes } from './experiments.routes.js';
 import { ExperimentsService } from './experiments.service.js';
@@ -14,7 +15,7 @@ import { statsRoutes } from './stats.routes.js';
 
 export function experimentsSlice(ctx: SliceContext, needs: { resources: ResourceService }) {
   const ingest = new ExperimentIngest(ctx.db, ctx.now);
-  const secrets = new SecretResolver(process.env, ctx.config.dataDir);
+  const secrets = operatorSecrets(ctx.config.operator, process.env, ctx.config.dataDir);
   const sources = new SourceSync(ctx.db, ingest, secrets, ctx.now);
   const service = new ExperimentsService(ctx.db, needs.resources, ingest, ctx.now, sources);
   const exposures = new EvaluationExposures(ingest, ctx.now, ctx.logError);

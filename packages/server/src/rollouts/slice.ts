@@ -4,9 +4,9 @@ import type { MetricRegistry } from '../analysis/registry.js';
 import type { ExperimentsService } from '../experiments/experiments.service.js';
 import type { EmergencyService } from '../flags/emergency/emergency.service.js';
 import type { AnyRoute } from '../http/route.js';
+import { operatorSecrets } from '../operator/operator-config.js';
 import type { KindRegistry } from '../resources/registry.js';
 import type { ResourceService } from '../resources/resources.service.js';
-import { SecretResolver } from '../secrets/secrets.js';
 import type { SliceContext } from '../slice.js';
 import type { CommandHandlers } from './command-handler.js';
 import { experimentHandlers } from './handlers/experiments.js';
@@ -48,7 +48,8 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
   const world = new ServiceWorld({
     routerConfig: needs.routerConfig,
     router: needs.router,
-    secrets: new SecretResolver(process.env, ctx.config.dataDir),
+    secrets: operatorSecrets(ctx.config.operator, process.env, ctx.config.dataDir),
+    operator: ctx.config.operator,
     dataDir: ctx.config.dataDir,
     controlPlaneUrl: ctx.url,
     db,

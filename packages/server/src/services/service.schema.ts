@@ -8,6 +8,7 @@ import { routeSchema } from '@sluice/router/config';
 import { z } from 'zod';
 import { deploySpecSchema } from '../deploy/factory.js';
 import { healthCheckSchema, smokeTestSchema, versionNameSchema } from '../deploy/model.js';
+import { operatorNameSchema } from '../operator/operator-config.js';
 import { routeNameSchema } from '../routing/route.kind.js';
 import { gatewayApiOptionsSchema } from '../traffic/gateway-api.js';
 import { haproxyOptionsSchema } from '../traffic/haproxy.js';
@@ -47,6 +48,12 @@ export const serviceTrafficSchema = z
         sticky: routeSchema.shape.sticky,
       })
       .default({ pathPrefix: '/' }),
+    /**
+     * A traffic provider instance from the operator configuration (SLUICE_CONFIG
+     * `trafficProviders`): its options (binaries, paths, sockets, API connection) come from
+     * there and `options` adds the safe ones (service/backend/route names, timeouts).
+     */
+    connection: operatorNameSchema.optional(),
     /** The provider's own options (HAProxy socket and backend, NGINX paths, the HTTPRoute). */
     options: z.record(z.string(), z.unknown()).optional(),
   })
@@ -57,16 +64,26 @@ export const serviceTrafficSchema = z
         path: ['route', 'sticky'],
         message: `sticky sessions need the builtin router; the ${t.provider} provider sets no sticky cookie`,
       });
-    const schema = TRAFFIC_OPTIONS[t.provider];
-    if (schema === null) {
-      if (t.options !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['options'],
-          message: `the ${t.provider} provider takes no options`,
-        });
+    const full = TRAFFIC_OPTIONS[t.provider];
+    if (full === null) {
+      for (const field of ['options', 'connection'] as const)
+        if (t[field] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `the ${t.provider} provider takes no ${field}`,
+          });
       return;
     }
+    // with an operator instance, the rest of the options come from SLUICE_CONFIG
+    const schema = t.connection === undefined ? full : (full as z.ZodObject).partial();
+    for (const file of ['tokenFile', 'caFile'])
+      if (t.options?.connection && typeof t.options.connection === 'object' && file in t.options.connection)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['options', 'connection', file],
+          message: `${file} is read from the control plane's disk: declare the connection in the operator configuration (SLUICE_CONFIG) and name it`,
+        });
     const parsed = schema.safeParse(t.options ?? {});
     if (!parsed.success)
       for (const issue of parsed.error.issues)

@@ -4,9 +4,9 @@
  * to stop.
  */
 import { createDeployProvider } from '../deploy/factory.js';
+import { operatorSecrets } from '../operator/operator-config.js';
 import type { KindRegistry } from '../resources/registry.js';
 import type { ResourceService } from '../resources/resources.service.js';
-import { SecretResolver } from '../secrets/secrets.js';
 import type { SliceContext } from '../slice.js';
 import type { ServiceSpec } from './service.schema.js';
 import { serviceRoutes } from './services.routes.js';
@@ -16,7 +16,7 @@ export function servicesSlice(
   ctx: SliceContext,
   needs: { resources: ResourceService; registry: KindRegistry },
 ) {
-  const secrets = new SecretResolver(process.env, ctx.config.dataDir);
+  const secrets = operatorSecrets(ctx.config.operator, process.env, ctx.config.dataDir);
   const versions = new ServiceVersions({
     resources: needs.resources,
     registry: needs.registry,
@@ -27,6 +27,7 @@ export function servicesSlice(
         environment: ref.environment,
         dataDir: ctx.config.dataDir,
         secrets,
+        connections: ctx.config.operator.connections,
         healthCheck: ref.spec.healthCheck,
       }),
   });

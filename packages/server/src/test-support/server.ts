@@ -1,5 +1,6 @@
 /** A real control plane on a test database, driven through Fastify's inject (no socket). */
 import { configFromEnv, type ServerConfigInput } from '../config.js';
+import type { OperatorConfigInput } from '../operator/operator-config.js';
 import { createServer, type SluiceServer } from '../server.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
@@ -28,6 +29,8 @@ export interface TestServerOptions {
   database?: TestDatabase;
   /** Further settings (quotas, the metrics token). */
   config?: Partial<ServerConfigInput>;
+  /** The operator configuration (what SLUICE_CONFIG would hold). */
+  operator?: OperatorConfigInput;
 }
 
 export async function startTestServer(

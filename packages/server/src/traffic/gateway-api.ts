@@ -12,8 +12,16 @@ const dnsLabel = z
 
 export const gatewayApiOptionsSchema = z
   .object({
-    /** API server connection; omitted means in-cluster (the pod's service account). */
-    connection: kubeConnectionSchema.optional(),
+    /**
+     * API server connection; omitted means in-cluster (the pod's service account). In a Service,
+     * the name of an operator connection (SLUICE_CONFIG), which the caller resolves.
+     */
+    connection: z
+      .union([
+        z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'a connection name'),
+        kubeConnectionSchema,
+      ])
+      .optional(),
     namespace: dnsLabel,
     /** The HTTPRoute Sluice manages; it must exist (its parentRefs and hostnames are kept). */
     route: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
@@ -52,6 +60,10 @@ export const GATEWAY_API_CAPABILITIES: TrafficCapabilities = Object.freeze({
  */
 export function createGatewayApiProvider(input: GatewayApiOptions): TrafficProvider {
   const o = parseInput(gatewayApiOptionsSchema, input, 'gatewayApi');
+  if (typeof o.connection === 'string')
+    throw TrafficProviderRejected(
+      `connection "${o.connection}" is a name: the operator configuration resolves it before the provider is built`,
+    );
   const kube = createKubeClient(o.connection ?? inClusterConnection());
   const path = `/apis/gateway.networking.k8s.io/${o.apiVersion}/namespaces/${o.namespace}/httproutes/${o.route}`;
   const where = `HTTPRoute ${o.namespace}/${o.route}`;

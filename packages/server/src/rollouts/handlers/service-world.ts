@@ -10,6 +10,8 @@ import { createAuditStore } from '../../audit/audit-store.kysely.js';
 import { createDeployProvider } from '../../deploy/factory.js';
 import { versionFromImage } from '../../deploy/model.js';
 import type { DeployProvider } from '../../deploy/provider.js';
+import type { OperatorConfig } from '../../operator/operator-config.js';
+import { trafficOptionsFor } from '../../operator/traffic-options.js';
 import type { KindRegistry } from '../../resources/registry.js';
 import type { ResourceService } from '../../resources/resources.service.js';
 import type { RouterConfigService } from '../../routing/router-config.service.js';
@@ -31,6 +33,8 @@ export interface ServiceWorldDeps {
   routerConfig: RouterConfigService;
   router: Router | null;
   secrets: SecretResolver;
+  /** The operator configuration: named connections and traffic provider instances. */
+  operator: OperatorConfig;
   dataDir: string;
   /** The control plane's URL, for versions that report to it. */
   controlPlaneUrl?: () => string | undefined;
@@ -66,6 +70,7 @@ export class ServiceWorld {
         environment: run.environment,
         dataDir: this.deps.dataDir,
         secrets: this.deps.secrets,
+        connections: this.deps.operator.connections,
         healthCheck: spec.healthCheck,
         ...(this.deps.controlPlaneUrl ? { controlPlaneUrl: this.deps.controlPlaneUrl } : {}),
       });
@@ -75,7 +80,7 @@ export class ServiceWorld {
     const trafficKey = `${run.environment}/${app}/${JSON.stringify(spec.traffic)}`;
     let traffic = this.routers.get(trafficKey);
     if (!traffic) {
-      traffic = this.trafficProvider(spec, route);
+      traffic = this.trafficProvider(spec, route, run.environment);
       this.routers.set(trafficKey, traffic);
     }
     return {
@@ -101,8 +106,13 @@ export class ServiceWorld {
     await Promise.allSettled([...this.routers.values()].map((t) => t.close()));
   }
 
-  private trafficProvider(spec: ServiceSpec, route: string): TrafficProvider {
-    const options = spec.traffic.options as never;
+  private trafficProvider(spec: ServiceSpec, route: string, environment: string): TrafficProvider {
+    const options = trafficOptionsFor(
+      spec.traffic,
+      this.deps.operator,
+      this.deps.secrets,
+      environment,
+    ) as never;
     switch (spec.traffic.provider) {
       case 'haproxy':
         return createHaproxyProvider(options);
