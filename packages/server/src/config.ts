@@ -31,6 +31,10 @@ export const serverConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `pretty` for people, `json` for machines; unset: pretty on a terminal, JSON otherwise. */
     logFormat: z.enum(['pretty', 'json']).optional(),
+    /** The Prometheus MetricTemplates read when they name no address of their own. */
+    prometheusUrl: z
+      .url({ protocol: /^https?$/, error: 'SLUICE_PROMETHEUS_URL must be an http(s) URL' })
+      .optional(),
     /** Log every OFREP, feature API, probe and router request, not just a summary of them. */
     logRequests: flagSetting.default(false),
     /** When set, `/metrics` answers only `Authorization: Bearer <this>` (SECURITY.md, Listeners). */
@@ -87,6 +91,7 @@ export function configFromEnv(
     logRequests: pick('SLUICE_LOG_REQUESTS'),
     metricsToken: pick('SLUICE_METRICS_TOKEN'),
     metricsFlags: pick('SLUICE_METRICS_FLAGS'),
+    prometheusUrl: pick('SLUICE_PROMETHEUS_URL'),
   };
   const quotas: Record<string, unknown> = {
     streamsPerToken: pick('SLUICE_QUOTA_STREAMS_PER_TOKEN'),

@@ -40,6 +40,8 @@ export function versionsReport(router: Router, windowMs: number, now: number) {
           effectiveWeight: v.effectiveWeight,
           healthy: v.healthy,
           window: router.metrics.window(route.name, v.name, windowMs, now),
+          /** As a shadow: mirrored requests compared and status mismatches in the window. */
+          mirrorWindow: router.metrics.mirrorWindow(route.name, v.name, windowMs, now),
           totals: {
             requests: t?.requests ?? 0,
             errors: t?.errors ?? 0,
