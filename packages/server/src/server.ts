@@ -41,6 +41,7 @@ import { servicesSlice } from './services/slice.js';
 import type { ServiceVersions } from './services/versions.js';
 import { type Slice, type SliceContext, startSlices, stopSlices } from './slice.js';
 import { type DatabaseHandle, migrate, openDatabase } from './storage/index.js';
+import { checkInstallIdentity } from './storage/install.js';
 import { systemSlice } from './system/slice.js';
 import type { BootstrapResult } from './tokens/bootstrap.js';
 import { tokensSlice } from './tokens/slice.js';
@@ -97,6 +98,7 @@ export async function createServer(
   const slices: Slice[] = [];
   try {
     await migrateWithRetry(database);
+    if (database.dialect === 'sqlite') await checkInstallIdentity(database, config.dataDir);
     const log = options.logger && typeof options.logger === 'object' ? options.logger : undefined;
     let listening: string | undefined;
     const ctx: SliceContext = {

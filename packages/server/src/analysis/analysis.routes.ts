@@ -11,6 +11,9 @@ import type { MetricRegistry } from './registry.js';
 
 const name = z.string().min(1).max(128);
 
+/** The longest window a metric query may ask for: 31 days. */
+export const MAX_WINDOW_MS = 31 * 86_400_000;
+
 export const metricQueryParamsSchema = z.strictObject({
   metric: name,
   route: name.optional(),
@@ -25,6 +28,11 @@ export const metricQueryParamsSchema = z.strictObject({
       const ms = /^\d+$/.test(text) ? Number(text) : safeDuration(text);
       if (ms === null || ms <= 0) {
         ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30s or 5m, or milliseconds' });
+        return z.NEVER;
+      }
+      // a bound keeps one query from scanning every event ever stored (issue 13, L7)
+      if (ms > MAX_WINDOW_MS) {
+        ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_WINDOW_MS / 86_400_000} days` });
         return z.NEVER;
       }
       return ms;

@@ -221,7 +221,10 @@ function validate(
 }
 
 function toSluiceError(error: unknown, request: FastifyRequest, health?: StorageHealth): SluiceError {
-  if (isSluiceError(error)) return error;
+  if (isSluiceError(error)) {
+    health?.observe(error);
+    return error;
+  }
   const e = error as { statusCode?: number; code?: string; message?: string };
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return PayloadTooLarge(e.message ?? 'body too large');
   if (e.statusCode === 415) return UnsupportedMediaType(e.message ?? 'unsupported content type');

@@ -2,9 +2,11 @@
  * Writes resources: versions, optimistic concurrency, kind checks and an audit entry per change,
  * all in one transaction. Committed changes are announced to listeners (streams, caches).
  */
+
 import { AlreadyExists, Conflict, canonicalJson, NotFound, ValidationFailed } from '@sluice/core';
 import { createAuditStore } from '../audit/audit-store.kysely.js';
 import { assertMayWrite } from '../authority/write-needs.js';
+import { storageError } from '../storage/errors.js';
 import { type Executor, inTransaction } from '../storage/index.js';
 import type { NormalizedResource } from './documents.js';
 import type { AnyKind, KindContext, WrittenResource } from './kind.js';
@@ -375,6 +377,9 @@ export class ResourceService {
         throw stale(r.kind, r.name, existing.metadata.version, -1);
     } else {
       await store.insert(resource).catch((error: unknown) => {
+        // a full disk or a lost database is not someone else's insert: say what it is
+        const storage = storageError(error);
+        if (storage) throw storage;
         throw AlreadyExists(
           `${r.kind.kind} "${r.name}" was created by someone else at the same moment; read it and retry`,
           { cause: error },

@@ -6,6 +6,7 @@
  */
 import { parseRouterSnapshot, type RouterSnapshot } from '@sluice/router/config';
 import { readGenerations } from '../environments/generation.js';
+import { quotaExceeded } from '../http/quota.js';
 import { createResourceStore } from '../resources/resource-store.kysely.js';
 import type { Executor } from '../storage/index.js';
 import { ROUTER_GENERATION, type RouteSpec } from './route.kind.js';
@@ -18,6 +19,17 @@ export interface RouterHeartbeat {
   lastSeen: string;
 }
 
+/** Router ids per token and how long a heartbeat counts (config `quotas`). */
+export interface HeartbeatLimits {
+  perToken: number;
+  staleMs: number;
+}
+
+export const DEFAULT_HEARTBEAT_LIMITS: HeartbeatLimits = { perToken: 64, staleMs: 600_000 };
+
+/** Largest `health` a heartbeat may carry, as JSON. */
+export const MAX_HEALTH_BYTES = 64 * 1024;
+
 export type SnapshotListener = (snapshot: RouterSnapshot) => void;
 
 export class RouterConfigService {
@@ -28,10 +40,14 @@ export class RouterConfigService {
   private building: Promise<RouterSnapshot> | undefined;
   private readonly streams = new Set<() => void>();
 
+  /** Which token reported each router id: a token's ids are counted against its quota. */
+  private readonly reporters = new Map<string, string>();
+
   constructor(
     private readonly db: Executor,
     private readonly now: () => Date = () => new Date(),
     private readonly log: (message: string, error?: unknown) => void = () => {},
+    private readonly limits: HeartbeatLimits = DEFAULT_HEARTBEAT_LIMITS,
   ) {}
 
   async start(pollMs = 1000): Promise<void> {
@@ -83,14 +99,44 @@ export class RouterConfigService {
     return this.building;
   }
 
-  recordHeartbeat(routerId: string, beat: Omit<RouterHeartbeat, 'routerId' | 'lastSeen'>): RouterHeartbeat {
+  /**
+   * Keeps a router's last heartbeat. A token reports for at most `perToken` router ids at once
+   * (QUOTA_EXCEEDED past that); heartbeats older than `staleMs` are dropped (issue 13, M2).
+   */
+  recordHeartbeat(
+    routerId: string,
+    beat: Omit<RouterHeartbeat, 'routerId' | 'lastSeen'>,
+    tokenKey = '',
+  ): RouterHeartbeat {
+    this.dropStale();
+    if (this.reporters.get(routerId) !== tokenKey) {
+      let held = 0;
+      for (const key of this.reporters.values()) if (key === tokenKey) held++;
+      if (held >= this.limits.perToken)
+        throw quotaExceeded(
+          `this token already reports for ${held} routers (at most ${this.limits.perToken}); ` +
+            `reuse a router id, or wait ${Math.round(this.limits.staleMs / 1000)} s for stale ones to go`,
+          Math.ceil(this.limits.staleMs / 1000),
+        );
+    }
     const entry = { routerId, ...beat, lastSeen: this.now().toISOString() };
     this.heartbeats.set(routerId, entry);
+    this.reporters.set(routerId, tokenKey);
     return entry;
   }
 
   routers(): RouterHeartbeat[] {
+    this.dropStale();
     return [...this.heartbeats.values()].sort((a, b) => a.routerId.localeCompare(b.routerId));
+  }
+
+  private dropStale(): void {
+    const oldest = this.now().getTime() - this.limits.staleMs;
+    for (const [id, beat] of this.heartbeats)
+      if (Date.parse(beat.lastSeen) < oldest) {
+        this.heartbeats.delete(id);
+        this.reporters.delete(id);
+      }
   }
 
   private async build(version: number): Promise<RouterSnapshot> {

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import { type AnyRoute, defineRoute } from '../http/route.js';
-import type { RouterConfigService } from './router-config.service.js';
+import { MAX_HEALTH_BYTES, type RouterConfigService } from './router-config.service.js';
 
 const heartbeatBody = z
   .object({
     adminUrl: z.url({ protocol: /^https?$/ }).nullable(),
     configVersion: z.number().int().min(0),
-    health: z.record(z.string(), z.unknown()).default({}),
+    health: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .refine((h) => Buffer.byteLength(JSON.stringify(h)) <= MAX_HEALTH_BYTES, {
+        message: `health is at most ${MAX_HEALTH_BYTES / 1024} KiB of JSON`,
+      }),
   })
   .strict();
 
@@ -72,8 +77,8 @@ export function routingRoutes(config: RouterConfigService, embedded: () => unkno
       params: routerIdParams,
       body: heartbeatBody,
       response: z.object({ routerId: z.string(), configVersion: z.number(), latestVersion: z.number() }),
-      async handler({ params, body }) {
-        const beat = config.recordHeartbeat(params.id, body);
+      async handler({ params, body, principal }) {
+        const beat = config.recordHeartbeat(params.id, body, principal.tokenId ?? principal.subject);
         return {
           routerId: beat.routerId,
           configVersion: beat.configVersion,

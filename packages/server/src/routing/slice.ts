@@ -11,7 +11,11 @@ import { routingRoutes } from './routing.routes.js';
 import { trafficSeriesRoutes } from './traffic-series.routes.js';
 
 export async function routingSlice(ctx: SliceContext, needs: { resources: ResourceService }) {
-  const routerConfig = new RouterConfigService(ctx.db, ctx.now, ctx.logError);
+  const { quotas } = ctx.config;
+  const routerConfig = new RouterConfigService(ctx.db, ctx.now, ctx.logError, {
+    perToken: quotas.routersPerToken,
+    staleMs: quotas.routerStaleSeconds * 1000,
+  });
   await routerConfig.start();
   const router = ctx.config.embeddedRouter ? await startEmbeddedRouter(ctx, routerConfig) : null;
   needs.resources.onChange((change) => {

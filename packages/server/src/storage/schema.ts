@@ -209,6 +209,7 @@ export interface Database {
   sluice_flag_schedule: FlagScheduleTable;
   sluice_flag_evaluation: FlagEvaluationTable;
   sluice_event: EventTable;
+  sluice_install: { id: string; created_at: string };
   sluice_experiment_run: ExperimentRunTable;
   sluice_experiment_user: ExperimentUserTable;
   sluice_experiment_arm: ExperimentArmTable;

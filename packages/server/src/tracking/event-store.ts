@@ -29,6 +29,8 @@ export interface EventStore {
   ): Promise<StoredCount>;
   /** Events of one version per name with `from < time <= to`. */
   countByName(environment: string, version: string, from: Date, to: Date): Promise<Record<string, number>>;
+  /** Deletes up to `limit` events received before `before` (retention); returns how many went. */
+  pruneReceivedBefore(before: Date, limit: number): Promise<number>;
 }
 
 /** The read model other slices get: counts only (the `events` metric provider). */
@@ -89,6 +91,23 @@ export function createEventStore(db: Executor): EventStore {
         .groupBy('name')
         .execute();
       return Object.fromEntries(rows.map((r) => [r.name, Number(r.count)]));
+    },
+
+    async pruneReceivedBefore(before, limit) {
+      // in slices, so a large backlog never holds the write lock for long
+      const result = await db
+        .deleteFrom('sluice_event')
+        .where(
+          'id',
+          'in',
+          db
+            .selectFrom('sluice_event')
+            .select('id')
+            .where('received_at', '<', before.toISOString())
+            .limit(limit),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

@@ -4,9 +4,11 @@
  * that environment's `sdk:<env>` token, since SDK tokens ship inside the apps that produce the
  * events. A `read` token may not: it looks, it does not feed the gates.
  */
+
 import { type FieldError, Forbidden, ValidationFailed } from '@sluice/core';
 import { scopesGrant } from '@sluice/core/auth';
 import { zodFields } from '../http/problem.js';
+import { quotaExceeded, type RateQuota } from '../http/quota.js';
 import { type AnyRoute, defineRoute, type Principal } from '../http/route.js';
 import {
   type EventInput,
@@ -35,6 +37,8 @@ export interface TrackingRoutesOptions {
   environmentExists: (name: string) => Promise<void>;
   now: () => Date;
   experiments?: ExperimentEvents;
+  /** Events per second per token (config `quotas.eventsPerSecond`). */
+  quota?: RateQuota;
 }
 
 /** True when the principal may send events for `environment`. */
@@ -65,6 +69,12 @@ export function trackingRoutes(options: TrackingRoutesOptions): AnyRoute[] {
             `sending events to "${environment}" needs the "write" scope there or "sdk:${environment}"; the token has ${principal.scopes.join(', ') || 'no scopes'}`,
           );
         }
+        const wait = options.quota?.take(principal.tokenId ?? principal.subject, body.events.length) ?? 0;
+        if (wait > 0)
+          throw quotaExceeded(
+            `this token sends more than ${options.quota?.rate} events a second (SLUICE_QUOTA_EVENTS_PER_SECOND); nothing of this batch was stored`,
+            wait,
+          );
         const now = options.now();
         await options.environmentExists(environment);
         const { good, errors } = await validateEntries(body.events, environment, now, options.experiments);

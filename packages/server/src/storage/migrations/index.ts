@@ -12,6 +12,8 @@ import * as m006 from './006-events.js';
 import * as m007 from './007-rollouts.js';
 import * as m008 from './008-experiments.js';
 import * as m010 from './010-rollout-flag-writes.js';
+import * as m011 from './011-event-retention.js';
+import * as m012 from './012-install-identity.js';
 
 export interface MigrationStep {
   name: string;
@@ -27,4 +29,6 @@ export const migrations: MigrationStep[] = [
   { name: '007-rollouts', up: m007.up },
   { name: '008-experiments', up: m008.up },
   { name: '010-rollout-flag-writes', up: m010.up },
+  { name: '011-event-retention', up: m011.up },
+  { name: '012-install-identity', up: m012.up },
 ];
