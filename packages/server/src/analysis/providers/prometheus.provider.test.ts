@@ -12,6 +12,7 @@ import {
   startPrometheus,
   type TestPrometheus,
 } from '../../test-support/prometheus.js';
+import { startTestServer, type TestServer } from '../../test-support/server.js';
 import type { MetricTemplateSpec } from '../templates/metric-template.schema.js';
 import type { MetricQuery } from './metric-provider.js';
 import { PrometheusMetricProvider } from './prometheus.provider.js';
@@ -243,5 +244,44 @@ describe('prometheus provider: failures become inconclusive readings that say wh
       'x{svc="web",t="web",ns="prod",v="canary",st="canary_1"}[5m]',
     );
     expect(seen.map((s) => s.auth)).toEqual([`Basic ${Buffer.from('u:p').toString('base64')}`, 'Bearer t0k']);
+  });
+});
+
+describe('MetricTemplate PromQL at apply, with the operator’s Prometheus reachable', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer('sqlite', { config: { prometheusUrl: prometheus.url } });
+  });
+  afterAll(async () => t?.close());
+
+  const apply = (query: string) =>
+    t.request('POST', '/api/v1/apply', {
+      body: {
+        documents: [
+          {
+            kind: 'MetricTemplate',
+            metadata: { name: 'q' },
+            spec: { provider: { type: 'prometheus' }, query },
+          },
+        ],
+      },
+    });
+
+  it('refuses bad PromQL with Prometheus’ parse error, on spec.query', async () => {
+    const res = await apply('sum(rate(http_requests_total{service="{{ service }}"}[{{ interval }}])');
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      {
+        path: 'documents[0].spec.query',
+        message: expect.stringMatching(/^Prometheus refused the query: .*parse error/),
+      },
+    ]);
+    expect((await t.request('GET', '/api/v1/metric-templates/q')).status).toBe(404);
+  });
+
+  it('takes PromQL that parses, without a warning', async () => {
+    const res = await apply('sum(rate(http_requests_total{service="{{ service }}"}[{{ interval }}]))');
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.results[0].warnings ?? []).toEqual([]);
   });
 });
