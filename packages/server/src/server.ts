@@ -9,6 +9,7 @@ import type { Router } from '@sluice/router';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MetricRegistry } from './analysis/registry.js';
 import { analysisSlice } from './analysis/slice.js';
+import { metricTemplateLookup } from './analysis/templates/lookup.js';
 import { auditSlice } from './audit/slice.js';
 import type { ServerConfig } from './config.js';
 import { dashboardSlice } from './dashboard/slice.js';
@@ -128,7 +129,10 @@ export async function createServer(
     const experiments = add(experimentsSlice(ctx, { resources: resources.service }));
     const tracking = add(trackingSlice(ctx, { environmentExists, experiments: experiments.events }));
     const routers = () => routing.routerConfig.routers();
-    const analysis = add(analysisSlice(ctx, { router: routing.router, routers, events: tracking.counts }));
+    const templates = metricTemplateLookup(resources.service, resources.registry);
+    const analysis = add(
+      analysisSlice(ctx, { router: routing.router, routers, events: tracking.counts, templates }),
+    );
     const rollouts = add(
       await rolloutsSlice(ctx, {
         resources: resources.service,

@@ -50,13 +50,29 @@ export type Measurement = z.infer<typeof measurementSchema>;
 /** A threshold as written in a plan: a bare number (a maximum) or an explicit range. */
 export const thresholdValueSchema = z.union([
   z.number(),
-  z.strictObject({
-    min: z.number().optional(),
-    max: z.number().optional(),
-    min_samples: z.number().int().nonnegative().optional(),
-  }),
+  z
+    .strictObject({
+      min: z.number().optional(),
+      max: z.number().optional(),
+      min_samples: z.number().int().nonnegative().optional(),
+    })
+    .refine((t) => t.min === undefined || t.max === undefined || t.min <= t.max, {
+      message: 'min is above max: no value could pass',
+      path: ['min'],
+    }),
 ]);
-export const thresholdMapSchema = z.record(z.string().min(1), thresholdValueSchema);
+/** A range no value can pass (min above max, also across `min_x` and `max_x` keys) is refused. */
+export const thresholdMapSchema = z
+  .record(z.string().min(1), thresholdValueSchema)
+  .superRefine((map, ctx) => {
+    for (const t of normalizeThresholds(map))
+      if (t.min !== undefined && t.max !== undefined && t.min > t.max)
+        ctx.addIssue({
+          code: 'custom',
+          path: [`min_${t.metric}` in map ? `min_${t.metric}` : t.metric],
+          message: `min ${t.min} is above max ${t.max} for ${t.metric}: no value could pass`,
+        });
+  });
 export type ThresholdMap = z.infer<typeof thresholdMapSchema>;
 
 /** A threshold after normalisation: what `assess` and the `measure` command carry. */

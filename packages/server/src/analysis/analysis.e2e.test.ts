@@ -226,12 +226,9 @@ describe('metrics from real traffic', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('METRIC_UNKNOWN');
     expect(res.body.errors).toEqual([{ path: 'query.metric', message: expect.stringMatching(/error_rate/) }]);
-    expect(server.metrics.names()).toEqual([
-      'bounce_rate',
-      'conversion_rate_drop',
-      'error_rate',
-      'latency_p95',
-    ]);
+    expect(server.metrics.names()).toEqual(
+      expect.arrayContaining(['bounce_rate', 'conversion_rate_drop', 'error_rate', 'latency_p95']),
+    );
     const direct = await server.metrics.measure({
       metric: 'error_rate',
       route: 'shop',

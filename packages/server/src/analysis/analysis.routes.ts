@@ -90,13 +90,12 @@ export function analysisRoutes(options: {
       query: metricQueryParamsSchema,
       response: metricQueryResultSchema,
       async handler({ query }) {
-        if (!registry.has(query.metric)) {
-          throw MetricUnknown(
-            `no provider answers "${query.metric}"; known metrics: ${registry.names().join(', ')}`,
-            {
-              fields: [{ path: 'query.metric', message: `must be one of ${registry.names().join(', ')}` }],
-            },
-          );
+        // a built-in, or a MetricTemplate of that name
+        const resolved = await registry.resolve(query.metric);
+        if (!resolved.ok) {
+          throw MetricUnknown(resolved.reason, {
+            fields: [{ path: 'query.metric', message: resolved.reason }],
+          });
         }
         const environment = query.environment ?? options.defaultEnvironment();
         const now = options.now();
@@ -108,10 +107,11 @@ export function analysisRoutes(options: {
           ...(query.baseline ? { baselineVersion: query.baseline } : {}),
           windowMs: query.window,
           now,
+          template: resolved.template.spec,
         });
         return {
           measurement,
-          provider: registry.providerOf(query.metric) ?? 'unknown',
+          provider: resolved.template.spec.provider.type,
           route: query.route ?? null,
           version: query.version,
           baseline: query.baseline ?? null,

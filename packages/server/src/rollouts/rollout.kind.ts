@@ -6,6 +6,7 @@
 import { slugify } from '@sluice/core';
 import { type Plan, parsePlan } from '@sluice/core/rollouts';
 import { z } from 'zod';
+import { checkPlanMetrics, storedTemplates } from '../analysis/templates/plan-metrics.js';
 import type { KindContext, KindDefinition } from '../resources/kind.js';
 import { createResourceStore } from '../resources/resource-store.kysely.js';
 
@@ -69,11 +70,22 @@ export const rolloutKind: KindDefinition<Plan> = {
     if (doc.kind !== undefined || !Array.isArray(doc.stages) || typeof doc.name !== 'string') return null;
     return [{ name: slugify(doc.name), spec: doc }];
   },
+  async check(ctx, resource) {
+    // every metric a stage names must read something: refused here, not at the first check
+    return (await checkPlanMetrics(resource.spec, storedTemplates(ctx.trx))).errors.map((f) => ({
+      ...f,
+      path: `spec.${f.path}`,
+    }));
+  },
   async warn(ctx, resource) {
     const missing = await missingServices(ctx, resource.environment as string, resource.spec);
-    return missing.map(
-      (name) =>
-        `stage service "${name}" does not exist in ${resource.environment} yet; starting the rollout will fail until it does`,
-    );
+    const { warnings } = await checkPlanMetrics(resource.spec, storedTemplates(ctx.trx));
+    return [
+      ...missing.map(
+        (name) =>
+          `stage service "${name}" does not exist in ${resource.environment} yet; starting the rollout will fail until it does`,
+      ),
+      ...warnings,
+    ];
   },
 };

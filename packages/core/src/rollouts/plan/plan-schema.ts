@@ -49,6 +49,20 @@ export const planSchema = z.strictObject({
   max_duration_hours: z.number().positive().default(24),
   parallel_stages: z.boolean().default(false),
   stages: z.array(stageSchema).min(1),
+  /**
+   * Which template each metric name of this plan reads: a MetricTemplate's name, or where a
+   * built-in reads (`{provider: prometheus}`: the router's figures through Prometheus). Names
+   * not listed read the built-in of that name, else the MetricTemplate of that name.
+   */
+  metric_templates: z
+    .record(
+      z.string().min(1),
+      z.union([
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, { message: 'must be a MetricTemplate name' }),
+        z.strictObject({ provider: z.enum(['builtin', 'prometheus']) }),
+      ]),
+    )
+    .optional(),
 });
 
 export type Plan = z.infer<typeof planSchema>;

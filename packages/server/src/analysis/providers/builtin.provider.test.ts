@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import { createRouter, type Router, RouterMetrics } from '@sluice/router';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BuiltinMetricProvider } from './builtin.provider.js';
 import { metricProviderContract } from './provider.case.js';
 import type { StandaloneRouterInfo } from './router-sources.js';
@@ -202,6 +202,60 @@ describe('builtin provider with standalone routers', () => {
       value: null,
       sampleCount: 0,
       error: expect.stringMatching(/too few requests/),
+    });
+  });
+});
+
+describe('builtin provider: a shadow stage’s status mismatches', () => {
+  let edge: Router;
+  let primary: Awaited<ReturnType<typeof upstream>>;
+  let shadow: Awaited<ReturnType<typeof upstream>>;
+
+  beforeAll(async () => {
+    primary = await upstream(0);
+    shadow = await upstream(4); // every 4th mirrored copy fails: 25 % mismatches
+    edge = await createRouter({ listen: { port: 0 } });
+    await edge.applyConfig({
+      version: 1,
+      routes: [
+        {
+          name: 'shop',
+          pathPrefix: '/',
+          versions: [
+            { name: 'stable', url: primary.url },
+            { name: 'canary', url: shadow.url },
+          ],
+          weights: { stable: 100, canary: 0 },
+          mirror: { version: 'canary', percent: 100 },
+        },
+      ],
+    });
+    const { listen } = edge.status();
+    for (let i = 0; i < 40; i++) await (await fetch(`http://127.0.0.1:${listen?.port}/`)).text();
+  });
+  afterAll(async () => {
+    await edge?.close();
+    await primary?.close();
+    await shadow?.close();
+  });
+
+  it('serves status_mismatch_rate of the shadow version from the router’s mirror comparisons', async () => {
+    const provider = new BuiltinMetricProvider({ embedded: () => edge.metrics, standalone: () => [] });
+    const query = { metric: 'status_mismatch_rate', route: 'shop', version: 'canary', windowMs: 60_000 };
+    await vi.waitFor(async () => {
+      expect((await provider.measure({ ...query, now: new Date() })).sampleCount).toBe(40);
+    });
+    expect(await provider.measure({ ...query, now: new Date() })).toEqual({
+      metric: 'status_mismatch_rate',
+      value: 25,
+      sampleCount: 40,
+    });
+    // the primary is nobody's shadow: no comparisons, no value
+    const stable = await provider.measure({ ...query, version: 'stable', now: new Date() });
+    expect(stable).toMatchObject({
+      value: null,
+      sampleCount: 0,
+      error: expect.stringMatching(/too few mirrored requests/),
     });
   });
 });

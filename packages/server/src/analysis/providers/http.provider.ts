@@ -18,6 +18,8 @@ export interface HttpProviderOptions {
   timeoutMs?: number;
   /** Larger answers are refused. Default 1 MiB. */
   maxBytes?: number;
+  /** With a `samplesQuery`: fewer samples than this give no value. Default 20. */
+  minSamples?: number;
   fetch?: typeof fetch;
 }
 
@@ -54,10 +56,12 @@ export class HttpMetricProvider implements MetricProvider {
   readonly type = 'http';
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
+  readonly minSamples: number;
 
   constructor(private readonly options: HttpProviderOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 5_000;
     this.maxBytes = options.maxBytes ?? 1 << 20;
+    this.minSamples = options.minSamples ?? 20;
   }
 
   names(): readonly string[] {
@@ -107,6 +111,12 @@ export class HttpMetricProvider implements MetricProvider {
       if ('reason' in count)
         return { ...inconclusive(metric, `samples: ${count.reason}`), value: tidy(picked.value) };
       samples = Math.max(0, Math.round(count.value));
+      if (samples < this.minSamples)
+        return inconclusive(
+          metric,
+          `too few samples: ${samples} at ${template.samplesQuery}, need ${this.minSamples}`,
+          samples,
+        );
     }
     return { metric, value: tidy(picked.value), sampleCount: samples };
   }

@@ -19,6 +19,8 @@ export interface PrometheusProviderOptions {
   secrets?: SecretSource;
   /** Per request. Default 5 s. */
   timeoutMs?: number;
+  /** With a `samplesQuery`: fewer samples than this give no value (the builtin's minimum). Default 20. */
+  minSamples?: number;
   fetch?: typeof fetch;
 }
 
@@ -38,9 +40,11 @@ interface ApiBody {
 export class PrometheusMetricProvider implements MetricProvider {
   readonly type = 'prometheus';
   private readonly timeoutMs: number;
+  readonly minSamples: number;
 
   constructor(private readonly options: PrometheusProviderOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.minSamples = options.minSamples ?? 20;
   }
 
   /** It answers templates, not names of its own. */
@@ -75,6 +79,12 @@ export class PrometheusMetricProvider implements MetricProvider {
       const count = await this.ask(address, headers, sq, { ...template, range: undefined }, query);
       if (!count.ok) return { ...failed(metric, count, sq), value: tidy(value.value) };
       samples = Number.isFinite(count.value) ? Math.max(0, Math.round(count.value)) : 0;
+      if (samples < this.minSamples)
+        return inconclusive(
+          metric,
+          `too few samples: ${samples} in the window by ${oneLine(sq)}, need ${this.minSamples}`,
+          samples,
+        );
     }
     return { metric, value: tidy(value.value), sampleCount: samples };
   }

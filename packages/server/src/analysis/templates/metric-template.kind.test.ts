@@ -60,7 +60,10 @@ describe('MetricTemplate kind', () => {
         token: writer,
       });
       expect(res.status).toBe(403);
-      expect(res.body.detail).toMatch(/only admin tokens/);
+      expect(res.body.code).toBe('OPERATOR_ONLY');
+      expect(res.body.detail).toMatch(
+        /spec\.provider\.(address|secretRef) reach the host; only an admin token/,
+      );
     }
     expect((await t.request('GET', '/api/v1/metric-templates/elsewhere')).status).toBe(404);
   });

@@ -2,12 +2,12 @@
  * The MetricTemplate kind: what a metric name of a plan or canary reads (see
  * `metric-template.schema.ts`). Not in an environment (Flagger's `metadata.namespace` is
  * ignored). A Flagger document (`apiVersion: flagger.app/v1beta1`) applies unchanged. Writing
- * one with a provider `address` or `secretRef` is an admin's call: it points the control plane
- * at another system, with credentials.
+ * one with a provider `address` or `secretRef` is an admin's call (`metricTemplateHostReach`): it
+ * points the control plane at another system, with credentials.
  */
-import { type FieldError, Forbidden } from '@sluice/core';
-import { scopesGrant } from '@sluice/core/auth';
-import type { KindContext, KindDefinition } from '../../resources/kind.js';
+import type { FieldError } from '@sluice/core';
+import type { HostReach } from '../../authority/write-needs.js';
+import type { KindDefinition } from '../../resources/kind.js';
 import { jsonPathProblem } from '../providers/http.provider.js';
 import type { MetricQuery } from '../providers/metric-provider.js';
 import { BUILTIN_TEMPLATE_NAMES } from './builtin-templates.js';
@@ -26,25 +26,24 @@ export interface PromqlChecker {
 }
 
 /**
- * The one rule for who writes a template: anyone with `write` for the query, an admin for a
- * provider address or secretRef (endpoints and credentials are operator configuration).
- * Kept in one function so a central "what a write needs" mechanism can take it over.
+ * What reaches another system: the provider's address and its credentials. Changing either needs
+ * `admin` (`authority/write-needs.ts`); a template without them reads the operator's Prometheus.
  */
-export function assertMetricTemplateWriter(
-  ctx: Pick<KindContext, 'scopes'>,
-  name: string,
-  spec: MetricTemplateSpec,
-): void {
-  const fields = [
-    spec.provider.address ? 'provider.address' : null,
-    spec.provider.secretRef ? 'provider.secretRef' : null,
-  ].filter((f): f is string => f !== null);
-  // no scopes: the system itself
-  if (fields.length === 0 || ctx.scopes.length === 0 || scopesGrant(ctx.scopes, 'admin', null)) return;
-  throw Forbidden(
-    `MetricTemplate "${name}" sets ${fields.join(' and ')}, which point the control plane at another system; only admin tokens write them (templates without them use the operator's Prometheus)`,
-    { extensions: { fields } },
-  );
+export function metricTemplateHostReach(spec: MetricTemplateSpec): HostReach[] {
+  const out: HostReach[] = [];
+  if (spec.provider.address !== undefined)
+    out.push({
+      path: 'provider.address',
+      value: spec.provider.address,
+      why: 'a metrics provider endpoint is operator configuration; leave it out to read SLUICE_PROMETHEUS_URL',
+    });
+  if (spec.provider.secretRef !== undefined)
+    out.push({
+      path: 'provider.secretRef',
+      value: spec.provider.secretRef,
+      why: 'credentials for another system are operator configuration',
+    });
+  return out;
 }
 
 /** What a template's text is filled with when Prometheus is asked to parse it at apply. */
@@ -90,9 +89,9 @@ export function metricTemplateKind(checker?: PromqlChecker): KindDefinition<Metr
     environmentScoped: false,
     spec: metricTemplateSpecSchema,
     applyOrder: 5,
+    hostReach: metricTemplateHostReach,
     recognise: recogniseFlagger,
     async check(ctx, template) {
-      assertMetricTemplateWriter(ctx, template.name, template.spec);
       const problems: FieldError[] = [];
       const { spec } = template;
       if (spec.provider.type === 'http')

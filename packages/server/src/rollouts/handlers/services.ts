@@ -170,16 +170,24 @@ export function serviceHandlers(
           };
         const s = await world.resolve(run, app);
         const version = versionOf(s, c.target.role) ?? s.canary;
-        const measurements = await metrics.measureAll(c.metrics, {
-          route: s.route,
-          environment: run.environment,
-          version,
-          ...(s.stable && s.stable !== version ? { baselineVersion: s.stable } : {}),
-          windowMs: c.windowSeconds * 1000,
-          now: now(),
-        });
-        const queries = Object.fromEntries(
-          c.metrics.map((m) => [m, `${metrics.providerOf(m) ?? 'no provider'}: ${m} of ${app}@${version}`]),
+        // each metric reads the template the plan gives it (metric_templates), else the built-in
+        const plan = await world.plan(run);
+        const stage = plan.stages.find((st) => st.name === c.stage);
+        const namespace = (stage?.config as { namespace?: unknown } | undefined)?.namespace;
+        const { measurements, queries } = await metrics.check(
+          c.metrics,
+          {
+            route: s.route,
+            service: app,
+            environment: run.environment,
+            ...(typeof namespace === 'string' ? { namespace } : {}),
+            ...(c.stage ? { stage: c.stage } : {}),
+            version,
+            ...(s.stable && s.stable !== version ? { baselineVersion: s.stable } : {}),
+            windowMs: c.windowSeconds * 1000,
+            now: now(),
+          },
+          plan.metric_templates,
         );
         return { ok: true, data: { measurements, queries, source: `${app}@${version}` } };
       } catch (error) {
