@@ -20,6 +20,16 @@ export interface RouterHeartbeat {
 
 export type SnapshotListener = (snapshot: RouterSnapshot) => void;
 
+/** Lifetime counts of one route's version at one router, as it pushed them. */
+export interface PushedCounts {
+  route: string;
+  version: string;
+  requests: number;
+  errors: number;
+}
+/** `source`: "embedded" or the standalone router's id. */
+export type CountsListener = (source: string, counts: readonly PushedCounts[]) => void;
+
 export class RouterConfigService {
   private latest: RouterSnapshot | null = null;
   private readonly listeners = new Set<SnapshotListener>();
@@ -27,6 +37,7 @@ export class RouterConfigService {
   private timer: NodeJS.Timeout | undefined;
   private building: Promise<RouterSnapshot> | undefined;
   private readonly streams = new Set<() => void>();
+  private readonly countsListeners = new Set<CountsListener>();
 
   constructor(
     private readonly db: Executor,
@@ -87,6 +98,22 @@ export class RouterConfigService {
     const entry = { routerId, ...beat, lastSeen: this.now().toISOString() };
     this.heartbeats.set(routerId, entry);
     return entry;
+  }
+
+  /** A router's counts moved: tell whoever judges canaries on them (fast rollback). */
+  recordCounts(source: string, counts: readonly PushedCounts[]): void {
+    for (const l of this.countsListeners) {
+      try {
+        l(source, counts);
+      } catch (error) {
+        this.log('a counts listener failed', error);
+      }
+    }
+  }
+
+  onCounts(listener: CountsListener): () => void {
+    this.countsListeners.add(listener);
+    return () => this.countsListeners.delete(listener);
   }
 
   routers(): RouterHeartbeat[] {

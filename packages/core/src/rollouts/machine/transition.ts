@@ -129,6 +129,8 @@ function dispatch(tx: Tx, ev: RolloutEvent) {
       return endEarly(tx, 'rolled_back', `emergency: ${ev.reason}`);
     case 'watchdog':
       return onWatchdog(tx);
+    case 'breach':
+      return onBreach(tx, ev);
     case 'promote':
       return onPromote(tx, ev);
     case 'retry':
@@ -195,6 +197,20 @@ function onTimer(tx: Tx, ev: EventOf<'timer_fired'>) {
   if (t.owner === 'exec' && (s.status === 'running' || s.status === 'finishing')) {
     applyExecStep(tx, name, executorFor(s.strategy).onTimer(execContext(tx, name), s.exec, t.step));
   }
+}
+
+/** A reading pushed between checks: only a decisive failure of a running step acts on it. */
+function onBreach(tx: Tx, ev: EventOf<'breach'>) {
+  const s = tx.state.stages[ev.stage];
+  if (tx.state.status !== 'running' || s?.status !== 'running') {
+    return void tx.notes.push(`stage ${ev.stage} is not running; breach reading ignored`);
+  }
+  const exec = executorFor(s.strategy);
+  if (!exec.onBreach) return void tx.notes.push(`a ${s.strategy} stage is not watched between checks`);
+  const outcome = { ok: true, data: ev.data };
+  const step = exec.onBreach(execContext(tx, ev.stage), s.exec, outcome, ev.looks);
+  if (!step.signal) return void tx.notes.push('reading not decisive; the scheduled checks go on');
+  applyExecStep(tx, ev.stage, step);
 }
 
 function onVerdict(tx: Tx, ev: EventOf<'approve'> | EventOf<'reject'>) {

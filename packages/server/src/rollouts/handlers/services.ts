@@ -168,25 +168,52 @@ export function serviceHandlers(
               })),
             },
           };
-        const s = await world.resolve(run, app);
-        const version = versionOf(s, c.target.role) ?? s.canary;
-        const measurements = await metrics.measureAll(c.metrics, {
-          route: s.route,
-          environment: run.environment,
-          version,
-          ...(s.stable && s.stable !== version ? { baselineVersion: s.stable } : {}),
+        const data = await measureApp(world, metrics, run, {
+          app,
+          role: c.target.role,
+          metrics: c.metrics,
           windowMs: c.windowSeconds * 1000,
           now: now(),
         });
-        const queries = Object.fromEntries(
-          c.metrics.map((m) => [m, `${metrics.providerOf(m) ?? 'no provider'}: ${m} of ${app}@${version}`]),
-        );
-        return { ok: true, data: { measurements, queries, source: `${app}@${version}` } };
+        return { ok: true, data };
       } catch (error) {
         return failure(error);
       }
     },
   };
+}
+
+/**
+ * Measures a version of a Service of the run (with the stable version as its baseline): the
+ * `measure` command's data, also what the fast path judges between scheduled checks.
+ */
+export async function measureApp(
+  world: ServiceWorld,
+  metrics: MetricRegistry,
+  run: RunContext,
+  target: {
+    app: string;
+    role: 'canary' | 'stable' | 'shadow' | undefined;
+    metrics: string[];
+    windowMs: number;
+    now: Date;
+  },
+): Promise<Record<string, unknown>> {
+  const { app } = target;
+  const s = await world.resolve(run, app);
+  const version = versionOf(s, target.role) ?? s.canary;
+  const measurements = await metrics.measureAll(target.metrics, {
+    route: s.route,
+    environment: run.environment,
+    version,
+    ...(s.stable && s.stable !== version ? { baselineVersion: s.stable } : {}),
+    windowMs: target.windowMs,
+    now: target.now,
+  });
+  const queries = Object.fromEntries(
+    target.metrics.map((m) => [m, `${metrics.providerOf(m) ?? 'no provider'}: ${m} of ${app}@${version}`]),
+  );
+  return { measurements, queries, source: `${app}@${version}` };
 }
 
 /**
