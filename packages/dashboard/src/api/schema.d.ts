@@ -1511,6 +1511,13 @@ export interface components {
         RolloutRun: {
             endedAt: string | null;
             environment: string;
+            guard: {
+                app: string;
+                checkedAt: string | null;
+                checks: components["schemas"]["StageCheck"][];
+                since: string;
+                until: string;
+            } | null;
             id: string;
             reason: string | null;
             rollout: string;

@@ -11,8 +11,9 @@ import { paceLabel, planned } from '../pace.js';
 import type { Plan } from '../plan/plan-schema.js';
 import { isTerminal, newRun, type RunState } from '../state.js';
 import { recordChecks } from './checks.js';
+import { guardResult, guardTimer } from './guard.js';
 import { beginRollback, rollbackResult } from './rollback.js';
-import { applyExecStep, applyGateStep, finishExec, gateContext, schedule } from './stages.js';
+import { applyExecStep, applyGateStep, finishExec, gateContext, schedule, succeed } from './stages.js';
 import {
   ACTIVE,
   cancelTimers,
@@ -161,6 +162,7 @@ function onResult(tx: Tx, ev: EventOf<'command_result'>) {
   if (!route) return void tx.notes.push(`no command waits for ${ev.opId}; result ignored`);
   delete tx.state.pending[ev.opId];
   const outcome = { ok: ev.ok, data: ev.data, ...(ev.error === undefined ? {} : { error: ev.error }) };
+  if (route.owner === 'guard') return guardResult(tx, outcome, succeed);
   const name = route.stage;
   if (name === null) return;
   const s = stageRun(tx, name);
@@ -186,6 +188,7 @@ function onTimer(tx: Tx, ev: EventOf<'timer_fired'>) {
   if (!t) return void tx.notes.push(`timer ${ev.timerId} is not set; ignored`);
   delete tx.state.timers[ev.timerId];
   if (t.owner === 'watchdog') return onWatchdog(tx);
+  if (t.owner === 'guard') return guardTimer(tx);
   const name = t.stage;
   if (name === null) return;
   const s = stageRun(tx, name);
