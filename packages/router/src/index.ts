@@ -5,4 +5,10 @@
 export * from './config/index.js';
 export type { HealthEvent, HealthState } from './health/index.js';
 export * from './runtime/index.js';
-export { RouterMetrics, renderPrometheus, type WindowStats } from './telemetry/index.js';
+export {
+  CountsFeed,
+  RouterMetrics,
+  renderPrometheus,
+  type VersionCounts,
+  type WindowStats,
+} from './telemetry/index.js';

@@ -58,6 +58,16 @@ export const eventSchema = z.discriminatedUnion('type', [
     reason: z.string().default('emergency stop'),
   }),
   z.strictObject({ ...v, type: z.literal('watchdog') }),
+  z.strictObject({
+    ...v,
+    type: z.literal('breach'),
+    /** The stage whose canary was measured when the routers pushed new counts. */
+    stage: z.string().min(1),
+    /** A measure result, as a `measure` command answers: `{measurements, queries}`. */
+    data: z.record(z.string(), z.unknown()),
+    /** Looks the fast path took at this stage before this one (each spends its share of α). */
+    looks: z.number().int().min(0).max(1_000_000).default(0),
+  }),
 ]);
 
 export type RolloutEvent = z.infer<typeof eventSchema>;

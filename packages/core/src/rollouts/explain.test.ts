@@ -11,10 +11,11 @@ import { type Command, parsePlan, type RunState, startRun, transition } from './
 const T0 = Date.UTC(2026, 0, 5, 9);
 const GOLDEN = '../../../../examples/rollouts/explain';
 
-const plan = (analysis?: Record<string, unknown>) =>
+const plan = (analysis?: Record<string, unknown>, guard?: Record<string, unknown>) =>
   parsePlan({
     name: 'web',
     version: '2.0.0',
+    ...(guard ? { guard } : {}),
     stages: [
       {
         name: 'web_canary',
@@ -79,9 +80,17 @@ function readings(t: Traffic): Measurement[] {
 function run(
   analysis: Record<string, unknown> | undefined,
   traffic: Traffic,
+  more: {
+    /** What the routers push right after the first weight is set (a breach event). */
+    pushed?: Traffic;
+    guard?: Record<string, unknown>;
+    /** What the post-release guard reads. */
+    afterRelease?: Traffic;
+  } = {},
 ): { history: ExplainEntry[]; state: RunState } {
   let now = T0;
-  const first = startRun(plan(analysis), { runId: 'r1', startedBy: 'alice' }, now);
+  let pushed = more.pushed;
+  const first = startRun(plan(analysis, more.guard), { runId: 'r1', startedBy: 'alice' }, now);
   const history: ExplainEntry[] = [
     { at: now, event: { type: 'run_started' }, transitions: first.transitions },
   ];
@@ -91,11 +100,16 @@ function run(
     const cmd = queue.find((c) => state.pending[c.opId]);
     let event: Parameters<typeof transition>[1];
     if (cmd) {
+      const reading = cmd.stage === null && more.afterRelease ? more.afterRelease : traffic;
       const data =
         cmd.kind === 'measure'
-          ? { measurements: readings(traffic), queries: { error_rate: 'builtin: error_rate of web@2.0.0' } }
+          ? { measurements: readings(reading), queries: { error_rate: 'builtin: error_rate of web@2.0.0' } }
           : {};
       event = { type: 'command_result', opId: cmd.opId, ok: true, data };
+    } else if (pushed) {
+      now += 5_000;
+      event = { type: 'breach', stage: 'web_canary', data: { measurements: readings(pushed) } };
+      pushed = undefined;
     } else {
       const next = Object.entries(state.timers)
         .filter(([, t]) => t.owner !== 'watchdog')
@@ -131,6 +145,23 @@ describe('explain (golden transcripts)', () => {
     const { history, state } = run(undefined, { ...healthy, errors: [100, 40] });
     expect(state.status).toBe('rolled_back');
     await expect(explainRun(history).join('\n')).toMatchFileSnapshot(`${GOLDEN}/judge-rollback.txt`);
+  });
+
+  it("rolled back at once on the routers' pushed counts, between scheduled checks", async () => {
+    const { history, state } = run(undefined, healthy, {
+      pushed: { errors: [300, 10], conversions: [400, 400], requests: 1_000 },
+    });
+    expect(state.status).toBe('rolled_back');
+    await expect(explainRun(history).join('\n')).toMatchFileSnapshot(`${GOLDEN}/fast-rollback.txt`);
+  });
+
+  it('rolled back by the post-release guard', async () => {
+    const { history, state } = run(undefined, healthy, {
+      guard: { metrics: { error_rate: 5 }, duration_seconds: 300 },
+      afterRelease: { ...healthy, errors: [1_200, 60] },
+    });
+    expect(state.status).toBe('rolled_back');
+    await expect(explainRun(history).join('\n')).toMatchFileSnapshot(`${GOLDEN}/guard-rollback.txt`);
   });
 
   it('paused on inconclusive checks', async () => {

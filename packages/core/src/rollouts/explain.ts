@@ -36,8 +36,10 @@ function metricLines(check: CheckRecord): string[] {
   });
 }
 
-function checkSentence(stage: string, weight: number, c: CheckRecord): string {
+function checkSentence(stage: string, weight: number, c: CheckRecord, event: string): string {
   const at = `${stage} at ${weight}%`;
+  if (event === 'breach')
+    return `${at}: a reading taken when the routers pushed new counts, between scheduled checks, failed decisively (${c.limit}), so the stage fails and rolls back at once.`;
   switch (c.decision) {
     case 'pass':
       return `${at}: every metric passed its check, so the step advances.`;
@@ -48,6 +50,15 @@ function checkSentence(stage: string, weight: number, c: CheckRecord): string {
     case 'fail':
       return `${at}: the check failed (${c.limit === 'deadline' ? "the step's deadline" : c.limit}), so the stage fails and rolls back.`;
   }
+}
+
+/** A check of the post-release guard (plan.guard), after every stage completed. */
+function guardSentence(c: CheckRecord): string {
+  if (c.decision === 'fail')
+    return `After the release, the guard's check failed (${c.limit}), so the run rolls back to the previous release.`;
+  if (c.decision === 'pass')
+    return "After the release, the guard's check passed; it keeps watching until its time is up.";
+  return "After the release, the guard's check was inconclusive; that alone never rolls a release back, so it keeps watching.";
 }
 
 /**
@@ -73,8 +84,16 @@ export function explainRun(history: readonly ExplainEntry[]): string[] {
     if (entry.event.type === 'abort') out.push(`${when} A person aborted the run.`);
     for (const t of entry.transitions) {
       const weight = t.stage ? (t.weights[t.stage] ?? 0) : 0;
+      if (t.check && t.stage === null) {
+        out.push(`${when} ${guardSentence(t.check)}`, ...metricLines(t.check));
+        lastCheck = t.check.decision === 'fail' ? t.check.reason : '';
+        continue;
+      }
       if (t.check && t.stage) {
-        out.push(`${when} ${checkSentence(t.stage, weight, t.check)}`, ...metricLines(t.check));
+        out.push(
+          `${when} ${checkSentence(t.stage, weight, t.check, entry.event.type)}`,
+          ...metricLines(t.check),
+        );
         lastCheck = t.check.decision === 'fail' ? t.check.reason : '';
         continue;
       }

@@ -3,6 +3,7 @@
 import type { PendingCheck, StageCheck } from './checks.js';
 import type { CommandBody } from './commands.js';
 import type { RolloutEvent } from './events.js';
+import type { Check } from './executors/common.js';
 import type { GateProgress } from './gates.js';
 import { topoOrder } from './plan/dag.js';
 import type { Plan, Strategy } from './plan/plan-schema.js';
@@ -64,7 +65,7 @@ export interface StageRun {
 /** Who answers a pending op or timer. */
 export interface Route {
   stage: string | null;
-  owner: 'exec' | 'gate' | 'rollback' | 'watchdog';
+  owner: 'exec' | 'gate' | 'rollback' | 'watchdog' | 'guard';
   step: string;
   /** For a pending `measure`: what it was asked, so the result's checks can be recorded. */
   check?: PendingCheck;
@@ -92,8 +93,22 @@ export interface RunState {
   /** Events held while paused, replayed on resume. */
   deferred: RolloutEvent[];
   rollback?: { queue: string[]; finalStatus: TerminalStatus; reason: string; failures: string[] };
+  /** The post-release guard, once every stage completed (plan.guard). */
+  guard?: GuardRun;
   /** Counts notifications, which have no natural step. */
   notices: number;
+}
+
+export interface GuardRun {
+  app: string;
+  since: number;
+  until: number;
+  ticks: number;
+  /** What the guard's checks carry from one to the next (tallies, α spent, comparison). */
+  check?: Check;
+  /** The latest checks, as a stage shows them. */
+  checks?: StageCheck[];
+  checkedAt?: number;
 }
 
 export function isTerminal(status: RunStatus): status is TerminalStatus {
@@ -144,5 +159,7 @@ export function waitingFor(state: RunState): string[] {
     const s = state.stages[name];
     if (s?.waitingFor) out.push(`${name}: ${s.waitingFor}`);
   }
+  if (state.guard && state.status === 'running')
+    out.push(`guard: watching ${state.guard.app} until ${new Date(state.guard.until).toISOString()}`);
   return out;
 }

@@ -862,6 +862,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/routers/{id}/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A router pushes the lifetime request and error counts of the versions whose counts changed; running canaries are judged on them at once */
+        post: operations["postApiV1RoutersIdCounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/routers/{id}/heartbeat": {
         parameters: {
             query?: never;
@@ -1547,6 +1564,13 @@ export interface components {
         RolloutRun: {
             endedAt: string | null;
             environment: string;
+            guard: {
+                app: string;
+                checkedAt: string | null;
+                checks: components["schemas"]["StageCheck"][];
+                since: string;
+                until: string;
+            } | null;
             id: string;
             reason: string | null;
             rollout: string;
@@ -4072,6 +4096,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1RoutersIdCounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    versions: {
+                        errors: number;
+                        requests: number;
+                        route: string;
+                        version: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accepted: number;
+                    };
+                };
             };
             /** @description Error */
             default: {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { SnapshotStore } from '../state/index.js';
-import { ConfigSubscription, Heartbeat } from '../subscription/index.js';
+import { ConfigSubscription, countsPath, Heartbeat, postJson } from '../subscription/index.js';
+import { CountsFeed } from '../telemetry/index.js';
 import { createRouter } from './router.js';
 import type { Logger, Router, RouterOptions } from './types.js';
 
@@ -18,6 +19,8 @@ export interface StandaloneOptions {
   /** The admin URL the control plane should use; derived from the admin address otherwise. */
   advertiseAdminUrl?: string;
   heartbeatIntervalMs?: number;
+  /** Per-version counts are pushed this long after they change (default 100 ms). */
+  countsCoalesceMs?: number;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   idleTimeoutMs?: number;
@@ -31,6 +34,7 @@ export interface StandaloneRouter {
   routerId: string;
   subscription: ConfigSubscription;
   heartbeat: Heartbeat;
+  counts: CountsFeed;
   close(): Promise<void>;
 }
 
@@ -100,8 +104,19 @@ export async function runStandaloneRouter(options: StandaloneOptions): Promise<S
       };
     },
   });
+  // the control plane judges canaries on these as they arrive (fast rollback)
+  const countsUrl = new URL(countsPath(routerId), options.controlPlaneUrl);
+  const counts = new CountsFeed({
+    metrics: router.metrics,
+    ...(options.countsCoalesceMs === undefined ? {} : { coalesceMs: options.countsCoalesceMs }),
+    deliver: async (versions) => {
+      const status = await postJson(countsUrl, options.token, { versions }, 2_000);
+      if (status !== 202 && status !== 200) log('debug', 'counts push not accepted', { status });
+    },
+  });
   subscription.start();
   heartbeat.start();
+  counts.start();
   // Report a health change at once instead of at the next beat.
   router.events.on('health', () => heartbeat.beatNow());
   return {
@@ -109,7 +124,9 @@ export async function runStandaloneRouter(options: StandaloneOptions): Promise<S
     routerId,
     subscription,
     heartbeat,
+    counts,
     async close() {
+      counts.stop();
       heartbeat.stop();
       await subscription.stop();
       await router.close();

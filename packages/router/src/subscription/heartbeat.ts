@@ -21,18 +21,31 @@ export function heartbeatPath(routerId: string): string {
   return `/api/v1/routers/${encodeURIComponent(routerId)}/heartbeat`;
 }
 
+export function countsPath(routerId: string): string {
+  return `/api/v1/routers/${encodeURIComponent(routerId)}/counts`;
+}
+
 /** Sends one heartbeat; resolves to the HTTP status (0 when the control plane is unreachable). */
 export function sendHeartbeat(options: HeartbeatOptions, timeoutMs = 5_000): Promise<number> {
+  return postJson(
+    new URL(heartbeatPath(options.routerId), options.controlPlaneUrl),
+    options.token,
+    options.body(),
+    timeoutMs,
+  );
+}
+
+/** POSTs a JSON body with the router's token; resolves to the status (0: no answer). */
+export function postJson(url: URL, token: string, body: unknown, timeoutMs: number): Promise<number> {
   return new Promise((resolve) => {
-    const url = new URL(heartbeatPath(options.routerId), options.controlPlaneUrl);
-    const payload = JSON.stringify(options.body());
+    const payload = JSON.stringify(body);
     const transport = url.protocol === 'https:' ? https : http;
     const req = transport.request(url, {
       method: 'POST',
       agent: false,
       timeout: timeoutMs,
       headers: {
-        authorization: `Bearer ${options.token}`,
+        authorization: `Bearer ${token}`,
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(payload),
       },

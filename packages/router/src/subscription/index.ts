@@ -6,9 +6,11 @@ export {
   type SubscriptionState,
 } from './client.js';
 export {
+  countsPath,
   Heartbeat,
   type HeartbeatBody,
   type HeartbeatOptions,
   heartbeatPath,
+  postJson,
   sendHeartbeat,
 } from './heartbeat.js';

@@ -1,3 +1,4 @@
+export { CountsFeed, type CountsFeedOptions } from './counts-feed.js';
 export { LATENCY_SCALE } from './histogram.js';
 export { type GaugeFamily, renderPrometheus } from './prometheus.js';
 export {
@@ -8,5 +9,6 @@ export {
   type RequestOutcome,
   RouterMetrics,
   type SeriesTotals,
+  type VersionCounts,
 } from './registry.js';
 export { SlidingWindow, type WindowStats } from './window.js';

@@ -22,6 +22,14 @@ export interface SeriesTotals {
   buckets: number[];
 }
 
+/** One version's lifetime counts, as the router pushes them to the control plane. */
+export interface VersionCounts {
+  route: string;
+  version: string;
+  requests: number;
+  errors: number;
+}
+
 export interface MirrorComparison {
   primaryStatus: number;
   shadowStatus: number;
@@ -62,6 +70,8 @@ export class RouterMetrics {
   /** Per route and shadow version: each comparison a sample, a status mismatch its "error". */
   private readonly mismatches = new Map<string, SlidingWindow>();
   readonly retentionMs: number;
+  /** Called after every recorded request (the counts push coalesces these); keep it cheap. */
+  onRecord: (() => void) | null = null;
 
   constructor(options: { retentionMs?: number } = {}) {
     this.retentionMs = options.retentionMs ?? 600_000;
@@ -103,6 +113,17 @@ export class RouterMetrics {
       if (outcome.seconds <= (PROM_BUCKETS[i] ?? 0)) t.buckets[i] = (t.buckets[i] ?? 0) + 1;
     }
     t.buckets[PROM_BUCKETS.length] = (t.buckets[PROM_BUCKETS.length] ?? 0) + 1;
+    this.onRecord?.();
+  }
+
+  /** Lifetime requests and errors per route and version, without copying the buckets. */
+  counts(): VersionCounts[] {
+    return [...this.series.values()].map(({ totals: t }) => ({
+      route: t.route,
+      version: t.version,
+      requests: t.requests,
+      errors: t.errors,
+    }));
   }
 
   /**

@@ -64,6 +64,16 @@ export const runSummarySchema = z
         checkDeadline: z.string().nullable(),
       }),
     ),
+    /** The post-release guard (plan.guard) once every stage completed; null before or without one. */
+    guard: z
+      .object({
+        app: z.string(),
+        since: z.string(),
+        until: z.string(),
+        checks: z.array(stageCheckSchema),
+        checkedAt: z.string().nullable(),
+      })
+      .nullable(),
   })
   .meta({ id: 'RolloutRun' });
 export type RunSummary = z.infer<typeof runSummarySchema>;
@@ -105,6 +115,15 @@ export function summarise(run: RunRecord): RunSummary {
         checkDeadline: latest.deadline === null ? null : iso(latest.deadline),
       };
     }),
+    guard: state.guard
+      ? {
+          app: state.guard.app,
+          since: new Date(state.guard.since).toISOString(),
+          until: new Date(state.guard.until).toISOString(),
+          checks: (state.guard.checks ?? []).map((c) => ({ ...c, nextAt: null })),
+          checkedAt: iso(state.guard.checkedAt),
+        }
+      : null,
   };
 }
 

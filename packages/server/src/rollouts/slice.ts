@@ -1,5 +1,5 @@
 /** The rollouts slice: runtime, command handlers, service, routes; resumes runs on start. */
-import type { Plan } from '@sluice/core/rollouts';
+import type { Plan, RunState } from '@sluice/core/rollouts';
 import type { MetricRegistry } from '../analysis/registry.js';
 import type { ExperimentsService } from '../experiments/experiments.service.js';
 import type { EmergencyService } from '../flags/emergency/emergency.service.js';
@@ -9,6 +9,7 @@ import type { KindRegistry } from '../resources/registry.js';
 import type { ResourceService } from '../resources/resources.service.js';
 import type { SliceContext } from '../slice.js';
 import type { CommandHandlers } from './command-handler.js';
+import { FastRollback } from './fast-rollback.js';
 import { experimentHandlers } from './handlers/experiments.js';
 import { flagHandlers } from './handlers/flags.js';
 import { canaryVersion, ServiceWorld, type ServiceWorldDeps } from './handlers/service-world.js';
@@ -16,6 +17,7 @@ import { serviceHandlers } from './handlers/services.js';
 import { servicesOf } from './rollout.kind.js';
 import { rolloutRoutes } from './rollouts.routes.js';
 import { RolloutsService } from './rollouts.service.js';
+import { createRunStore } from './run-store.kysely.js';
 import { RolloutRuntime, type RuntimeOptions } from './runtime.js';
 
 export interface RolloutsSlice {
@@ -79,6 +81,10 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
       log('error', 'recording the new stable versions failed', { runId: run.id, error: String(error) }),
     );
   });
+  // canaries judged as the routers push their counts (decisive failures roll back at once)
+  const fast = new FastRollback({ runtime, world, metrics: needs.metrics, now, log });
+  runtime.onTransition((run, result) => fast.track(run, result.state));
+  const unsubscribe = needs.routerConfig.onCounts((_source, counts) => fast.onCounts(counts));
   const service = new RolloutsService({
     db,
     resources: needs.resources,
@@ -87,11 +93,15 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
     emergency: needs.emergency,
   });
   await runtime.resume();
+  for (const run of await createRunStore(db).listRuns({ active: true, limit: 10_000 }))
+    fast.track(run, run.state as RunState);
   return {
     runtime,
     service,
     routes: rolloutRoutes(service, ctx.defaultEnvironment),
     async stop() {
+      unsubscribe();
+      await fast.stop();
       await runtime.stop();
       await world.close();
     },

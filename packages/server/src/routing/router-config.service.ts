@@ -32,6 +32,16 @@ export const MAX_HEALTH_BYTES = 64 * 1024;
 
 export type SnapshotListener = (snapshot: RouterSnapshot) => void;
 
+/** Lifetime counts of one route's version at one router, as it pushed them. */
+export interface PushedCounts {
+  route: string;
+  version: string;
+  requests: number;
+  errors: number;
+}
+/** `source`: "embedded" or the standalone router's id. */
+export type CountsListener = (source: string, counts: readonly PushedCounts[]) => void;
+
 export class RouterConfigService {
   private latest: RouterSnapshot | null = null;
   private readonly listeners = new Set<SnapshotListener>();
@@ -39,6 +49,7 @@ export class RouterConfigService {
   private timer: NodeJS.Timeout | undefined;
   private building: Promise<RouterSnapshot> | undefined;
   private readonly streams = new Set<() => void>();
+  private readonly countsListeners = new Set<CountsListener>();
 
   /** Which token reported each router id: a token's ids are counted against its quota. */
   private readonly reporters = new Map<string, string>();
@@ -123,6 +134,22 @@ export class RouterConfigService {
     this.heartbeats.set(routerId, entry);
     this.reporters.set(routerId, tokenKey);
     return entry;
+  }
+
+  /** A router's counts moved: tell whoever judges canaries on them (fast rollback). */
+  recordCounts(source: string, counts: readonly PushedCounts[]): void {
+    for (const l of this.countsListeners) {
+      try {
+        l(source, counts);
+      } catch (error) {
+        this.log('a counts listener failed', error);
+      }
+    }
+  }
+
+  onCounts(listener: CountsListener): () => void {
+    this.countsListeners.add(listener);
+    return () => this.countsListeners.delete(listener);
   }
 
   routers(): RouterHeartbeat[] {

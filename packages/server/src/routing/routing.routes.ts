@@ -15,6 +15,23 @@ const heartbeatBody = z
   })
   .strict();
 
+const countsBody = z
+  .object({
+    versions: z
+      .array(
+        z
+          .object({
+            route: z.string().min(1).max(253),
+            version: z.string().min(1).max(128),
+            requests: z.number().int().min(0),
+            errors: z.number().int().min(0),
+          })
+          .strict(),
+      )
+      .max(2_000),
+  })
+  .strict();
+
 const routerIdParams = z
   .object({
     id: z
@@ -84,6 +101,22 @@ export function routingRoutes(config: RouterConfigService, embedded: () => unkno
           configVersion: beat.configVersion,
           latestVersion: (await config.snapshot()).version,
         };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/routers/:id/counts',
+      scope: 'router',
+      summary:
+        'A router pushes the lifetime request and error counts of the versions whose counts changed; running canaries are judged on them at once',
+      tag: 'routing',
+      params: routerIdParams,
+      body: countsBody,
+      status: 202,
+      response: z.object({ accepted: z.number() }),
+      handler({ params, body }) {
+        config.recordCounts(params.id, body.versions);
+        return { accepted: body.versions.length };
       },
     }),
     defineRoute({

@@ -3,7 +3,7 @@
  * heartbeats, and the embedded router when `embeddedRouter` is on.
  */
 import { join } from 'node:path';
-import { createRouter, type Router } from '@sluice/router';
+import { CountsFeed, createRouter, type Router } from '@sluice/router';
 import type { ResourceService } from '../resources/resources.service.js';
 import type { SliceContext } from '../slice.js';
 import { RouterConfigService } from './router-config.service.js';
@@ -61,5 +61,16 @@ async function startEmbeddedRouter(ctx: SliceContext, routerConfig: RouterConfig
       .catch((error: unknown) => log?.error({ err: error }, 'the embedded router refused a snapshot'));
   routerConfig.onSnapshot((snapshot) => void apply(snapshot));
   await apply(await routerConfig.snapshot());
+  // the embedded router's counts go to the same listeners as standalone routers' pushes
+  const counts = new CountsFeed({
+    metrics: router.metrics,
+    deliver: (versions) => routerConfig.recordCounts('embedded', versions),
+  });
+  counts.start();
+  const close = router.close.bind(router);
+  router.close = async () => {
+    counts.stop();
+    await close();
+  };
   return router;
 }

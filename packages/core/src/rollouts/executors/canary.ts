@@ -13,6 +13,7 @@ import {
   fail,
   idle,
   judge,
+  judgeBreach,
   measureBody,
   newCheck,
   remeasure,
@@ -203,6 +204,33 @@ export const canaryExecutor: StrategyExecutor<'canary', CanaryExec> = {
   },
 
   verify: (ctx) => thresholdsOf(ctx),
+
+  watching(ctx, exec) {
+    const thresholds = thresholdsOf(ctx);
+    if (thresholds.length === 0 || (exec.phase !== 'wait' && exec.phase !== 'measure')) return null;
+    if (exec.weight <= 0) return null;
+    return {
+      app: ctx.stage.config.app_name,
+      role: 'canary',
+      thresholds,
+      windowMs: metricWindow(ctx, ctx.stage.config.interval_seconds * 1000),
+    };
+  },
+
+  onBreach(ctx, exec, outcome, looks) {
+    if (exec.phase !== 'wait' && exec.phase !== 'measure') return idle(exec);
+    const before = exec.check ?? newCheck(ctx, intervalMs(ctx), exec.memory);
+    const found = judgeBreach(outcome, thresholdsOf(ctx), before, {
+      now: ctx.now,
+      policy: stagePolicy(ctx),
+      looks,
+    });
+    if (!found) return idle(exec);
+    return withCheck(
+      fail(exec, `at ${exec.weight}%, between scheduled checks: ${found.reason}`, exec.weight),
+      found.record,
+    );
+  },
 
   finish(ctx, exec) {
     const app = ctx.stage.config.app_name;

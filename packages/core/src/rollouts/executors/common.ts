@@ -8,6 +8,7 @@ import {
   type CompareMemory,
   type Decision,
   decide,
+  freshMemory,
   measurementSchema,
   policyOf,
   type Tallies,
@@ -16,7 +17,7 @@ import {
 } from '../../analysis/index.js';
 import type { CommandBody } from '../commands.js';
 import { MIN_SCALED_WINDOW_MS, type Paced, plannedAtLeast } from '../pace.js';
-import type { Emit, ExecContext, ExecStep } from './types.js';
+import type { CommandOutcome, Emit, ExecContext, ExecStep } from './types.js';
 
 /** How long to wait before measuring again after an inconclusive reading. */
 export const REMEASURE_MS = 60_000;
@@ -206,6 +207,32 @@ export function judge(
           : { type: 'retry', at: next };
   if (verdict.type === 'pause') check.paused = true;
   return { verdict, check, assessment, decision };
+}
+
+/**
+ * A reading taken between scheduled checks (the routers pushed new counts). Only a decisive
+ * failure counts — a bound passed with the policy's confidence, or the sequential test
+ * crossing — and it fails the step at once. `looks` earlier fast looks spend their share of α
+ * first, so looking at every push keeps the bound's false-alarm rate. Otherwise null: the
+ * scheduled checks keep their pace, their tallies and their patience.
+ */
+export function judgeBreach(
+  outcome: CommandOutcome,
+  thresholds: Threshold[],
+  before: Check,
+  at: { now: number; policy: AnalysisPolicy; looks: number },
+): { reason: string; record: CheckRecord } | null {
+  const memory: CompareMemory = { ...(before.memory ?? {}) };
+  for (const t of thresholds) {
+    const m = memory[t.metric];
+    if (m) memory[t.metric] = { ...m, boundLooks: (m.boundLooks ?? 0) + at.looks };
+    else if (at.looks > 0) memory[t.metric] = { ...freshMemory(), boundLooks: at.looks };
+  }
+  const check: Check = { ...before, memory };
+  delete check.paused;
+  const j = judge(outcome, thresholds, check, { now: at.now, policy: at.policy });
+  if (j.verdict.type !== 'fail' || !j.verdict.decisive) return null;
+  return { reason: j.verdict.reason, record: checkRecord(j, outcome) };
 }
 
 /** Undo for anything that runs a canary beside a stable version. */

@@ -44,6 +44,14 @@ export interface ExecStep<E> {
   checked?: CheckRecord;
 }
 
+/** A stage's live metric watch (see `StrategyExecutor.watching`). */
+export interface Watch {
+  app: string;
+  role: 'canary';
+  thresholds: Threshold[];
+  windowMs: number;
+}
+
 export interface CommandOutcome {
   ok: boolean;
   data: Record<string, unknown>;
@@ -64,6 +72,16 @@ export interface StrategyExecutor<S extends Strategy, E> {
   promotable(exec: E): boolean;
   /** Continue a step that waits for an operator (an untimed pause). */
   resume(ctx: ExecContext<S>, exec: E): ExecStep<E>;
+  /**
+   * What to watch between scheduled checks, so a decisive failure is acted on at once (the
+   * routers push their counts): the canary's target and window, or null while nothing is judged.
+   */
+  watching?(ctx: ExecContext<S>, exec: E): Watch | null;
+  /**
+   * A reading taken between scheduled checks: a decisive failure fails the step now; anything
+   * else changes nothing (the scheduled checks keep their pace and patience).
+   */
+  onBreach?(ctx: ExecContext<S>, exec: E, outcome: CommandOutcome, looks: number): ExecStep<E>;
   /** Undo, as a sequence applied one command at a time. Every command is idempotent. */
   rollback(ctx: ExecContext<S>, exec: E | undefined): { step: string; body: CommandBody }[];
 }

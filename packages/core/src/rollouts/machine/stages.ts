@@ -5,6 +5,7 @@ import { executorFor } from '../executors/index.js';
 import type { ExecStep } from '../executors/types.js';
 import { enterGate, type GateContext, type GateStep } from '../gates.js';
 import { type Gate, gatePhase } from '../plan/gate-schema.js';
+import { startGuard } from './guard.js';
 import { beginRollback } from './rollback.js';
 import {
   ACTIVE,
@@ -53,7 +54,11 @@ export function schedule(tx: Tx) {
     }
   }
   const runs = st.order.map((n) => stageRun(tx, n));
-  if (runs.every((s) => s.status === 'completed')) return succeed(tx);
+  if (runs.every((s) => s.status === 'completed')) {
+    if (st.guard) return; // guarding after the release: the guard's last check succeeds the run
+    if (startGuard(tx)) return;
+    return succeed(tx);
+  }
   if (runs.some((s) => ACTIVE.has(s.status))) return;
   const failed = runs.find((s) => s.status === 'failed');
   if (failed) {
@@ -62,7 +67,7 @@ export function schedule(tx: Tx) {
   }
 }
 
-function succeed(tx: Tx) {
+export function succeed(tx: Tx) {
   cancelTimers(tx, () => true);
   tx.state.endedAt = tx.now;
   delete tx.state.reason;

@@ -11,8 +11,9 @@ import { paceLabel, planned } from '../pace.js';
 import type { Plan } from '../plan/plan-schema.js';
 import { isTerminal, newRun, type RunState } from '../state.js';
 import { recordChecks } from './checks.js';
+import { guardResult, guardTimer } from './guard.js';
 import { beginRollback, rollbackResult } from './rollback.js';
-import { applyExecStep, applyGateStep, finishExec, gateContext, schedule } from './stages.js';
+import { applyExecStep, applyGateStep, finishExec, gateContext, schedule, succeed } from './stages.js';
 import {
   ACTIVE,
   cancelTimers,
@@ -129,6 +130,8 @@ function dispatch(tx: Tx, ev: RolloutEvent) {
       return endEarly(tx, 'rolled_back', `emergency: ${ev.reason}`);
     case 'watchdog':
       return onWatchdog(tx);
+    case 'breach':
+      return onBreach(tx, ev);
     case 'promote':
       return onPromote(tx, ev);
     case 'retry':
@@ -159,6 +162,7 @@ function onResult(tx: Tx, ev: EventOf<'command_result'>) {
   if (!route) return void tx.notes.push(`no command waits for ${ev.opId}; result ignored`);
   delete tx.state.pending[ev.opId];
   const outcome = { ok: ev.ok, data: ev.data, ...(ev.error === undefined ? {} : { error: ev.error }) };
+  if (route.owner === 'guard') return guardResult(tx, outcome, succeed);
   const name = route.stage;
   if (name === null) return;
   const s = stageRun(tx, name);
@@ -184,6 +188,7 @@ function onTimer(tx: Tx, ev: EventOf<'timer_fired'>) {
   if (!t) return void tx.notes.push(`timer ${ev.timerId} is not set; ignored`);
   delete tx.state.timers[ev.timerId];
   if (t.owner === 'watchdog') return onWatchdog(tx);
+  if (t.owner === 'guard') return guardTimer(tx);
   const name = t.stage;
   if (name === null) return;
   const s = stageRun(tx, name);
@@ -195,6 +200,20 @@ function onTimer(tx: Tx, ev: EventOf<'timer_fired'>) {
   if (t.owner === 'exec' && (s.status === 'running' || s.status === 'finishing')) {
     applyExecStep(tx, name, executorFor(s.strategy).onTimer(execContext(tx, name), s.exec, t.step));
   }
+}
+
+/** A reading pushed between checks: only a decisive failure of a running step acts on it. */
+function onBreach(tx: Tx, ev: EventOf<'breach'>) {
+  const s = tx.state.stages[ev.stage];
+  if (tx.state.status !== 'running' || s?.status !== 'running') {
+    return void tx.notes.push(`stage ${ev.stage} is not running; breach reading ignored`);
+  }
+  const exec = executorFor(s.strategy);
+  if (!exec.onBreach) return void tx.notes.push(`a ${s.strategy} stage is not watched between checks`);
+  const outcome = { ok: true, data: ev.data };
+  const step = exec.onBreach(execContext(tx, ev.stage), s.exec, outcome, ev.looks);
+  if (!step.signal) return void tx.notes.push('reading not decisive; the scheduled checks go on');
+  applyExecStep(tx, ev.stage, step);
 }
 
 function onVerdict(tx: Tx, ev: EventOf<'approve'> | EventOf<'reject'>) {

@@ -148,13 +148,27 @@ export function graphErrors(plan: Plan): FieldError[] {
       }
     });
   });
+  if (plan.guard) {
+    const apps = plan.stages.flatMap((s) => {
+      const app = (s.config as { app_name?: string }).app_name;
+      return app ? [app] : [];
+    });
+    const wanted = plan.guard.app_name;
+    if (apps.length === 0)
+      out.push({ path: 'guard', message: 'the guard watches a service, and no stage delivers one' });
+    else if (wanted !== undefined && !apps.includes(wanted))
+      out.push({
+        path: 'guard.app_name',
+        message: `\`${wanted}\` is not delivered by this plan (its services: ${[...new Set(apps)].join(', ')})`,
+      });
+  }
   const cycle = findCycle(plan.stages);
   if (cycle) {
     const at = names.indexOf(cycle[0] ?? '');
     out.push({ path: `stages[${at}].dependencies`, message: `dependency cycle: ${cycle.join(' -> ')}` });
   } else {
     // A plan that cannot finish before its own watchdog would always fail: say so now.
-    const least = minimumPlanDuration(plan);
+    const least = minimumPlanDuration(plan) + (plan.guard?.duration_seconds ?? 0) * 1000;
     if (least > plan.max_duration_hours * 3_600_000) {
       out.push({
         path: 'max_duration_hours',

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 // analysis' zod-only files: its index imports stats, which imports plan parsing (a cycle)
 import { analysisPolicySchema } from '../../analysis/policy.js';
+import { thresholdMapSchema } from '../../analysis/thresholds.js';
 import { gateSchema } from './gate-schema.js';
 import {
   abTestConfigSchema,
@@ -42,6 +43,27 @@ export const stageSchema = z.discriminatedUnion('strategy', [
   stageOf('ab_test', abTestConfigSchema),
 ]);
 
+/**
+ * The post-release guard: after every stage completed (the new version at 100 %), keep
+ * measuring the delivered service for `duration_seconds`; a failed check rolls the whole run
+ * back to the previous release, as the seed's auto-rollback script does (error rate > 5 %,
+ * mean response time > 1 s, for 300 s). The run succeeds when the guard ends without one.
+ */
+export const guardSchema = z.strictObject({
+  metrics: thresholdMapSchema.refine((t) => Object.keys(t).length > 0, {
+    message: 'name at least one metric to guard',
+  }),
+  duration_seconds: z
+    .number()
+    .positive()
+    .max(7 * 86_400),
+  interval_seconds: z.number().positive().max(3_600).default(30),
+  /** The service to watch; by default the last stage's `app_name`. */
+  app_name: z.string().min(1).optional(),
+  analysis: analysisPolicySchema.optional(),
+});
+export type Guard = z.infer<typeof guardSchema>;
+
 export const planSchema = z.strictObject({
   name: z.string().min(1),
   version: z.string().min(1),
@@ -63,6 +85,7 @@ export const planSchema = z.strictObject({
       ]),
     )
     .optional(),
+  guard: guardSchema.optional(),
 });
 
 export type Plan = z.infer<typeof planSchema>;

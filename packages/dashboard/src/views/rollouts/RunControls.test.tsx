@@ -19,6 +19,7 @@ const run: Run = {
   updatedAt: '2026-01-01T00:01:00.000Z',
   endedAt: null,
   timeScale: 1,
+  guard: null,
   waitingFor: ['enable_feature_flag: approval from product_manager, engineering_lead'],
   stages: [
     {

@@ -168,33 +168,63 @@ export function serviceHandlers(
               })),
             },
           };
-        const s = await world.resolve(run, app);
-        const version = versionOf(s, c.target.role) ?? s.canary;
-        // each metric reads the template the plan gives it (metric_templates), else the built-in
-        const plan = await world.plan(run);
-        const stage = plan.stages.find((st) => st.name === c.stage);
-        const namespace = (stage?.config as { namespace?: unknown } | undefined)?.namespace;
-        const { measurements, queries } = await metrics.check(
-          c.metrics,
-          {
-            route: s.route,
-            service: app,
-            environment: run.environment,
-            ...(typeof namespace === 'string' ? { namespace } : {}),
-            ...(c.stage ? { stage: c.stage } : {}),
-            version,
-            ...(s.stable && s.stable !== version ? { baselineVersion: s.stable } : {}),
-            windowMs: c.windowSeconds * 1000,
-            now: now(),
-          },
-          plan.metric_templates,
-        );
-        return { ok: true, data: { measurements, queries, source: `${app}@${version}` } };
+        const data = await measureApp(world, metrics, run, {
+          app,
+          role: c.target.role,
+          ...(c.stage ? { stage: c.stage } : {}),
+          metrics: c.metrics,
+          windowMs: c.windowSeconds * 1000,
+          now: now(),
+        });
+        return { ok: true, data };
       } catch (error) {
         return failure(error);
       }
     },
   };
+}
+
+/**
+ * Measures a version of a Service of the run (with the stable version as its baseline): the
+ * `measure` command's data, also what the fast path judges between scheduled checks.
+ */
+export async function measureApp(
+  world: ServiceWorld,
+  metrics: MetricRegistry,
+  run: RunContext,
+  target: {
+    app: string;
+    role: 'canary' | 'stable' | 'shadow' | undefined;
+    /** The stage measured: its name and `namespace` fill the templates' variables. */
+    stage?: string;
+    metrics: string[];
+    windowMs: number;
+    now: Date;
+  },
+): Promise<Record<string, unknown>> {
+  const { app } = target;
+  const s = await world.resolve(run, app);
+  const version = versionOf(s, target.role) ?? s.canary;
+  // each metric reads the template the plan gives it (metric_templates), else the built-in
+  const plan = await world.plan(run);
+  const stage = plan.stages.find((st) => st.name === target.stage);
+  const namespace = (stage?.config as { namespace?: unknown } | undefined)?.namespace;
+  const { measurements, queries } = await metrics.check(
+    target.metrics,
+    {
+      route: s.route,
+      service: app,
+      environment: run.environment,
+      ...(typeof namespace === 'string' ? { namespace } : {}),
+      ...(target.stage ? { stage: target.stage } : {}),
+      version,
+      ...(s.stable && s.stable !== version ? { baselineVersion: s.stable } : {}),
+      windowMs: target.windowMs,
+      now: target.now,
+    },
+    plan.metric_templates,
+  );
+  return { measurements, queries, source: `${app}@${version}` };
 }
 
 /**
