@@ -26,13 +26,15 @@ export interface TestServerOptions {
   now?: () => Date;
   /** Reuse a database left by an earlier server (restart tests); its `close` keeps it. */
   database?: TestDatabase;
+  /** Port to listen on when the test calls `server.listen()` (restart tests); default ephemeral. */
+  port?: number;
 }
 
 export async function startTestServer(
   dialect: 'sqlite' | 'postgres',
   options: TestServerOptions = {},
 ): Promise<TestServer> {
-  const { now, database, ...overrides } = options;
+  const { now, database, port = 0, ...overrides } = options;
   const db = database ?? (await createTestDatabase(dialect));
   const config = configFromEnv(
     {},
@@ -41,7 +43,7 @@ export async function startTestServer(
       databaseUrl: db.databaseUrl,
       pgSchema: db.pgSchema,
       adminToken: ADMIN_TOKEN,
-      port: 0,
+      port,
       routerPort: 0,
       routerAdminPort: 0,
       embeddedRouter: false,
