@@ -14,7 +14,14 @@ import {
 import { Backoff, type BackoffOptions } from '../stream/backoff.js';
 import { describe, readEventStream, StreamRefused } from '../stream/sse.js';
 import { readCache, writeCache } from './cache.js';
-import { changedFlags, compileState, type FlagState } from './flag-state.js';
+import {
+  changedFlags,
+  compileState,
+  type FlagState,
+  payloadHead,
+  rememberState,
+  sharedState,
+} from './flag-state.js';
 
 /** An evaluation's result; `PROVIDER_NOT_READY` before the first set arrives. */
 export type SluiceResult<T> = Omit<EvaluationResult<T>, 'errorCode'> & {
@@ -229,16 +236,27 @@ export class SluiceClient {
 
   /** Applies a payload unless it is older than the one served; true when it was applied. */
   private apply(payload: unknown, from: 'server' | 'bootstrap'): boolean {
-    const raw = typeof payload === 'string' ? parseJson(payload) : payload;
     const before = this.state;
-    // a reconnect sends the set again: the same digest needs no compiling, an older one is refused
-    const head = raw as { version?: unknown; digest?: unknown } | null;
-    if (before && typeof head?.version === 'number' && head.version < before.sync.version) return false;
-    if (before && head?.digest === before.sync.digest && head?.version === before.sync.version) {
+    const head = typeof payload === 'string' ? payloadHead(payload) : undefined;
+    let next = head ? sharedState(head.id) : undefined;
+    if (!next) {
+      const raw = typeof payload === 'string' ? parseJson(payload) : payload;
+      const peek = raw as { version?: unknown; digest?: unknown } | null;
+      // a reconnect sends the set again: the same digest needs no compiling, an older one is refused
+      if (before && typeof peek?.version === 'number' && peek.version < before.sync.version) return false;
+      if (before && peek?.digest === before.sync.digest && peek?.version === before.sync.version) {
+        if (from === 'server') this.becomeReady();
+        return true;
+      }
+      next = compileState(raw);
+      if (head && head.version === next.sync.version && head.digest === next.sync.digest)
+        rememberState(head.id, next);
+    }
+    if (before && next.sync.version < before.sync.version) return false;
+    if (before && next === before) {
       if (from === 'server') this.becomeReady();
       return true;
     }
-    const next = compileState(raw);
     this.state = next;
     if (from === 'server') {
       this.becomeReady();
@@ -357,8 +375,14 @@ export class SluiceClient {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.timer = setTimeout(resolve, ms);
-      this.stop.signal.addEventListener('abort', () => resolve(), { once: true });
+      const signal = this.stop.signal;
+      const wake = () => {
+        clearTimeout(this.timer);
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.timer = setTimeout(wake, ms);
+      signal.addEventListener('abort', wake, { once: true });
     });
   }
 }

@@ -49,3 +49,37 @@ export function changedFlags(before: FlagState | undefined, after: FlagState): s
   for (const key of before.texts.keys()) if (!after.texts.has(key)) changed.add(key);
   return [...changed];
 }
+
+/** What the head of a payload says about it, read without parsing the whole text. */
+export interface PayloadHead {
+  id: string;
+  version: number;
+  digest: string;
+}
+
+// the server writes these fields first; a payload written otherwise is simply parsed
+const HEAD = /^\{"environment":("(?:[^"\\]|\\.)*"),"version":(\d+),"digest":"([^"\\]+)"/;
+
+export function payloadHead(text: string): PayloadHead | undefined {
+  const m = HEAD.exec(text.slice(0, 512));
+  if (!m) return undefined;
+  return { id: `${m[1]}|${m[2]}|${m[3]}`, version: Number(m[2]), digest: m[3] as string };
+}
+
+/**
+ * Compiled states shared by the clients of one process (a state is immutable): a thousand clients
+ * in one process receiving the same change compile it once. Keyed by environment, version and
+ * digest; the last few are kept.
+ */
+const shared = new Map<string, FlagState>();
+const SHARED_MAX = 4;
+
+export function sharedState(id: string): FlagState | undefined {
+  return shared.get(id);
+}
+
+export function rememberState(id: string, state: FlagState): void {
+  shared.delete(id);
+  shared.set(id, state);
+  while (shared.size > SHARED_MAX) shared.delete(shared.keys().next().value as string);
+}
