@@ -14,7 +14,10 @@ const wall = () => performance.timeOrigin + performance.now();
 const arrivals = new Map();
 const seen = (version) => {
   let list = arrivals.get(version);
-  if (!list) arrivals.set(version, (list = []));
+  if (!list) {
+    list = [];
+    arrivals.set(version, list);
+  }
   list.push(wall());
 };
 
@@ -45,6 +48,7 @@ for (let i = 0; i < n; i++) {
 }
 
 process.on('message', (m) => {
-  if (m.type === 'collect') process.send({ type: 'arrivals', version: m.version, times: arrivals.get(m.version) ?? [] });
+  if (m.type === 'collect')
+    process.send({ type: 'arrivals', version: m.version, times: arrivals.get(m.version) ?? [] });
   if (m.type === 'exit') process.exit(0);
 });

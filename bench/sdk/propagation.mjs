@@ -22,7 +22,9 @@ async function child(file, args) {
 async function clientsOf(mode, url, token, clients, procs) {
   const workers = [];
   for (let i = 0; i < procs; i++) {
-    const w = fork(here('clients.mjs'), [mode, url, token, String(Math.ceil(clients / procs))], { stdio: 'inherit' });
+    const w = fork(here('clients.mjs'), [mode, url, token, String(Math.ceil(clients / procs))], {
+      stdio: 'inherit',
+    });
     workers.push(w);
   }
   await Promise.all(workers.map((w) => once(w, 'message')));
@@ -58,7 +60,8 @@ export async function sluiceRun({ clients, procs, changes, flagCount }) {
   const admin = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
   const workers = await clientsOf('sluice', url, token, clients, procs);
   const versionNow = async () =>
-    (await (await fetch(`${url}/api/v1/sdk/flag-set?environment=production`, { headers: admin })).json()).version;
+    (await (await fetch(`${url}/api/v1/sdk/flag-set?environment=production`, { headers: admin })).json())
+      .version;
   const result = { write: [], kill: [], payloadBytes: 0 };
   try {
     for (let i = 0; i < changes; i++) {
@@ -66,16 +69,23 @@ export async function sluiceRun({ clients, procs, changes, flagCount }) {
       const before = await versionNow();
       const start = wall();
       const res = kill
-        ? await fetch(`${url}/api/v1/flags/flag-0/${i % 4 === 1 ? 'kill' : 'unkill'}?environment=production`, {
-            method: 'POST',
-            headers: admin,
-            body: JSON.stringify({ reason: 'bench' }),
-          })
+        ? await fetch(
+            `${url}/api/v1/flags/flag-0/${i % 4 === 1 ? 'kill' : 'unkill'}?environment=production`,
+            {
+              method: 'POST',
+              headers: admin,
+              body: JSON.stringify({ reason: 'bench' }),
+            },
+          )
         : await fetch(`${url}/api/v1/flags/flag-0?environment=production`, {
             method: 'PUT',
             headers: admin,
             body: JSON.stringify({
-              spec: { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: i % 4 === 0 ? 'on' : 'off' },
+              spec: {
+                state: 'ENABLED',
+                variants: { on: true, off: false },
+                defaultVariant: i % 4 === 0 ? 'on' : 'off',
+              },
             }),
           });
       if (!res.ok) throw new Error(`change ${i}: ${res.status} ${await res.text()}`);
@@ -85,7 +95,9 @@ export async function sluiceRun({ clients, procs, changes, flagCount }) {
       result[kill ? 'kill' : 'write'].push(...times.map((t) => t - start));
       await new Promise((r) => setTimeout(r, 150));
     }
-    const set = await (await fetch(`${url}/api/v1/sdk/flag-set?environment=production`, { headers: admin })).text();
+    const set = await (
+      await fetch(`${url}/api/v1/sdk/flag-set?environment=production`, { headers: admin })
+    ).text();
     result.payloadBytes = set.length;
   } finally {
     for (const w of workers) w.kill();
@@ -125,13 +137,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const s = summary(l);
     return `| ${name} | ${l.length} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.max.toFixed(1)} |`;
   };
-  console.log(`${await machine()}; ${clients} clients in ${procs} processes, ${changes} changes, set of 20 flags (${sluice.payloadBytes} bytes); ${((wall() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `${await machine()}; ${clients} clients in ${procs} processes, ${changes} changes, set of 20 flags (${sluice.payloadBytes} bytes); ${((wall() - started) / 1000).toFixed(1)} s`,
+  );
   console.log('| path | deliveries | p50 ms | p99 ms | max ms |');
   console.log('|---|---|---|---|---|');
   console.log(row('Sluice: flag write → every SDK serves it', sluice.write));
   console.log(row('Sluice: kill switch → every SDK serves it', sluice.kill));
   console.log(row('ceiling: bare node:http SSE fan-out, same frame size', bare));
   const p99 = summary([...sluice.write, ...sluice.kill]).p99;
-  console.log(`Sluice p99 ÷ ceiling p99: ${(p99 / summary(bare).p99).toFixed(2)}; target p99 < 100 ms: ${p99 < 100 ? 'met' : 'missed'}; peer: Unleash SDK default refresh 15,000 ms (mean 7,500 ms)`);
+  console.log(
+    `Sluice p99 ÷ ceiling p99: ${(p99 / summary(bare).p99).toFixed(2)}; target p99 < 100 ms: ${p99 < 100 ? 'met' : 'missed'}; peer: Unleash SDK default refresh 15,000 ms (mean 7,500 ms)`,
+  );
   process.exit(0);
 }

@@ -11,7 +11,13 @@ const adminToken = 'bench-admin-token-0123456789';
 const server = await createServer(
   configFromEnv(
     {},
-    { dataDir: mkdtempSync(join(tmpdir(), 'sluice-sdk-bench-')), adminToken, port: 0, embeddedRouter: false, logLevel: 'warn' },
+    {
+      dataDir: mkdtempSync(join(tmpdir(), 'sluice-sdk-bench-')),
+      adminToken,
+      port: 0,
+      embeddedRouter: false,
+      logLevel: 'warn',
+    },
   ),
 );
 const url = (await server.listen()).replace('localhost', '127.0.0.1');

@@ -20,7 +20,18 @@ export const doc = {
       state: 'ENABLED',
       variants: { on: true, off: false },
       defaultVariant: 'off',
-      targeting: { if: [{ '!=': [{ var: 'tier' }, 'banned'] }, { fractional: [['on', 50], ['off', 50]] }, 'off'] },
+      targeting: {
+        if: [
+          { '!=': [{ var: 'tier' }, 'banned'] },
+          {
+            fractional: [
+              ['on', 50],
+              ['off', 50],
+            ],
+          },
+          'off',
+        ],
+      },
     },
   },
 };
@@ -57,5 +68,8 @@ export function quantile(xs, q) {
 /** A machine's load, for the record. */
 export async function machine() {
   const os = await import('node:os');
-  return `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, Node ${process.version}`;
+  return `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}, Node ${process.version}`;
 }

@@ -26,8 +26,11 @@ if (process.argv[2] === 'serve') {
     res.write(frame(1));
     streams.add(res);
   });
-  server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: `http://127.0.0.1:${server.address().port}` })));
-  for await (const line of createInterface({ input: process.stdin })) for (const s of streams) s.write(frame(Number(line)));
+  server.listen(0, '127.0.0.1', () =>
+    console.log(JSON.stringify({ url: `http://127.0.0.1:${server.address().port}` })),
+  );
+  for await (const line of createInterface({ input: process.stdin }))
+    for (const s of streams) s.write(frame(Number(line)));
 } else {
   const server = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', String(flagCount)], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -73,12 +76,20 @@ if (process.argv[2] === 'serve') {
     compileFlagSet({ flags: raw.flags }, { segments: {}, mode: 'flagd' });
     compile.push(performance.now() - t);
   }
-  console.log(`${await machine()}; ${flagCount} flags (${(text.length / 1e6).toFixed(2)} MB), ${updates} updates`);
+  console.log(
+    `${await machine()}; ${flagCount} flags (${(text.length / 1e6).toFixed(2)} MB), ${updates} updates`,
+  );
   console.log('| measure | median ms | max ms |');
   console.log('|---|---|---|');
-  console.log(`| SDK update: longest event-loop pause | ${median(pauses).toFixed(1)} | ${Math.max(...pauses).toFixed(1)} |`);
-  console.log(`| ceiling part: JSON.parse of the payload | ${median(parse).toFixed(1)} | ${Math.max(...parse).toFixed(1)} |`);
-  console.log(`| engine part: compileFlagSet of the flags | ${median(compile).toFixed(1)} | ${Math.max(...compile).toFixed(1)} |`);
+  console.log(
+    `| SDK update: longest event-loop pause | ${median(pauses).toFixed(1)} | ${Math.max(...pauses).toFixed(1)} |`,
+  );
+  console.log(
+    `| ceiling part: JSON.parse of the payload | ${median(parse).toFixed(1)} | ${Math.max(...parse).toFixed(1)} |`,
+  );
+  console.log(
+    `| engine part: compileFlagSet of the flags | ${median(compile).toFixed(1)} | ${Math.max(...compile).toFixed(1)} |`,
+  );
   await client.close();
   server.kill();
   process.exit(0);

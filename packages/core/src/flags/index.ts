@@ -24,7 +24,7 @@ export {
   type VariantValue,
   VariantValueSchema,
 } from './schema.js';
-export { type FlagSetSync, FlagSetSyncSchema } from './sync.js';
+export { type FlagSetDelta, FlagSetDeltaSchema, type FlagSetSync, FlagSetSyncSchema } from './sync.js';
 export type {
   BulkEvaluation,
   CompiledFlag,

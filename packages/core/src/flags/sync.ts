@@ -26,3 +26,22 @@ export const FlagSetSyncSchema = z.object({
 });
 
 export type FlagSetSync = z.infer<typeof FlagSetSyncSchema>;
+
+/**
+ * A change to the set an SDK holds (`flag-set-delta` events): the flags written or removed since
+ * version `base`, and the kills and emergency state as they are now. Segments and set metadata are
+ * unchanged (a change to them is sent as a whole set). An SDK not at `base` refetches the set.
+ */
+export const FlagSetDeltaSchema = z.object({
+  environment: z.string().min(1),
+  version: z.number().int().nonnegative(),
+  digest: z.string().min(1),
+  base: z.number().int().nonnegative(),
+  builtAt: z.string(),
+  changed: z.record(z.string(), z.unknown()),
+  removed: z.array(z.string()),
+  killed: z.array(z.string()),
+  emergency: z.boolean(),
+});
+
+export type FlagSetDelta = z.infer<typeof FlagSetDeltaSchema>;

@@ -15,8 +15,10 @@ import { Backoff, type BackoffOptions } from '../stream/backoff.js';
 import { describe, readEventStream, StreamRefused } from '../stream/sse.js';
 import { readCache, writeCache } from './cache.js';
 import {
+  applyDelta,
   changedFlags,
   compileState,
+  DeltaGap,
   type FlagState,
   payloadHead,
   rememberState,
@@ -80,6 +82,7 @@ export class SluiceClient {
   private readonly backoff: Backoff;
   private readonly base: string;
   private triedServer = false;
+  private cacheWrites: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -234,37 +237,79 @@ export class SluiceClient {
     if (this.timer !== undefined) clearTimeout(this.timer);
   }
 
-  /** Applies a payload unless it is older than the one served; true when it was applied. */
-  private apply(payload: unknown, from: 'server' | 'bootstrap'): boolean {
+  /**
+   * Applies a whole set or a delta unless it is older than the one served. A delta that does not
+   * start from the version served makes the client refetch the whole set.
+   */
+  private apply(payload: unknown, from: 'server' | 'bootstrap', kind: 'set' | 'delta' = 'set'): void {
     const before = this.state;
     const head = typeof payload === 'string' ? payloadHead(payload) : undefined;
+    if (before && head && (head.version < before.sync.version || head.digest === before.sync.digest)) {
+      if (from === 'server') this.becomeReady();
+      return;
+    }
     let next = head ? sharedState(head.id) : undefined;
+    let flagsChanged: string[] | undefined;
     if (!next) {
       const raw = typeof payload === 'string' ? parseJson(payload) : payload;
       const peek = raw as { version?: unknown; digest?: unknown } | null;
-      // a reconnect sends the set again: the same digest needs no compiling, an older one is refused
-      if (before && typeof peek?.version === 'number' && peek.version < before.sync.version) return false;
-      if (before && peek?.digest === before.sync.digest && peek?.version === before.sync.version) {
+      if (
+        before &&
+        (peek?.digest === before.sync.digest || (peek?.version as number) < before.sync.version)
+      ) {
         if (from === 'server') this.becomeReady();
-        return true;
+        return;
       }
-      next = compileState(raw);
+      if (kind === 'delta') {
+        if (!before) throw new DeltaGap(-1, -1);
+        ({ state: next, flagsChanged } = applyDelta(before, raw));
+      } else next = compileState(raw);
       if (head && head.version === next.sync.version && head.digest === next.sync.digest)
         rememberState(head.id, next);
-    }
-    if (before && next.sync.version < before.sync.version) return false;
-    if (before && next === before) {
-      if (from === 'server') this.becomeReady();
-      return true;
     }
     this.state = next;
     if (from === 'server') {
       this.becomeReady();
-      if (this.options.cacheFile) void writeCache(this.options.cacheFile, next.sync);
+      if (this.options.cacheFile) this.saveCache(this.options.cacheFile);
     }
-    const flagsChanged = changedFlags(before, next);
-    if (before && flagsChanged.length) this.emit('change', { flagsChanged, version: next.sync.version });
-    return true;
+    if (!before) return;
+    flagsChanged ??= changedFlags(before, next);
+    if (flagsChanged.length) this.emit('change', { flagsChanged, version: next.sync.version });
+  }
+
+  /** One write at a time, each of the newest set: an older set never lands after a newer one. */
+  private saveCache(file: string): void {
+    this.cacheWrites = this.cacheWrites.then(() =>
+      this.state ? writeCache(file, this.state.sync) : undefined,
+    );
+  }
+
+  /** A delta; after a gap in versions, the whole set from `GET /api/v1/sdk/flag-set`. */
+  private applyDelta(text: string): void {
+    try {
+      this.apply(text, 'server', 'delta');
+    } catch (error) {
+      if (!(error instanceof DeltaGap)) throw error;
+      void this.refetch();
+    }
+  }
+
+  private async refetch(): Promise<void> {
+    try {
+      const res = await (this.options.fetch ?? fetch)(this.target('/api/v1/sdk/flag-set'), {
+        headers: this.headers(),
+        signal: this.stop.signal,
+      });
+      const text = await res.text();
+      if (res.status !== 200) throw new StreamRefused(res.status, describe(text, res.statusText));
+      this.apply(text, 'server');
+    } catch (error) {
+      if (this.stop.signal.aborted) return;
+      this.fail(
+        error instanceof Error ? error : new Error(String(error)),
+        isBadSet(error) ? 'error' : 'stale',
+      );
+    }
   }
 
   private becomeReady(): void {
@@ -350,6 +395,7 @@ export class SluiceClient {
       ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
       onEvent: (event) => {
         if (event.event === 'flag-set') this.apply(event.data, 'server');
+        else if (event.event === 'flag-set-delta') this.applyDelta(event.data);
         else if (event.event === 'closed')
           throw new StreamRefused(401, describe(event.data, 'the server closed the stream'));
       },

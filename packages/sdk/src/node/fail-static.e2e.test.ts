@@ -4,7 +4,7 @@
  * and picks up what changed meanwhile. Also: bootstrap and the on-disk cache start a client
  * without any server.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProviderEvents } from '@openfeature/server-sdk';
@@ -50,7 +50,10 @@ describe('a killed server', () => {
       expect(provider.client.status()).toBe('ready');
       expect(events.slice(events.indexOf(ProviderEvents.Stale))).toContain(ProviderEvents.Ready);
 
-      // a new client with the server gone starts from the cache the first one kept
+      // a new client with the server gone starts from the cache the first one kept (written in the background)
+      await vi.waitFor(() =>
+        expect(JSON.parse(readFileSync(cacheFile, 'utf8')).version).toBe(provider.client.version()),
+      );
       await s.close();
       const fromCache = new SluiceClient({
         url: s.url,

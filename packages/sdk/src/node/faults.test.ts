@@ -32,6 +32,10 @@ async function scripted(script: (n: number, res: ServerResponse) => void) {
         .end('{"detail":"the token is unknown"}');
       return;
     }
+    if (req.url?.startsWith('/api/v1/sdk/flag-set')) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(payload(9, 'refetched'));
+      return;
+    }
     script(n++, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -108,6 +112,35 @@ describe('SluiceClient under server faults', () => {
     await vi.waitFor(() => expect(c.value('greeting', 'none')).toBe('three'));
     expect(seen).toEqual(['stale', 'three']);
     expect(s.connections()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('applies a delta from the version held, and refetches the whole set after a gap', async () => {
+    const delta = (base: number, version: number, value: string) =>
+      `event: flag-set-delta\ndata: ${JSON.stringify({
+        environment: 'development',
+        version,
+        digest: `d${version}-${value}`,
+        base,
+        builtAt: '',
+        changed: { greeting: { state: 'ENABLED', variants: { v: value }, defaultVariant: 'v' } },
+        removed: [],
+        killed: [],
+        emergency: false,
+      })}\n\n`;
+    let send: (frame: string) => void = () => {};
+    const s = await scripted((_n, res) => {
+      sse(res);
+      res.write(frame(payload(1, 'one')));
+      send = (f) => res.write(f);
+    });
+    open.push(s);
+    const c = client(s.url);
+    await c.waitForReady({ timeoutMs: 5000 });
+    send(delta(1, 2, 'two'));
+    await vi.waitFor(() => expect(c.value('greeting', 'none')).toBe('two'));
+    send(delta(5, 6, 'six'));
+    await vi.waitFor(() => expect(c.value('greeting', 'none')).toBe('refetched'));
+    expect(c.version()).toBe(9);
   });
 
   it('reports stale on 5xx and recovers when the server does', async () => {

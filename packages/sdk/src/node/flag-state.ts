@@ -4,8 +4,10 @@
  * does not parse or compile leaves the previous set serving.
  */
 import {
+  type CompiledFlag,
   type CompiledFlagSet,
   compileFlagSet,
+  FlagSetDeltaSchema,
   type FlagSetSync,
   FlagSetSyncSchema,
   type KillOverlay,
@@ -34,6 +36,89 @@ export function compileState(raw: unknown): FlagState {
   const texts = new Map<string, string>();
   for (const [key, definition] of Object.entries(sync.flags)) texts.set(key, JSON.stringify(definition));
   return { sync, set, overlay: { killed: new Set(sync.killed), emergency: sync.emergency }, texts };
+}
+
+/** A delta that does not start from the state held: the client refetches the whole set. */
+export class DeltaGap extends Error {
+  constructor(held: number, base: number) {
+    super(`a change from version ${base} arrived at version ${held}`);
+    this.name = 'DeltaGap';
+  }
+}
+
+/**
+ * Applies a `flag-set-delta` to the state it starts from, compiling only the flags it writes (with
+ * the flags their prerequisites name, whose compiled forms are not kept): a one-flag change to a
+ * 10,000-flag set costs one flag's compile, not the set's. Throws DeltaGap when `base` is not the
+ * state's version.
+ */
+export function applyDelta(before: FlagState, raw: unknown): { state: FlagState; flagsChanged: string[] } {
+  const parsed = FlagSetDeltaSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`the flag set is not valid: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  const d = parsed.data;
+  if (d.base !== before.sync.version || d.environment !== before.sync.environment)
+    throw new DeltaGap(before.sync.version, d.base);
+  const flags: Record<string, unknown> = { ...before.sync.flags };
+  for (const key of d.removed) delete flags[key];
+  Object.assign(flags, d.changed);
+  const wanted: Record<string, unknown> = {};
+  const queue = Object.keys(d.changed);
+  for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
+    if (Object.hasOwn(wanted, key) || !Object.hasOwn(flags, key)) continue;
+    wanted[key] = flags[key];
+    const pres = (flags[key] as { prerequisites?: { flag?: unknown }[] } | null)?.prerequisites;
+    if (Array.isArray(pres)) for (const p of pres) if (typeof p?.flag === 'string') queue.push(p.flag);
+  }
+  const metadata = before.sync.metadata;
+  const mini = compileFlagSet(
+    { flags: wanted, ...(metadata ? { metadata } : {}) },
+    { segments: before.sync.segments, mode: 'flagd' },
+  );
+  const compiled = new Map<string, CompiledFlag>(before.set.flags);
+  const texts = new Map(before.texts);
+  const touched = new Set([...d.removed, ...Object.keys(d.changed)]);
+  for (const key of d.removed) {
+    compiled.delete(key);
+    texts.delete(key);
+  }
+  for (const key of Object.keys(d.changed)) {
+    compiled.set(key, mini.flags.get(key) as CompiledFlag);
+    texts.set(key, JSON.stringify(d.changed[key]));
+  }
+  const set: CompiledFlagSet = Object.freeze({
+    flags: compiled,
+    metadata: before.set.metadata,
+    problems: Object.freeze([
+      ...before.set.problems.filter((p) => p.flag === null || !touched.has(p.flag)),
+      ...mini.problems.filter((p) => p.flag !== null && Object.hasOwn(d.changed, p.flag)),
+    ]),
+    document: { ...before.set.document, flags: { ...before.set.document.flags, ...mini.document.flags } },
+  });
+  for (const key of d.removed) delete (set.document.flags as Record<string, unknown>)[key];
+  const sync: FlagSetSync = {
+    ...before.sync,
+    version: d.version,
+    digest: d.digest,
+    builtAt: d.builtAt,
+    flags,
+    killed: d.killed,
+    emergency: d.emergency,
+  };
+  const state: FlagState = {
+    sync,
+    set,
+    overlay: { killed: new Set(d.killed), emergency: d.emergency },
+    texts,
+  };
+  const killedMoved = (key: string) => before.overlay.killed?.has(key) !== state.overlay.killed?.has(key);
+  const flagsChanged =
+    before.sync.emergency !== d.emergency
+      ? [...new Set([...texts.keys(), ...d.removed])]
+      : [...new Set([...touched, ...new Set([...before.sync.killed, ...d.killed].filter(killedMoved))])];
+  return { state, flagsChanged };
 }
 
 /** The flags whose answers may differ between two states (definition, kill or emergency changed). */

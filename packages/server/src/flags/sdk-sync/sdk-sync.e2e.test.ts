@@ -1,9 +1,9 @@
 /**
  * The SDK sync API on a listening server (both databases): the set with ETag and 304, who may
- * read it, the stream's full set on connect and after a write, kill and emergency, and a revoked
+ * read it, the stream's full set on connect, deltas after a write, kill and emergency, and a revoked
  * token's stream ended by the heartbeat's check.
  */
-import { FlagSetSyncSchema } from '@sluice/core/flags';
+import { FlagSetDeltaSchema, FlagSetSyncSchema } from '@sluice/core/flags';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DIALECTS } from '../../test-support/databases.js';
 import { startTestServer, type TestServer } from '../../test-support/server.js';
@@ -51,40 +51,59 @@ describe.each(DIALECTS)('SDK flag-set sync on %s', (dialect) => {
     expect(admin.body.digest).toBe(body.digest);
   });
 
-  it('streams the whole set on connect, then after a write, a kill and an emergency', async () => {
+  it('streams the whole set on connect, then deltas after a write, a kill and an emergency', async () => {
     const stream = await openSse(`${base}/api/v1/sdk/stream`, { authorization: `Bearer ${sdk}` });
     try {
       expect(stream.status).toBe(200);
-      const next = async () => {
+      const next = async (event = 'flag-set-delta') => {
         for (;;) {
           const f = await stream.next();
-          if (f.event === 'flag-set')
-            return { id: f.id, set: FlagSetSyncSchema.parse(JSON.parse(f.data ?? '')) };
+          if (f.event === 'flag-set' || f.event === 'flag-set-delta') {
+            expect(f.event).toBe(event);
+            return { id: f.id, data: JSON.parse(f.data ?? '') };
+          }
         }
       };
-      const first = await next();
-      expect(first.set.digest).toBe((await t.server.flagSets.get('production')).digest);
-      expect(first.id).toBe(String(first.set.version));
+      const first = await next('flag-set');
+      const set = FlagSetSyncSchema.parse(first.data);
+      expect(set.digest).toBe((await t.server.flagSets.get('production')).digest);
+      expect(first.id).toBe(String(set.version));
 
+      // a write: only the written flag travels, from the version the stream holds
       await t.request('PUT', '/api/v1/flags/banner-colour?environment=production', {
         body: { spec: { state: 'ENABLED', variants: { red: 'red' }, defaultVariant: 'red' } },
       });
-      const written = await next();
-      expect(written.set.version).toBeGreaterThan(first.set.version);
-      expect(written.set.flags['banner-colour']).toMatchObject({ variants: { red: 'red' } });
+      const written = FlagSetDeltaSchema.parse((await next()).data);
+      expect(written.base).toBe(set.version);
+      expect(written.version).toBeGreaterThan(set.version);
+      expect(Object.keys(written.changed)).toEqual(['banner-colour']);
+      expect(written.changed['banner-colour']).toMatchObject({ variants: { red: 'red' } });
+      expect(written.digest).toBe((await t.server.flagSets.get('production')).digest);
 
       await t.request('POST', '/api/v1/flags/new-checkout/kill?environment=production', {
         body: { reason: 'sync test' },
       });
-      expect((await next()).set.killed).toEqual(['new-checkout']);
+      const killed = FlagSetDeltaSchema.parse((await next()).data);
+      expect(killed).toMatchObject({
+        base: written.version,
+        changed: {},
+        removed: [],
+        killed: ['new-checkout'],
+      });
 
       await t.request('POST', '/api/v1/environments/production/emergency-stop', {
         body: { reason: 'sync test' },
       });
-      const stopped = await next();
-      expect(stopped.set.emergency).toBe(true);
+      expect(FlagSetDeltaSchema.parse((await next()).data).emergency).toBe(true);
       await t.request('POST', '/api/v1/environments/production/emergency-clear', { body: {} });
-      expect((await next()).set.emergency).toBe(false);
+      expect(FlagSetDeltaSchema.parse((await next()).data).emergency).toBe(false);
+
+      // a segment change sends the whole set again
+      await t.request('PUT', '/api/v1/segments/beta?environment=production', {
+        body: { spec: { rule: { in: ['@beta.example', { var: 'email' }] } } },
+      });
+      const whole = FlagSetSyncSchema.parse((await next('flag-set')).data);
+      expect(whole.segments.beta).toEqual({ in: ['@beta.example', { var: 'email' }] });
     } finally {
       stream.close();
     }

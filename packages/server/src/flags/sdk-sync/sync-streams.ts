@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { defineError } from '@sluice/core';
 import type { EnvironmentFlags, FlagSetCache } from '../flag-sets.js';
-import { syncFrame } from './payload.js';
+import { syncChangeFrame, syncFrame } from './payload.js';
 
 export const SdkStreamsExhausted = defineError('SDK_STREAMS_EXHAUSTED', 429, 'Too many open SDK streams');
 
@@ -27,7 +27,8 @@ interface Stream {
 
 export class SyncStreams {
   private readonly byEnvironment = new Map<string, Set<Stream>>();
-  private readonly lastDigest = new Map<string, string>();
+  /** The set each environment's streams hold now (they all got it): the base of the next delta. */
+  private readonly last = new Map<string, EnvironmentFlags>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private count = 0;
@@ -66,7 +67,11 @@ export class SyncStreams {
       'x-accel-buffering': 'no',
     });
     res.write(`retry: 1000\n: connected\n\n${syncFrame(flags)}`);
-    if (!this.lastDigest.has(flags.environment)) this.lastDigest.set(flags.environment, flags.digest);
+    // deltas go from the set the environment's streams hold: a stream opened on an older set gets
+    // the newest now; one opened on a newer set gets the coming delta too and ignores it (its version)
+    const held = this.last.get(flags.environment);
+    if (!held) this.last.set(flags.environment, flags);
+    else if (held.generation > flags.generation) res.write(syncFrame(held));
     const stream: Stream = { res, alive };
     let set = this.byEnvironment.get(flags.environment);
     if (!set) {
@@ -98,11 +103,17 @@ export class SyncStreams {
 
   private publish(flags: EnvironmentFlags): void {
     // the cache also rebuilds without a change (polling, bursts): only a new digest is news
-    if (this.lastDigest.get(flags.environment) === flags.digest) return;
-    this.lastDigest.set(flags.environment, flags.digest);
+    const before = this.last.get(flags.environment);
+    if (before?.digest === flags.digest) return;
+    if (before && flags.generation < before.generation) return;
     const set = this.byEnvironment.get(flags.environment);
-    if (!set?.size) return;
-    const frame = syncFrame(flags);
+    if (!set?.size) {
+      this.last.delete(flags.environment);
+      return;
+    }
+    this.last.set(flags.environment, flags);
+    // every stream of the environment holds `before` (streams opened since got it or newer)
+    const frame = before ? syncChangeFrame(before, flags) : syncFrame(flags);
     for (const s of set) s.res.write(frame);
   }
 
