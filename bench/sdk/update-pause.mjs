@@ -1,5 +1,6 @@
 // The longest event-loop pause while an SDK takes a new version of a 10,000-flag set from its
-// stream (one flag changed). A 1 ms ticker measures the loop's gaps during each update; the SSE
+// stream: a one-flag write (sent as a delta, as the server does) and the whole set (what a
+// reconnect receives). A 1 ms ticker measures the loop's gaps during each update; the SSE
 // server runs in another process so only the client's work counts. In the same run, the ceiling
 // parts of the runtime: JSON.parse of the same payload, and compiling it with the core engine.
 import { spawn } from 'node:child_process';
@@ -29,8 +30,25 @@ if (process.argv[2] === 'serve') {
   server.listen(0, '127.0.0.1', () =>
     console.log(JSON.stringify({ url: `http://127.0.0.1:${server.address().port}` })),
   );
-  for await (const line of createInterface({ input: process.stdin }))
-    for (const s of streams) s.write(frame(Number(line)));
+  // as the server sends a one-flag write: only that flag, from the version held
+  const delta = (v) => {
+    const d = {
+      environment: 'production',
+      version: v,
+      digest: `bench-${v}`,
+      base: v - 1,
+      builtAt: new Date(0).toISOString(),
+      changed: { 'flag-0': flagsOf(1, v)['flag-0'] },
+      removed: [],
+      killed: [],
+      emergency: false,
+    };
+    return `id: ${v}\nevent: flag-set-delta\ndata: ${JSON.stringify(d)}\n\n`;
+  };
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [kind, v] = line.split(' ');
+    for (const s of streams) s.write(kind === 'full' ? frame(Number(v)) : delta(Number(v)));
+  }
 } else {
   const server = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', String(flagCount)], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -47,8 +65,10 @@ if (process.argv[2] === 'serve') {
     worst = Math.max(worst, now - last);
     last = now;
   }, 1);
-  const pauses = [];
-  for (let v = 2; v <= updates + 1; v++) {
+  const pauses = { delta: [], full: [] };
+  for (let v = 2; v <= 2 * updates + 1; v++) {
+    // deltas (what a write sends), and every other time the whole set (what a reconnect gets)
+    const kind = v % 2 ? 'full' : 'delta';
     await new Promise((r) => setTimeout(r, 200));
     worst = 0;
     last = performance.now();
@@ -58,10 +78,10 @@ if (process.argv[2] === 'serve') {
         resolve();
       });
     });
-    server.stdin.write(`${v}\n`);
+    server.stdin.write(`${kind} ${v}\n`);
     await got;
     await new Promise((r) => setTimeout(r, 20));
-    pauses.push(worst);
+    pauses[kind].push(worst);
   }
   clearInterval(ticker);
 
@@ -81,9 +101,13 @@ if (process.argv[2] === 'serve') {
   );
   console.log('| measure | median ms | max ms |');
   console.log('|---|---|---|');
-  console.log(
-    `| SDK update: longest event-loop pause | ${median(pauses).toFixed(1)} | ${Math.max(...pauses).toFixed(1)} |`,
-  );
+  for (const [kind, what] of [
+    ['delta', 'a one-flag write (delta)'],
+    ['full', 'the whole set (reconnect)'],
+  ])
+    console.log(
+      `| SDK takes ${what}: longest event-loop pause | ${median(pauses[kind]).toFixed(1)} | ${Math.max(...pauses[kind]).toFixed(1)} |`,
+    );
   console.log(
     `| ceiling part: JSON.parse of the payload | ${median(parse).toFixed(1)} | ${Math.max(...parse).toFixed(1)} |`,
   );

@@ -17,8 +17,18 @@ export interface FlagState {
   readonly sync: FlagSetSync;
   readonly set: CompiledFlagSet;
   readonly overlay: KillOverlay;
-  /** Each flag's definition as JSON text, to tell which flags a new set changes. */
-  readonly texts: ReadonlyMap<string, string>;
+}
+
+const flagTexts = new WeakMap<FlagState, Map<string, string>>();
+
+/** Each flag's definition as JSON text, to tell which flags a whole new set changes (made when first asked). */
+function textsOf(state: FlagState): ReadonlyMap<string, string> {
+  let texts = flagTexts.get(state);
+  if (!texts) {
+    texts = new Map(Object.entries(state.sync.flags).map(([k, v]) => [k, JSON.stringify(v)]));
+    flagTexts.set(state, texts);
+  }
+  return texts;
 }
 
 /** Checks and compiles a parsed payload; throws a readable error when it is bad. */
@@ -33,9 +43,7 @@ export function compileState(raw: unknown): FlagState {
     { flags: sync.flags, ...(sync.metadata ? { metadata: sync.metadata } : {}) },
     { segments: sync.segments, mode: 'flagd' },
   );
-  const texts = new Map<string, string>();
-  for (const [key, definition] of Object.entries(sync.flags)) texts.set(key, JSON.stringify(definition));
-  return { sync, set, overlay: { killed: new Set(sync.killed), emergency: sync.emergency }, texts };
+  return { sync, set, overlay: { killed: new Set(sync.killed), emergency: sync.emergency } };
 }
 
 /** A delta that does not start from the state held: the client refetches the whole set. */
@@ -78,15 +86,12 @@ export function applyDelta(before: FlagState, raw: unknown): { state: FlagState;
     { segments: before.sync.segments, mode: 'flagd' },
   );
   const compiled = new Map<string, CompiledFlag>(before.set.flags);
-  const texts = new Map(before.texts);
   const touched = new Set([...d.removed, ...Object.keys(d.changed)]);
   for (const key of d.removed) {
     compiled.delete(key);
-    texts.delete(key);
   }
   for (const key of Object.keys(d.changed)) {
     compiled.set(key, mini.flags.get(key) as CompiledFlag);
-    texts.set(key, JSON.stringify(d.changed[key]));
   }
   const set: CompiledFlagSet = Object.freeze({
     flags: compiled,
@@ -95,9 +100,9 @@ export function applyDelta(before: FlagState, raw: unknown): { state: FlagState;
       ...before.set.problems.filter((p) => p.flag === null || !touched.has(p.flag)),
       ...mini.problems.filter((p) => p.flag !== null && Object.hasOwn(d.changed, p.flag)),
     ]),
-    document: { ...before.set.document, flags: { ...before.set.document.flags, ...mini.document.flags } },
+    // the definitions as sent (the changed ones were just validated by the compile): no second copy
+    document: { ...before.set.document, flags: flags as CompiledFlagSet['document']['flags'] },
   });
-  for (const key of d.removed) delete (set.document.flags as Record<string, unknown>)[key];
   const sync: FlagSetSync = {
     ...before.sync,
     version: d.version,
@@ -111,27 +116,28 @@ export function applyDelta(before: FlagState, raw: unknown): { state: FlagState;
     sync,
     set,
     overlay: { killed: new Set(d.killed), emergency: d.emergency },
-    texts,
   };
   const killedMoved = (key: string) => before.overlay.killed?.has(key) !== state.overlay.killed?.has(key);
   const flagsChanged =
     before.sync.emergency !== d.emergency
-      ? [...new Set([...texts.keys(), ...d.removed])]
+      ? [...new Set([...compiled.keys(), ...d.removed])]
       : [...new Set([...touched, ...new Set([...before.sync.killed, ...d.killed].filter(killedMoved))])];
   return { state, flagsChanged };
 }
 
 /** The flags whose answers may differ between two states (definition, kill or emergency changed). */
 export function changedFlags(before: FlagState | undefined, after: FlagState): string[] {
-  if (!before) return [...after.texts.keys()];
+  if (!before) return Object.keys(after.sync.flags);
   const segmentsMoved = JSON.stringify(before.sync.segments) !== JSON.stringify(after.sync.segments);
   const emergencyMoved = before.sync.emergency !== after.sync.emergency;
   const changed = new Set<string>();
-  for (const [key, text] of after.texts) {
-    if (segmentsMoved || emergencyMoved || before.texts.get(key) !== text) changed.add(key);
+  const old = textsOf(before);
+  const now = textsOf(after);
+  for (const [key, text] of now) {
+    if (segmentsMoved || emergencyMoved || old.get(key) !== text) changed.add(key);
     else if (before.overlay.killed?.has(key) !== after.overlay.killed?.has(key)) changed.add(key);
   }
-  for (const key of before.texts.keys()) if (!after.texts.has(key)) changed.add(key);
+  for (const key of old.keys()) if (!now.has(key)) changed.add(key);
   return [...changed];
 }
 
