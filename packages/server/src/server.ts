@@ -29,6 +29,7 @@ import type { EvaluationHook } from './flags/ofrep/evaluator.js';
 import { ofrepSlice } from './flags/ofrep/slice.js';
 import type { FlagScheduler } from './flags/schedules/flag-scheduler.js';
 import { schedulesSlice } from './flags/schedules/slice.js';
+import { sdkSyncSlice } from './flags/sdk-sync/slice.js';
 import { flagsSlice } from './flags/slice.js';
 import { buildApp, type SluiceApp } from './http/app.js';
 import { RequestLog } from './http/request-log.js';
@@ -159,6 +160,7 @@ export async function createServer(
     };
     add(ofrepSlice(ctx, evaluation));
     add(featureApiSlice(ctx, { ...evaluation, resources: resources.service }));
+    add(sdkSyncSlice(ctx, { flagSets: flags.flagSets, tokens: tokens.service, emergency: emergency.status }));
     add(
       watchSlice(ctx, {
         resources: resources.service,

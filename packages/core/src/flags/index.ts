@@ -24,6 +24,7 @@ export {
   type VariantValue,
   VariantValueSchema,
 } from './schema.js';
+export { type FlagSetDelta, FlagSetDeltaSchema, type FlagSetSync, FlagSetSyncSchema } from './sync.js';
 export type {
   BulkEvaluation,
   CompiledFlag,

@@ -932,6 +932,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sdk/flag-set": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The environment's flag set for in-process SDKs (flags, segments, kills, emergency); ETag and 304 */
+        get: operations["getApiV1SdkFlagSet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sdk/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events for in-process SDKs: `flag-set` with the whole set on connect and after every change */
+        get: operations["getApiV1SdkStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/segments": {
         parameters: {
             query?: never;
@@ -4339,6 +4373,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1SdkFlagSet: {
+        parameters: {
+            query?: {
+                /** @description for read/write/admin tokens; an sdk:<env> token uses its own */
+                environment?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        builtAt: string;
+                        digest: string;
+                        emergency: boolean;
+                        environment: string;
+                        flags: {
+                            [key: string]: unknown;
+                        };
+                        killed: string[];
+                        metadata?: {
+                            [key: string]: string | number | boolean;
+                        };
+                        segments: {
+                            [key: string]: unknown;
+                        };
+                        version: number;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1SdkStream: {
+        parameters: {
+            query?: {
+                /** @description for read/write/admin tokens; an sdk:<env> token uses its own */
+                environment?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        builtAt: string;
+                        digest: string;
+                        emergency: boolean;
+                        environment: string;
+                        flags: {
+                            [key: string]: unknown;
+                        };
+                        killed: string[];
+                        metadata?: {
+                            [key: string]: string | number | boolean;
+                        };
+                        segments: {
+                            [key: string]: unknown;
+                        };
+                        version: number;
+                    };
                 };
             };
             /** @description Error */

@@ -18,6 +18,8 @@ export interface EnvironmentFlags {
   environment: string;
   generation: number;
   set: CompiledFlagSet;
+  /** The environment's segments as stored (the SDK sync sends them with `set.document`). */
+  segments: Readonly<Record<string, unknown>>;
   overlay: KillOverlay;
   kills: ReadonlyMap<string, FlagKill>;
   /** Digest of everything that decides results here (flags, segments, kills, emergency). */
@@ -144,6 +146,7 @@ export class FlagSetCache {
       environment,
       generation,
       set,
+      segments,
       overlay: { killed: new Set(kills.keys()), emergency },
       kills,
       digest,

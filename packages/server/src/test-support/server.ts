@@ -31,13 +31,15 @@ export interface TestServerOptions {
   config?: Partial<ServerConfigInput>;
   /** The operator configuration (what SLUICE_CONFIG would hold). */
   operator?: OperatorConfigInput;
+  /** Port to listen on when the test calls `server.listen()` (restart tests); default ephemeral. */
+  port?: number;
 }
 
 export async function startTestServer(
   dialect: 'sqlite' | 'postgres',
   options: TestServerOptions = {},
 ): Promise<TestServer> {
-  const { now, database, config: extra, ...overrides } = options;
+  const { now, database, config: extra, port = 0, ...overrides } = options;
   const db = database ?? (await createTestDatabase(dialect));
   const config = configFromEnv(
     {},
@@ -46,7 +48,7 @@ export async function startTestServer(
       databaseUrl: db.databaseUrl,
       pgSchema: db.pgSchema,
       adminToken: ADMIN_TOKEN,
-      port: 0,
+      port,
       routerPort: 0,
       routerAdminPort: 0,
       embeddedRouter: false,

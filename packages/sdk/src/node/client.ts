@@ -1,0 +1,446 @@
+/**
+ * `SluiceClient`: evaluates flags in-process with the core engine (the server's own code) on a copy
+ * of the environment's flag set, kept current by the server's SDK stream. Fail-static: when the
+ * server goes away the last set keeps serving, `status()` says `stale`, and the client reconnects
+ * with jittered backoff. Evaluation never throws.
+ */
+import {
+  type EvaluationErrorCode,
+  type EvaluationResult,
+  evaluate,
+  type FlagValueOf,
+  type FlagValueType,
+} from '@sluice/core/flags';
+import { Backoff, type BackoffOptions } from '../stream/backoff.js';
+import { describe, readEventStream, StreamRefused } from '../stream/sse.js';
+import { readCache, writeCache } from './cache.js';
+import {
+  applyDelta,
+  changedFlags,
+  compileState,
+  DeltaGap,
+  type FlagState,
+  payloadHead,
+  rememberState,
+  sharedState,
+} from './flag-state.js';
+
+/** An evaluation's result; `PROVIDER_NOT_READY` before the first set arrives. */
+export type SluiceResult<T> = Omit<EvaluationResult<T>, 'errorCode'> & {
+  readonly errorCode?: EvaluationErrorCode | 'PROVIDER_NOT_READY';
+};
+
+export type SluiceStatus = 'starting' | 'ready' | 'stale' | 'error';
+
+export interface SluiceClientOptions {
+  /** The Sluice server, e.g. `http://127.0.0.1:4200`. */
+  url: string;
+  /** An `sdk:<env>` token (sent as `Authorization: Bearer`, never in a URL). */
+  token: string;
+  /** For read/write/admin tokens: the environment to follow. An `sdk:<env>` token uses its own. */
+  environment?: string;
+  /** `stream` (default): server-sent changes. `poll`: fetch the set every `pollIntervalMs`. */
+  mode?: 'stream' | 'poll';
+  /** Poll period in `poll` mode (ms). Default 15,000. */
+  pollIntervalMs?: number;
+  /** A flag set to serve before the server answers: a sync payload, or the path of a file holding one. */
+  bootstrap?: unknown;
+  /** Keep the last good set in this file and serve it at start when the server is unreachable. */
+  cacheFile?: string;
+  /** A stream silent this long (ms) is dead; the server's heartbeat comes every 15 s. Default 45,000. */
+  idleTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  fetch?: typeof fetch;
+}
+
+export interface FlagsChanged {
+  /** Keys whose answers may have changed. */
+  flagsChanged: string[];
+  version: number;
+}
+
+export interface SluiceClientEvents {
+  ready: undefined;
+  change: FlagsChanged;
+  stale: Error;
+  error: Error;
+}
+
+type Listener<T> = (payload: T) => void;
+
+export class SluiceClient {
+  private state: FlagState | undefined;
+  private current: SluiceStatus = 'starting';
+  private problem: Error | undefined;
+  private readonly listeners: { [E in keyof SluiceClientEvents]: Set<Listener<SluiceClientEvents[E]>> } = {
+    ready: new Set(),
+    change: new Set(),
+    stale: new Set(),
+    error: new Set(),
+  };
+  private readonly stop = new AbortController();
+  private readonly backoff: Backoff;
+  private readonly base: string;
+  private triedServer = false;
+  private cacheWrites: Promise<void> = Promise.resolve();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Starts following the environment at once.
+   * @example
+   * const client = new SluiceClient({ url: 'http://127.0.0.1:4200', token: process.env.SLUICE_SDK_TOKEN! });
+   * await client.waitForReady({ timeoutMs: 5000 });
+   * client.value('new_checkout_flow', false, { targetingKey: 'user-1' });
+   */
+  constructor(readonly options: SluiceClientOptions) {
+    if (!/^https?:\/\//.test(options.url)) throw new Error(`url: "${options.url}" is not an http(s) URL`);
+    if (!options.token) throw new Error('token: an sdk:<env> token is required');
+    this.base = options.url.replace(/\/+$/, '');
+    this.backoff = new Backoff(options.backoff);
+    void this.run();
+  }
+
+  /**
+   * `starting` (nothing to serve yet), `ready` (current with the server), `stale` (serving the
+   * last set while the server is unreachable), `error` (the server refuses the token, or sent a set
+   * that does not compile; the last set keeps serving).
+   * @example
+   * if (client.status() === 'stale') log.warn('flags may be out of date', client.lastError());
+   */
+  status(): SluiceStatus {
+    return this.current;
+  }
+
+  /**
+   * Why the client is `stale` or in `error`.
+   * @example
+   * client.lastError()?.message;
+   */
+  lastError(): Error | undefined {
+    return this.problem;
+  }
+
+  /**
+   * The version of the set being served, undefined before the first.
+   * @example
+   * client.version(); // 42
+   */
+  version(): number | undefined {
+    return this.state?.sync.version;
+  }
+
+  /**
+   * Resolves once flags are served: current from the server, or a bootstrap/cached set after the
+   * server failed to answer. Rejects after `timeoutMs` (default 10,000) with nothing to serve, or
+   * when the server refuses the token and there is nothing to serve. Never hangs.
+   * @example
+   * await client.waitForReady({ timeoutMs: 3000 });
+   */
+  waitForReady(options: { timeoutMs?: number } = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        if (this.current === 'ready' || (this.state && this.triedServer)) {
+          done();
+          resolve();
+        } else if (this.current === 'error' && !this.state) {
+          done();
+          reject(this.problem ?? new Error('the Sluice client failed'));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        if (this.state) resolve();
+        else
+          reject(
+            new Error(`no flag set within ${timeoutMs} ms: ${this.problem?.message ?? 'no answer yet'}`),
+          );
+      }, timeoutMs);
+      const offs = [this.on('ready', settle), this.on('stale', settle), this.on('error', settle)];
+      const done = () => {
+        clearTimeout(timer);
+        for (const off of offs) off();
+      };
+      settle();
+    });
+  }
+
+  /**
+   * Evaluates a flag with the engine the server uses. Never throws: a missing flag, wrong type or
+   * bad context gives `defaultValue` with an error code.
+   * @example
+   * const { value, variant, reason } = client.evaluate('new_checkout_flow', 'boolean', false, { targetingKey: 'u1' });
+   */
+  evaluate<K extends FlagValueType>(
+    key: string,
+    type: K,
+    defaultValue: FlagValueOf[K],
+    context?: Record<string, unknown>,
+  ): SluiceResult<FlagValueOf[K]> {
+    const state = this.state;
+    if (!state) {
+      return {
+        value: defaultValue,
+        reason: 'ERROR',
+        errorCode: 'PROVIDER_NOT_READY',
+        errorMessage: 'no flag set yet',
+        flagMetadata: {},
+      };
+    }
+    try {
+      return evaluate(state.set, key, type, defaultValue, context, {
+        now: Math.floor(Date.now() / 1000),
+        overlay: state.overlay,
+      });
+    } catch (error) {
+      return {
+        value: defaultValue,
+        reason: 'ERROR',
+        errorCode: 'GENERAL',
+        errorMessage: String(error),
+        flagMetadata: {},
+      };
+    }
+  }
+
+  /**
+   * A flag's value, typed by its default.
+   * @example
+   * if (client.value('new_checkout_flow', false, { targetingKey: userId })) renderNewCheckout();
+   */
+  value<T extends boolean | string | number>(
+    key: string,
+    defaultValue: T,
+    context?: Record<string, unknown>,
+  ): T {
+    const type = typeof defaultValue as 'boolean' | 'string' | 'number';
+    return this.evaluate(key, type, defaultValue as never, context).value as T;
+  }
+
+  /**
+   * Subscribes to `ready`, `change` (`{flagsChanged, version}`), `stale` and `error`; returns the unsubscribe.
+   * @example
+   * const off = client.on('change', ({ flagsChanged }) => console.log('changed', flagsChanged));
+   */
+  on<E extends keyof SluiceClientEvents>(event: E, listener: Listener<SluiceClientEvents[E]>): () => void {
+    this.listeners[event].add(listener);
+    return () => this.listeners[event].delete(listener);
+  }
+
+  /**
+   * Stops following the server; evaluation keeps answering from the last set.
+   * @example
+   * await client.close();
+   */
+  async close(): Promise<void> {
+    this.stop.abort(new Error('closed'));
+    if (this.timer !== undefined) clearTimeout(this.timer);
+  }
+
+  /**
+   * Applies a whole set or a delta unless it is older than the one served. A delta that does not
+   * start from the version served makes the client refetch the whole set.
+   */
+  private apply(payload: unknown, from: 'server' | 'bootstrap', kind: 'set' | 'delta' = 'set'): void {
+    const before = this.state;
+    const head = typeof payload === 'string' ? payloadHead(payload) : undefined;
+    if (before && head && (head.version < before.sync.version || head.digest === before.sync.digest)) {
+      if (from === 'server') this.becomeReady();
+      return;
+    }
+    let next = head ? sharedState(head.id) : undefined;
+    let flagsChanged: string[] | undefined;
+    if (!next) {
+      const raw = typeof payload === 'string' ? parseJson(payload) : payload;
+      const peek = raw as { version?: unknown; digest?: unknown } | null;
+      if (
+        before &&
+        (peek?.digest === before.sync.digest || (peek?.version as number) < before.sync.version)
+      ) {
+        if (from === 'server') this.becomeReady();
+        return;
+      }
+      if (kind === 'delta') {
+        if (!before) throw new DeltaGap(-1, -1);
+        ({ state: next, flagsChanged } = applyDelta(before, raw));
+      } else next = compileState(raw);
+      if (head && head.version === next.sync.version && head.digest === next.sync.digest)
+        rememberState(head.id, next);
+    }
+    this.state = next;
+    if (from === 'server') {
+      this.becomeReady();
+      if (this.options.cacheFile) this.saveCache(this.options.cacheFile);
+    }
+    if (!before) return;
+    flagsChanged ??= changedFlags(before, next);
+    if (flagsChanged.length) this.emit('change', { flagsChanged, version: next.sync.version });
+  }
+
+  /** One write at a time, each of the newest set: an older set never lands after a newer one. */
+  private saveCache(file: string): void {
+    this.cacheWrites = this.cacheWrites.then(() =>
+      this.state ? writeCache(file, this.state.sync) : undefined,
+    );
+  }
+
+  /** A delta; after a gap in versions, the whole set from `GET /api/v1/sdk/flag-set`. */
+  private applyDelta(text: string): void {
+    try {
+      this.apply(text, 'server', 'delta');
+    } catch (error) {
+      if (!(error instanceof DeltaGap)) throw error;
+      void this.refetch();
+    }
+  }
+
+  private async refetch(): Promise<void> {
+    try {
+      const res = await (this.options.fetch ?? fetch)(this.target('/api/v1/sdk/flag-set'), {
+        headers: this.headers(),
+        signal: this.stop.signal,
+      });
+      const text = await res.text();
+      if (res.status !== 200) throw new StreamRefused(res.status, describe(text, res.statusText));
+      this.apply(text, 'server');
+    } catch (error) {
+      if (this.stop.signal.aborted) return;
+      this.fail(
+        error instanceof Error ? error : new Error(String(error)),
+        isBadSet(error) ? 'error' : 'stale',
+      );
+    }
+  }
+
+  private becomeReady(): void {
+    this.backoff.reset();
+    this.problem = undefined;
+    if (this.current === 'ready') return;
+    this.current = 'ready';
+    this.emit('ready', undefined);
+  }
+
+  private fail(error: Error, status: 'stale' | 'error'): void {
+    this.problem = error;
+    this.triedServer = true;
+    this.current = status === 'stale' && !this.state ? 'starting' : status;
+    this.emit(status, error);
+  }
+
+  private emit<E extends keyof SluiceClientEvents>(event: E, payload: SluiceClientEvents[E]): void {
+    for (const listener of [...this.listeners[event]]) {
+      try {
+        (listener as Listener<SluiceClientEvents[E]>)(payload);
+      } catch {
+        // a listener's failure is its own; the client keeps going
+      }
+    }
+  }
+
+  private async run(): Promise<void> {
+    await this.loadLocal();
+    while (!this.stop.signal.aborted) {
+      try {
+        if (this.options.mode === 'poll') await this.poll();
+        else await this.streamOnce();
+        // the server ended the stream (restart, shutdown): serve on, reconnect soon
+        if (!this.stop.signal.aborted) this.fail(new Error('the server closed the stream'), 'stale');
+      } catch (error) {
+        if (this.stop.signal.aborted) return;
+        const refused = error instanceof StreamRefused && (error.status === 401 || error.status === 403);
+        this.fail(
+          error instanceof Error ? error : new Error(String(error)),
+          refused || isBadSet(error) ? 'error' : 'stale',
+        );
+      }
+      await this.sleep(this.backoff.next());
+    }
+  }
+
+  private async loadLocal(): Promise<void> {
+    const sources: [string, () => Promise<unknown>][] = [];
+    if (this.options.bootstrap !== undefined) {
+      const b = this.options.bootstrap;
+      sources.push(['bootstrap', async () => (typeof b === 'string' ? readCache(b) : b)]);
+    }
+    if (this.options.cacheFile) {
+      const file = this.options.cacheFile;
+      sources.push(['cache', () => readCache(file)]);
+    }
+    for (const [, read] of sources) {
+      try {
+        const payload = await read();
+        if (payload !== undefined) this.apply(payload, 'bootstrap');
+      } catch (error) {
+        this.problem = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+  }
+
+  private headers(): Record<string, string> {
+    return { authorization: `Bearer ${this.options.token}` };
+  }
+
+  private target(path: string): string {
+    const env = this.options.environment;
+    return `${this.base}${path}${env ? `?environment=${encodeURIComponent(env)}` : ''}`;
+  }
+
+  private async streamOnce(): Promise<void> {
+    await readEventStream({
+      url: this.target('/api/v1/sdk/stream'),
+      headers: this.headers(),
+      signal: this.stop.signal,
+      idleTimeoutMs: this.options.idleTimeoutMs ?? 45_000,
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+      onEvent: (event) => {
+        if (event.event === 'flag-set') this.apply(event.data, 'server');
+        else if (event.event === 'flag-set-delta') this.applyDelta(event.data);
+        else if (event.event === 'closed')
+          throw new StreamRefused(401, describe(event.data, 'the server closed the stream'));
+      },
+    });
+  }
+
+  private async poll(): Promise<void> {
+    let etag: string | undefined;
+    for (;;) {
+      const res = await (this.options.fetch ?? fetch)(this.target('/api/v1/sdk/flag-set'), {
+        headers: { ...this.headers(), ...(etag ? { 'if-none-match': etag } : {}) },
+        signal: this.stop.signal,
+      });
+      if (res.status === 200) {
+        this.apply(await res.text(), 'server');
+        etag = res.headers.get('etag') ?? undefined;
+      } else if (res.status === 304) this.becomeReady();
+      else throw new StreamRefused(res.status, describe(await res.text().catch(() => ''), res.statusText));
+      await this.sleep(this.options.pollIntervalMs ?? 15_000);
+      if (this.stop.signal.aborted) return;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const signal = this.stop.signal;
+      const wake = () => {
+        clearTimeout(this.timer);
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.timer = setTimeout(wake, ms);
+      signal.addEventListener('abort', wake, { once: true });
+    });
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`the flag set is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function isBadSet(error: unknown): boolean {
+  return error instanceof Error && /^the flag set is not/.test(error.message);
+}

@@ -1,0 +1,3 @@
+export { syncPayload } from './payload.js';
+export { sdkSyncSlice } from './slice.js';
+export { SdkStreamsExhausted } from './sync-streams.js';

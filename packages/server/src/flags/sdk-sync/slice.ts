@@ -1,0 +1,23 @@
+/** The SDK sync slice: flag sets and their change stream for in-process SDKs. */
+import type { TokenVerifier } from '../../http/auth.js';
+import type { SliceContext } from '../../slice.js';
+import type { FlagSetCache } from '../flag-sets.js';
+import { sdkSyncRoutes } from './sdk-sync.routes.js';
+import { DEFAULT_SYNC_LIMITS, type SyncStreamLimits, SyncStreams } from './sync-streams.js';
+
+export interface SdkSyncNeeds {
+  flagSets: Pick<FlagSetCache, 'get' | 'onChange'>;
+  tokens: TokenVerifier;
+  emergency: (environment: string) => { environment: string } | null | undefined;
+  limits?: Partial<SyncStreamLimits>;
+}
+
+export function sdkSyncSlice(ctx: SliceContext, needs: SdkSyncNeeds) {
+  const streams = new SyncStreams(needs.flagSets, { ...DEFAULT_SYNC_LIMITS, ...needs.limits });
+  return {
+    streams,
+    routes: sdkSyncRoutes({ ...needs, streams, defaultEnvironment: ctx.defaultEnvironment }),
+    // open streams would keep the HTTP server from closing
+    drain: () => streams.close(),
+  };
+}

@@ -1,0 +1,3 @@
+/** Test helpers for other packages' tests (`@sluice/server/test-support`, source condition only). */
+export { createTestDatabase, DIALECTS, type TestDatabase } from './databases.js';
+export { ADMIN_TOKEN, startTestServer, type TestServer, type TestServerOptions } from './server.js';
