@@ -29,6 +29,8 @@ export const serverConfigSchema = z
     logRequests: z
       .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
       .default(false),
+    /** How often the notifications outbox is looked at when no event wakes it. */
+    notifyIntervalMs: z.coerce.number().int().min(50).max(60_000).default(1000),
   })
   .strict()
   .transform((c) => ({ ...c, routerAdminPort: c.routerAdminPort ?? adminPortFor(c.routerPort) }));
@@ -59,6 +61,7 @@ export function configFromEnv(
     logLevel: pick('SLUICE_LOG_LEVEL'),
     logFormat: pick('SLUICE_LOG_FORMAT'),
     logRequests: pick('SLUICE_LOG_REQUESTS'),
+    notifyIntervalMs: pick('SLUICE_NOTIFY_INTERVAL_MS'),
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];

@@ -16,6 +16,7 @@ import { serviceHandlers } from './handlers/services.js';
 import { servicesOf } from './rollout.kind.js';
 import { rolloutRoutes } from './rollouts.routes.js';
 import { RolloutsService } from './rollouts.service.js';
+import type { RunObserver } from './run-journal.js';
 import { RolloutRuntime, type RuntimeOptions } from './runtime.js';
 
 export interface RolloutsSlice {
@@ -39,6 +40,8 @@ export interface RolloutsNeeds {
   experiments: ExperimentsService;
   /** Extra or replacement handlers (tests). */
   handlers?: CommandHandlers;
+  /** Rows other slices write in each event's transaction (notifications outbox, release history). */
+  observers?: readonly RunObserver[];
 }
 
 export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Promise<RolloutsSlice> {
@@ -66,6 +69,7 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
       ...(needs.handlers ?? {}),
     },
     log,
+    observers: needs.observers ?? [],
   });
   // a successful run makes what it delivered the stable version of each service it rolled out
   runtime.onTransition((run, result) => {

@@ -12,6 +12,9 @@ import * as m006 from './006-events.js';
 import * as m007 from './007-rollouts.js';
 import * as m008 from './008-experiments.js';
 import * as m010 from './010-rollout-flag-writes.js';
+import * as m016 from './016-notifications.js';
+import * as m017 from './017-gitops.js';
+import * as m018 from './018-releases.js';
 
 export interface MigrationStep {
   name: string;
@@ -27,4 +30,7 @@ export const migrations: MigrationStep[] = [
   { name: '007-rollouts', up: m007.up },
   { name: '008-experiments', up: m008.up },
   { name: '010-rollout-flag-writes', up: m010.up },
+  { name: '016-notifications', up: m016.up },
+  { name: '017-gitops', up: m017.up },
+  { name: '018-releases', up: m018.up },
 ];

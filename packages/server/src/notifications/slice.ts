@@ -1,0 +1,34 @@
+/**
+ * The notifications slice: Notifier resources, the outbox the rollout runtime writes into (in
+ * each event's transaction), the delivery loop, and `GET /api/v1/notifiers/{name}/status`.
+ */
+import type { ResourceService } from '../resources/resources.service.js';
+import { SecretResolver } from '../secrets/index.js';
+import type { SliceContext } from '../slice.js';
+import { OutboxDelivery } from './delivery.js';
+import { notificationRoutes } from './notifications.routes.js';
+import { NotificationsService } from './notifications.service.js';
+import { type NotifierSpec, notifierKind } from './notifier.kind.js';
+import { outboxObserver } from './outbox.js';
+
+export function notificationsSlice(ctx: SliceContext, needs: { resources: ResourceService }) {
+  const service = new NotificationsService(ctx.db);
+  const delivery = new OutboxDelivery({
+    db: ctx.db,
+    notifier: async (name) =>
+      ((await needs.resources.find(notifierKind, null, name))?.spec as NotifierSpec | undefined) ?? null,
+    secrets: new SecretResolver(process.env, ctx.config.dataDir),
+    now: ctx.now,
+    tickMs: ctx.config.notifyIntervalMs,
+    log: ctx.logError,
+  });
+  return {
+    service,
+    delivery,
+    /** For the rollouts slice: notices go to the outbox in each event's transaction. */
+    observer: outboxObserver(ctx.now),
+    routes: notificationRoutes(service, needs.resources),
+    start: () => delivery.start(),
+    stop: () => delivery.stop(),
+  };
+}
