@@ -48,9 +48,7 @@ export function createSyncStore(db: Executor): SyncStore {
         .updateTable('sluice_git_sync')
         .set({ lease_owner: owner, lease_until: until })
         .where('source', '=', source)
-        .where((eb) =>
-          eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now), eb('lease_owner', '=', owner)]),
-        )
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
         .executeTakeFirst();
       return Number(res.numUpdatedRows) === 1;
     },

@@ -53,6 +53,8 @@ export class GitSyncer {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** Syncs under way in this process, by source: the poller and the route take turns. */
+  private readonly inProcess = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: SyncerOptions) {}
 
@@ -95,8 +97,22 @@ export class GitSyncer {
     }
   }
 
-  /** Syncs one source now; null when another replica is syncing it. */
-  async sync(name: string): Promise<SyncState | null> {
+  /** Syncs one source now (after one under way here); null when another replica is syncing it. */
+  sync(name: string): Promise<SyncState | null> {
+    const previous = this.inProcess.get(name) ?? Promise.resolve();
+    const next = previous.then(
+      () => this.syncOnce(name),
+      () => this.syncOnce(name),
+    );
+    const settled = next.catch(() => undefined);
+    this.inProcess.set(name, settled);
+    void settled.then(() => {
+      if (this.inProcess.get(name) === settled) this.inProcess.delete(name);
+    });
+    return next;
+  }
+
+  private async syncOnce(name: string): Promise<SyncState | null> {
     const resource = await this.options.resources.get(gitSourceKind, null, name);
     const spec = resource.spec as GitSourceSpec;
     const store = createSyncStore(this.options.db);
