@@ -132,6 +132,9 @@ export async function createServer(
     const routers = () => routing.routerConfig.routers();
     const analysis = add(analysisSlice(ctx, { router: routing.router, routers, events: tracking.counts }));
     const notifications = add(notificationsSlice(ctx, { resources: resources.service }));
+    // kills and emergency stops put their notices in the outbox in their own transactions
+    flags.service.onKill(notifications.onFlagKilled);
+    emergency.service.onStop(notifications.onEmergencyStopped);
     // releases read where a Rollout version came from, which the GitOps slice (built later) knows
     const commitOf: CommitOf = (environment, rollout, version) =>
       gitops.commitOf(environment, rollout, version);

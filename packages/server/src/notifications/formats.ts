@@ -20,7 +20,12 @@ export function bodyFor(type: NotifierSpec['type'], notice: Notice, key: string)
         { type: 'section', text: { type: 'mrkdwn', text: lines } },
         {
           type: 'context',
-          elements: [{ type: 'mrkdwn', text: `run ${notice.runId} · ${notice.environment} · ${notice.at}` }],
+          elements: [
+            {
+              type: 'mrkdwn',
+              text: `${notice.runId ? `run ${notice.runId} · ` : ''}${notice.environment} · ${notice.at}`,
+            },
+          ],
         },
       ],
     };
@@ -37,7 +42,11 @@ export function bodyFor(type: NotifierSpec['type'], notice: Notice, key: string)
             body: [
               { type: 'TextBlock', text: notice.event, weight: 'Bolder', size: 'Medium' },
               { type: 'TextBlock', text: lines, wrap: true },
-              { type: 'TextBlock', text: `run ${notice.runId} · ${notice.environment}`, isSubtle: true },
+              {
+                type: 'TextBlock',
+                text: `${notice.runId ? `run ${notice.runId} · ` : ''}${notice.environment}`,
+                isSubtle: true,
+              },
             ],
           },
         },

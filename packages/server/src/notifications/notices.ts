@@ -11,8 +11,9 @@ export interface Notice {
   id: string;
   event: NoticeEvent;
   environment: string;
-  rollout: string;
-  runId: string;
+  /** null for notices of no rollout (a flag killed, an emergency stop). */
+  rollout: string | null;
+  runId: string | null;
   stage: string | null;
   /** One line for people. */
   text: string;
@@ -82,4 +83,46 @@ export function noticesOf(entry: RunJournalEntry): Notice[] {
     });
   }
   return out.map((n, i) => ({ ...n, id: `${run.id}.${entry.seq}.${i}` }));
+}
+
+/** A kill switch thrown: flag, environment, who and why. */
+export function flagKilledNotice(kill: {
+  environment: string;
+  flag: string;
+  reason: string;
+  killedBy: string;
+  killedAt: string;
+}): Notice {
+  return {
+    id: `kill.${kill.environment}.${kill.flag}.${kill.killedAt}`,
+    event: 'flag.killed',
+    environment: kill.environment,
+    rollout: null,
+    runId: null,
+    stage: null,
+    text: `flag ${kill.flag} in ${kill.environment} was killed by ${kill.killedBy}: ${kill.reason}`,
+    command: `sluice flag unkill ${kill.flag} --env ${kill.environment} --reason "<why>"`,
+    at: kill.killedAt,
+  };
+}
+
+/** An environment put in emergency mode. */
+export function emergencyNotice(state: {
+  environment: string;
+  reason: string | null;
+  startedBy: string | null;
+  startedAt: string | null;
+}): Notice {
+  const at = state.startedAt ?? new Date(0).toISOString();
+  return {
+    id: `emergency.${state.environment}.${at}`,
+    event: 'emergency.stopped',
+    environment: state.environment,
+    rollout: null,
+    runId: null,
+    stage: null,
+    text: `${state.environment} is in emergency mode (by ${state.startedBy ?? 'unknown'}): ${state.reason ?? ''}`,
+    command: `sluice emergency clear --env ${state.environment}`,
+    at,
+  };
 }

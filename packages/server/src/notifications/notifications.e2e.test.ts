@@ -49,7 +49,7 @@ describe.each(DIALECTS)('notifications and releases on %s', (dialect) => {
     receiver = await startNoticeReceiver({
       secret: process.env[SECRET_NAME] as string,
       refuseFirst: 2,
-      nowSeconds: () => Math.floor(clock / 1000),
+      nowSeconds: 'sender', // the test moves the server's clock by minutes at a time
     });
     t = await startTestServer(dialect, { now });
   });
@@ -148,6 +148,34 @@ describe.each(DIALECTS)('notifications and releases on %s', (dialect) => {
     expect(dora.body).toMatchObject({ deployments: 1, failures: 0, changeFailureRate: 0 });
     expect(dora.body.leadTimeSeconds.samples).toBe(1);
     expect((await t.request('GET', '/api/v1/reports/dora?since=forever')).status).toBe(400);
+  });
+
+  it('announces a flag kill and an emergency stop, with the command that undoes them', async () => {
+    const killed = await t.request('POST', '/api/v1/flags/notify-checkout/kill?environment=development', {
+      body: { reason: 'checkout errors' },
+    });
+    expect(killed.status).toBe(200);
+    const stop = await t.request('POST', '/api/v1/environments/development/emergency-stop', {
+      body: { reason: 'incident 7' },
+    });
+    expect(stop.status).toBe(200);
+    await vi.waitFor(() => {
+      advance(0.1);
+      const events = receiver.notices.map((n) => n.body.event);
+      expect(events).toContain('flag.killed');
+      expect(events).toContain('emergency.stopped');
+    }, WAIT);
+    const kill = receiver.notices.find((n) => n.body.event === 'flag.killed');
+    expect(kill?.body).toMatchObject({
+      environment: 'development',
+      runId: null,
+      command: 'sluice flag unkill notify-checkout --env development --reason "<why>"',
+    });
+    expect(String(kill?.body.text)).toContain('checkout errors');
+    await t.request('POST', '/api/v1/environments/development/emergency-clear', {});
+    await t.request('POST', '/api/v1/flags/notify-checkout/unkill?environment=development', {
+      body: { reason: 'fixed' },
+    });
   });
 
   it('sends a notice its receiver never takes to the dead letters after maxAttempts', async () => {

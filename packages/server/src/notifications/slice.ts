@@ -5,11 +5,13 @@
 import type { ResourceService } from '../resources/resources.service.js';
 import { SecretResolver } from '../secrets/index.js';
 import type { SliceContext } from '../slice.js';
+import type { Executor } from '../storage/index.js';
 import { OutboxDelivery } from './delivery.js';
+import { emergencyNotice, flagKilledNotice } from './notices.js';
 import { notificationRoutes } from './notifications.routes.js';
 import { NotificationsService } from './notifications.service.js';
 import { type NotifierSpec, notifierKind } from './notifier.kind.js';
-import { outboxObserver } from './outbox.js';
+import { enqueueNotices, outboxObserver } from './outbox.js';
 
 export function notificationsSlice(ctx: SliceContext, needs: { resources: ResourceService }) {
   const service = new NotificationsService(ctx.db);
@@ -27,6 +29,14 @@ export function notificationsSlice(ctx: SliceContext, needs: { resources: Resour
     delivery,
     /** For the rollouts slice: notices go to the outbox in each event's transaction. */
     observer: outboxObserver(ctx.now),
+    /** For the flags slice's kills, in the kill's transaction. */
+    onFlagKilled: async (trx: Executor, kill: Parameters<typeof flagKilledNotice>[0]) => {
+      await enqueueNotices(trx, [flagKilledNotice(kill)], ctx.now());
+    },
+    /** For the emergency slice's stops, in the stop's transaction. */
+    onEmergencyStopped: async (trx: Executor, state: Parameters<typeof emergencyNotice>[0]) => {
+      await enqueueNotices(trx, [emergencyNotice(state)], ctx.now());
+    },
     routes: notificationRoutes(service, needs.resources),
     start: () => delivery.start(),
     stop: () => delivery.stop(),

@@ -26,7 +26,8 @@ export async function startNoticeReceiver(options: {
   secret?: string;
   /** Answer 503 to this many requests first. */
   refuseFirst?: number;
-  nowSeconds?: () => number;
+  /** The receiver's clock; default the real one. Tests that move the sender's clock use `'sender'`: the signature is checked, the replay window is not. */
+  nowSeconds?: (() => number) | 'sender';
 }): Promise<NoticeReceiver> {
   const seen = new Set<string>();
   const receiver = { url: '', notices: [] as ReceivedNotice[], requests: 0 } as NoticeReceiver;
@@ -50,7 +51,10 @@ export async function startNoticeReceiver(options: {
           body: text,
           timestamp: req.headers['sluice-timestamp'] as string | undefined,
           signature: req.headers['sluice-signature'] as string | undefined,
-          nowSeconds: options.nowSeconds?.() ?? Math.floor(Date.now() / 1000),
+          nowSeconds:
+            options.nowSeconds === 'sender'
+              ? Number(req.headers['sluice-timestamp'])
+              : (options.nowSeconds?.() ?? Math.floor(Date.now() / 1000)),
         });
       if (key && !seen.has(key)) {
         seen.add(key);
