@@ -148,6 +148,10 @@ describe.each(DIALECTS)('notifications and releases on %s', (dialect) => {
     expect(dora.body).toMatchObject({ deployments: 1, failures: 0, changeFailureRate: 0 });
     expect(dora.body.leadTimeSeconds.samples).toBe(1);
     expect((await t.request('GET', '/api/v1/reports/dora?since=forever')).status).toBe(400);
+    const metrics = (await t.request('GET', '/metrics', { token: null })).text;
+    expect(metrics).toMatch(/^sluice_dora_deployments_per_day\{environment="development"\} 0\.033$/m);
+    expect(metrics).toMatch(/^sluice_dora_change_failure_rate\{environment="development"\} 0$/m);
+    expect(metrics).toMatch(/^sluice_notification_outbox_depth 0$/m);
   });
 
   it('announces a flag kill and an emergency stop, with the command that undoes them', async () => {

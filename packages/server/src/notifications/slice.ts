@@ -2,6 +2,9 @@
  * The notifications slice: Notifier resources, the outbox the rollout runtime writes into (in
  * each event's transaction), the delivery loop, and `GET /api/v1/notifiers/{name}/status`.
  */
+
+import { Gauge } from 'prom-client';
+import type { SluiceApp } from '../http/app.js';
 import type { ResourceService } from '../resources/resources.service.js';
 import { SecretResolver } from '../secrets/index.js';
 import type { SliceContext } from '../slice.js';
@@ -38,6 +41,16 @@ export function notificationsSlice(ctx: SliceContext, needs: { resources: Resour
       await enqueueNotices(trx, [emergencyNotice(state)], ctx.now());
     },
     routes: notificationRoutes(service, needs.resources),
+    mount(app: SluiceApp) {
+      new Gauge({
+        name: 'sluice_notification_outbox_depth',
+        help: 'Notices in the outbox not yet delivered',
+        registers: [app.metrics],
+        async collect() {
+          this.set(await service.depth());
+        },
+      });
+    },
     start: () => delivery.start(),
     stop: () => delivery.stop(),
   };
