@@ -33,12 +33,16 @@ export interface DeliveryOptions {
 
 const CLAIM_MS = 60_000;
 const BATCH = 20;
+/** Delivered and dead rows are kept this long (for `notifier status`), then pruned. */
+const RETENTION_MS = 7 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export class OutboxDelivery {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  private prunedAt = 0;
 
   constructor(private readonly options: DeliveryOptions) {}
 
@@ -89,6 +93,11 @@ export class OutboxDelivery {
 
   private async loop(): Promise<void> {
     try {
+      const now = this.options.now().getTime();
+      if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+        this.prunedAt = now;
+        await createOutboxStore(this.options.db).prune(new Date(now - RETENTION_MS).toISOString());
+      }
       // a full batch means more may be due
       while (!this.stopped && (await this.runOnce()) === BATCH);
     } catch (error) {

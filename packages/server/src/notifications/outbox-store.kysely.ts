@@ -111,6 +111,15 @@ export function createOutboxStore(db: Executor): OutboxStore {
       return out;
     },
 
+    async prune(before) {
+      const res = await db
+        .deleteFrom('sluice_notification_outbox')
+        .where('status', 'in', ['delivered', 'dead'])
+        .where('created_at', '<', before)
+        .executeTakeFirst();
+      return Number(res.numDeletedRows);
+    },
+
     async recent(notifier, limit, status) {
       let q = db
         .selectFrom('sluice_notification_outbox')

@@ -85,4 +85,20 @@ describe.each(DIALECTS)('outbox store on %s', (dialect) => {
     expect((await store.claimDue(T1, T2, 100)).map((r) => r.key)).not.toContain('c.2');
     expect((await store.claimDue(T2, '2026-12-01T10:05:00.000Z', 100)).map((r) => r.key)).toContain('c.2');
   });
+
+  it('prunes delivered and dead rows older than the retention, never pending ones', async () => {
+    const store = createOutboxStore(handle.db);
+    const old = '2026-11-01T00:00:00.000Z';
+    await store.enqueue([
+      row('d.1', { notifier: 'prune', createdAt: old }),
+      row('d.2', { notifier: 'prune', createdAt: old }),
+      row('d.3', { notifier: 'prune', createdAt: old }),
+      row('d.4', { notifier: 'prune' }),
+    ]);
+    await store.delivered('d.1', T1);
+    await store.failed('d.2', { attempts: 8, nextAt: T2, error: 'gone', dead: true });
+    await store.delivered('d.4', T1);
+    expect(await store.prune('2026-11-15T00:00:00.000Z')).toBe(2);
+    expect((await store.recent('prune', 10)).map((r) => r.key).sort()).toEqual(['d.3', 'd.4']);
+  });
 });

@@ -40,6 +40,8 @@ export interface OutboxStore {
     update: { attempts: number; nextAt: string; error: string; dead: boolean },
   ): Promise<void>;
   counts(notifier?: string): Promise<OutboxCounts>;
+  /** Deletes delivered and dead rows created before `before` (retention); how many went. */
+  prune(before: string): Promise<number>;
   /** The latest rows of a notifier (any status), newest first. */
   recent(notifier: string, limit: number, status?: OutboxStatus): Promise<OutboxRow[]>;
 }
