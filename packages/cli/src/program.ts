@@ -4,6 +4,7 @@ import { registerEmergencyCommands } from './commands/emergency.js';
 import { registerExperimentCommands } from './commands/experiments.js';
 import { registerFlagCommands } from './commands/flags.js';
 import { registerLoginCommands } from './commands/login.js';
+import { registerOperationsCommands } from './commands/operations.js';
 import { registerResourceCommands } from './commands/resources.js';
 import { registerRolloutCommands } from './commands/rollouts.js';
 import { registerServiceCommands } from './commands/services.js';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
   registerRolloutCommands(program, ctx);
   registerServiceCommands(program, ctx);
   registerExperimentCommands(program, ctx);
+  registerOperationsCommands(program, ctx);
   const quiet = (command: Command): void => {
     for (const sub of command.commands) {
       sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -42,6 +42,8 @@ export const serverConfigSchema = z
       .optional(),
     /** Log every OFREP, feature API, probe and router request, not just a summary of them. */
     logRequests: flagSetting.default(false),
+    /** How often the notifications outbox is looked at when no event wakes it. */
+    notifyIntervalMs: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** When set, `/metrics` answers only `Authorization: Bearer <this>` (SECURITY.md, Listeners). */
     metricsToken: z.string().min(16, 'SLUICE_METRICS_TOKEN must be at least 16 characters').optional(),
     /** Per-flag evaluation series on `/metrics` (they name every flag): off unless asked for. */
@@ -96,6 +98,7 @@ export function configFromEnv(
     logLevel: pick('SLUICE_LOG_LEVEL'),
     logFormat: pick('SLUICE_LOG_FORMAT'),
     logRequests: pick('SLUICE_LOG_REQUESTS'),
+    notifyIntervalMs: pick('SLUICE_NOTIFY_INTERVAL_MS'),
     prometheusUrl: pick('SLUICE_PROMETHEUS_URL'),
     metricsToken: pick('SLUICE_METRICS_TOKEN'),
     metricsFlags: pick('SLUICE_METRICS_FLAGS'),

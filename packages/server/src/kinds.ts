@@ -8,6 +8,8 @@ import { experimentKind } from './experiments/experiment.kind.js';
 import { metricSourceKind } from './experiments/sources/metric-source.kind.js';
 import { type EmergencyLookup, emergencyWriteCheck, flagKind } from './flags/flag.kind.js';
 import { segmentKind } from './flags/segment.kind.js';
+import { gitSourceKind } from './gitops/git-source.kind.js';
+import { notifierKind } from './notifications/notifier.kind.js';
 import { KindRegistry } from './resources/registry.js';
 import { rolloutKind } from './rollouts/rollout.kind.js';
 import { routeKind } from './routing/route.kind.js';
@@ -36,5 +38,7 @@ export function createKindRegistry(options: KindOptions): KindRegistry {
     serviceKind,
     rolloutKind,
     tokenKind,
+    notifierKind,
+    gitSourceKind,
   ]);
 }

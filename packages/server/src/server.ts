@@ -31,8 +31,12 @@ import type { FlagScheduler } from './flags/schedules/flag-scheduler.js';
 import { schedulesSlice } from './flags/schedules/slice.js';
 import { sdkSyncSlice } from './flags/sdk-sync/slice.js';
 import { flagsSlice } from './flags/slice.js';
+import { gitopsSlice } from './gitops/slice.js';
 import { buildApp, type SluiceApp } from './http/app.js';
 import { RequestLog } from './http/request-log.js';
+import { notificationsSlice } from './notifications/slice.js';
+import type { CommitOf } from './releases/releases.service.js';
+import { releasesSlice } from './releases/slice.js';
 import type { ResourceService } from './resources/resources.service.js';
 import { resourcesSlice } from './resources/slice.js';
 import { type RolloutsSlice, rolloutsSlice } from './rollouts/slice.js';
@@ -134,6 +138,14 @@ export async function createServer(
     const analysis = add(
       analysisSlice(ctx, { router: routing.router, routers, events: tracking.counts, templates }),
     );
+    const notifications = add(notificationsSlice(ctx, { resources: resources.service }));
+    // kills and emergency stops put their notices in the outbox in their own transactions
+    flags.service.onKill(notifications.onFlagKilled);
+    emergency.service.onStop(notifications.onEmergencyStopped);
+    // releases read where a Rollout version came from, which the GitOps slice (built later) knows
+    const commitOf: CommitOf = (environment, rollout, version) =>
+      gitops.commitOf(environment, rollout, version);
+    const releases = add(releasesSlice(ctx, { commitOf }));
     const rollouts = add(
       await rolloutsSlice(ctx, {
         resources: resources.service,
@@ -143,6 +155,15 @@ export async function createServer(
         router: routing.router,
         metrics: analysis.registry,
         experiments: experiments.service,
+        observers: [notifications.observer, releases.observer],
+      }),
+    );
+    rollouts.runtime.onTransition(() => notifications.delivery.wake());
+    const gitops = add(
+      gitopsSlice(ctx, {
+        resources: resources.service,
+        registry: resources.registry,
+        rollouts: rollouts.service,
       }),
     );
     const services = add(servicesSlice(ctx, { resources: resources.service, registry: resources.registry }));

@@ -414,6 +414,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/gitsources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List gitsources */
+        get: operations["getApiV1Gitsources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gitsources/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one GitSource */
+        get: operations["getApiV1GitsourcesName"];
+        /** Create or replace a GitSource (If-Match or metadata.version for optimistic concurrency) */
+        put: operations["putApiV1GitsourcesName"];
+        post?: never;
+        /** Delete a GitSource */
+        delete: operations["deleteApiV1GitsourcesName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gitsources/{name}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A git source: the commit in force, the newest tried and why it failed, drift */
+        get: operations["getApiV1GitsourcesNameStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/gitsources/{name}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sync a git source now: with an admin token, or signed (Sluice-Signature: sha256=HMAC(webhookSecret, "<Sluice-Timestamp>.<name>")) */
+        post: operations["postApiV1GitsourcesNameSync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kills": {
         parameters: {
             query?: never;
@@ -554,6 +624,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List notifiers */
+        get: operations["getApiV1Notifiers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifiers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one Notifier */
+        get: operations["getApiV1NotifiersName"];
+        /** Create or replace a Notifier (If-Match or metadata.version for optimistic concurrency) */
+        put: operations["putApiV1NotifiersName"];
+        post?: never;
+        /** Delete a Notifier */
+        delete: operations["deleteApiV1NotifiersName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifiers/{name}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A notifier's outbox: notices waiting, delivered and dead, with the last error */
+        get: operations["getApiV1NotifiersNameStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -563,6 +686,40 @@ export interface paths {
         };
         /** This OpenAPI document */
         get: operations["getApiV1OpenapiJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Release history: every run with version, plan, start, end, outcome, who started and approved it */
+        get: operations["getApiV1Releases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/dora": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** DORA figures over a period: deployment frequency, lead time, change failure rate, time to restore */
+        get: operations["getApiV1ReportsDora"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1430,6 +1587,25 @@ export interface components {
             name: string;
             requestId: string | null;
         };
+        DoraReport: {
+            changeFailureRate: number | null;
+            days: number;
+            deployments: number;
+            deploymentsPerDay: number;
+            failures: number;
+            leadTimeSeconds: {
+                median: number | null;
+                p90: number | null;
+                samples: number;
+            };
+            since: string;
+            timeToRestoreSeconds: {
+                median: number | null;
+                samples: number;
+                unrestored: number;
+            };
+            until: string;
+        };
         EmergencyState: {
             active: boolean;
             environment: string;
@@ -1561,6 +1737,54 @@ export interface components {
                 [key: string]: number;
             };
         };
+        GitSyncState: {
+            attemptedCommit: string | null;
+            checkedAt: string | null;
+            commit: string | null;
+            committedAt: string | null;
+            drift: string[];
+            problems: {
+                file: string | null;
+                line: number | null;
+                reason: string;
+            }[];
+            source: string;
+            status: string;
+        };
+        NotifierStatus: {
+            counts: {
+                dead: number;
+                delivered: number;
+                pending: number;
+            };
+            dead: {
+                attempts: number;
+                createdAt: string;
+                deliveredAt: string | null;
+                environment: string;
+                event: string;
+                key: string;
+                lastError: string | null;
+                nextAt: string;
+                notifier: string;
+                /** @enum {string} */
+                status: "pending" | "delivered" | "dead";
+            }[];
+            notifier: string;
+            recent: {
+                attempts: number;
+                createdAt: string;
+                deliveredAt: string | null;
+                environment: string;
+                event: string;
+                key: string;
+                lastError: string | null;
+                nextAt: string;
+                notifier: string;
+                /** @enum {string} */
+                status: "pending" | "delivered" | "dead";
+            }[];
+        };
         Problem: {
             code: string;
             detail: string;
@@ -1573,6 +1797,24 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        Release: {
+            approvedBy: string[];
+            commit: string | null;
+            committedAt: string | null;
+            endedAt: string | null;
+            environment: string;
+            fullAt: string | null;
+            plan: string;
+            rollbackReason: string | null;
+            rollout: string;
+            rolloutVersion: number;
+            runId: string;
+            services: string[];
+            startedAt: string;
+            startedBy: string;
+            status: string;
+            version: string;
         };
         Resource: {
             kind: string;
@@ -2953,6 +3195,222 @@ export interface operations {
             };
         };
     };
+    getApiV1Gitsources: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                environment?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Resource"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1GitsourcesName: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putApiV1GitsourcesName: {
+        parameters: {
+            query?: {
+                confirm?: "true" | "false";
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    apiVersion?: "sluice/v1";
+                    kind?: string;
+                    metadata?: {
+                        environment?: string;
+                        labels?: {
+                            [key: string]: string;
+                        };
+                        name?: string;
+                        /** @description the version this document was read at: a stale version is refused */
+                        version?: number;
+                    };
+                    spec: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteApiV1GitsourcesName: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1GitsourcesNameStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSyncState"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1GitsourcesNameSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitSyncState"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getApiV1Kills: {
         parameters: {
             query?: {
@@ -3431,6 +3889,193 @@ export interface operations {
             };
         };
     };
+    getApiV1Notifiers: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                environment?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Resource"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1NotifiersName: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putApiV1NotifiersName: {
+        parameters: {
+            query?: {
+                confirm?: "true" | "false";
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    apiVersion?: "sluice/v1";
+                    kind?: string;
+                    metadata?: {
+                        environment?: string;
+                        labels?: {
+                            [key: string]: string;
+                        };
+                        name?: string;
+                        /** @description the version this document was read at: a stale version is refused */
+                        version?: number;
+                    };
+                    spec: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteApiV1NotifiersName: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1NotifiersNameStatus: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifierStatus"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getApiV1OpenapiJson: {
         parameters: {
             query?: never;
@@ -3446,6 +4091,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1Releases: {
+        parameters: {
+            query?: {
+                environment?: string;
+                limit?: number;
+                service?: string;
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Release"][];
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1ReportsDora: {
+        parameters: {
+            query?: {
+                environment?: string;
+                service?: string;
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoraReport"];
+                };
             };
             /** @description Error */
             default: {

@@ -22,12 +22,22 @@ function typeOfFlag(variants: Record<string, unknown> | undefined): FlagValueTyp
   return 'object';
 }
 
+/** More work in a kill's own transaction (the notifications outbox). */
+export type KillHook = (trx: Executor, kill: FlagKill) => Promise<void>;
+
 export class FlagsService {
+  private readonly killHooks: KillHook[] = [];
+
   constructor(
     private readonly db: Executor,
     private readonly flagSets: FlagSetCache,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** Runs `hook` inside every kill's transaction: it commits or fails with the kill. */
+  onKill(hook: KillHook): void {
+    this.killHooks.push(hook);
+  }
 
   async kill(
     environment: string,
@@ -58,6 +68,7 @@ export class FlagsService {
         after: kill,
         requestId: actor.requestId,
       });
+      for (const hook of this.killHooks) await hook(trx, kill);
     });
     this.flagSets.invalidate(environment);
     return kill;

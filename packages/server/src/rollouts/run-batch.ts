@@ -12,6 +12,7 @@
  * one batch holds at most one event per run.
  */
 import type { Executor } from '../storage/index.js';
+import type { RunJournalEntry } from './run-journal.js';
 import type {
   EventRecord,
   OpRecord,
@@ -56,8 +57,10 @@ export class RunBatch {
   private readonly timers = new Map<string, TimerRecord>();
   private readonly cancelled: TimerKey[] = [];
   private readonly ended: string[] = [];
+  /** The events of this batch as observers see them (run-journal.ts). */
+  readonly observed: RunJournalEntry[] = [];
 
-  private constructor(trx: Executor) {
+  private constructor(readonly trx: Executor) {
     this.store = createRunStore(trx);
   }
 
@@ -116,6 +119,11 @@ export class RunBatch {
 
   appendEvent(event: EventRecord): void {
     this.events.push(event);
+  }
+
+  /** Hands the stored event to the runtime's observers when the batch closes. */
+  observe(entry: RunJournalEntry): void {
+    this.observed.push(entry);
   }
 
   insertOp(op: OpRecord): void {

@@ -28,6 +28,7 @@ import {
 } from './command-handler.js';
 import { GroupCommit } from './group-commit.js';
 import { type BatchKey, RunBatch, type Settles } from './run-batch.js';
+import type { RunObserver } from './run-journal.js';
 import type { RunRecord } from './run-store.js';
 import { createRunStore } from './run-store.kysely.js';
 import { type DueTimer, TimerLoop } from './timer-loop.js';
@@ -59,6 +60,8 @@ export interface RuntimeOptions {
   tickMs?: number;
   /** Called for each timer fired, once its event is stored: how late after `dueAt` that was. */
   onTimerFired?: (fired: TimerFired) => void;
+  /** Write rows of their own in each event's transaction (the outbox, the release history). */
+  observers?: readonly RunObserver[];
 }
 
 export interface TimerFired {
@@ -108,6 +111,8 @@ export class RolloutRuntime {
             throw RunChanged(
               `run ${refused.stale.runId} changed while ${refused.stale.applying} was applied; retry`,
             );
+          if (!batch.observed.length) return;
+          for (const observe of options.observers ?? []) await observe(batch.trx, batch.observed);
         },
       },
     });
@@ -154,14 +159,16 @@ export class RolloutRuntime {
       const lockedBy = batch.lockedBy(request.locks);
       if (lockedBy) throw busy(lockedBy);
       batch.insertRun(record, request.locks);
+      const event = { type: 'run_started', startedBy: request.startedBy };
       batch.appendEvent({
         runId,
         seq: 1,
         at,
         actor: request.startedBy,
-        event: { type: 'run_started', startedBy: request.startedBy },
+        event,
         transitions: result.transitions,
       });
+      batch.observe({ run: record, seq: 1, at, actor: request.startedBy, event, result });
       return this.recordCommands(batch, runId, 1, result);
     });
     this.announce(record, result);
@@ -196,7 +203,9 @@ export class RolloutRuntime {
         batch.appendEvent({ runId, seq, at, actor, event, transitions: result.transitions });
         commands = this.recordCommands(batch, runId, seq, result);
         context = this.context(run);
-        return { run: { ...run, seq, state: result.state, status: result.state.status }, result };
+        const moved = { ...run, seq, state: result.state, status: result.state.status };
+        batch.observe({ run: moved, seq, at, actor, event, result });
+        return { run: moved, result };
       });
       if (!out) return null;
       this.announce(out.run, out.result);

@@ -18,6 +18,7 @@ import { servicesOf } from './rollout.kind.js';
 import { rolloutRoutes } from './rollouts.routes.js';
 import { RolloutsService } from './rollouts.service.js';
 import { createRunStore } from './run-store.kysely.js';
+import type { RunObserver } from './run-journal.js';
 import { RolloutRuntime, type RuntimeOptions } from './runtime.js';
 
 export interface RolloutsSlice {
@@ -41,6 +42,8 @@ export interface RolloutsNeeds {
   experiments: ExperimentsService;
   /** Extra or replacement handlers (tests). */
   handlers?: CommandHandlers;
+  /** Rows other slices write in each event's transaction (notifications outbox, release history). */
+  observers?: readonly RunObserver[];
 }
 
 export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Promise<RolloutsSlice> {
@@ -69,6 +72,7 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
       ...(needs.handlers ?? {}),
     },
     log,
+    observers: needs.observers ?? [],
   });
   // a successful run makes what it delivered the stable version of each service it rolled out
   runtime.onTransition((run, result) => {

@@ -199,6 +199,62 @@ export interface RolloutLockTable {
   run_id: string;
 }
 
+export interface NotificationOutboxTable {
+  key: string;
+  notifier: string;
+  event: string;
+  environment: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_at: string;
+  claimed_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface GitSyncTable {
+  source: string;
+  status: string;
+  commit: string | null;
+  committed_at: string | null;
+  attempted_commit: string | null;
+  error: string | null;
+  drift: string | null;
+  synced_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+}
+
+export interface GitAppliedTable {
+  kind: string;
+  environment: string;
+  name: string;
+  version: number;
+  source: string;
+  commit: string;
+  committed_at: string;
+  applied_at: string;
+}
+
+export interface ReleaseTable {
+  run_id: string;
+  rollout: string;
+  environment: string;
+  rollout_version: number;
+  plan: string;
+  version: string;
+  services: string;
+  status: string;
+  started_by: string;
+  approved_by: string;
+  started_at: string;
+  full_at: string | null;
+  ended_at: string | null;
+  rollback_reason: string | null;
+}
+
 export interface Database {
   sluice_resource: ResourceTable;
   sluice_audit: AuditTable;
@@ -220,4 +276,8 @@ export interface Database {
   sluice_rollout_timer: RolloutTimerTable;
   sluice_rollout_flag_write: RolloutFlagWriteTable;
   sluice_rollout_lock: RolloutLockTable;
+  sluice_notification_outbox: NotificationOutboxTable;
+  sluice_git_sync: GitSyncTable;
+  sluice_git_applied: GitAppliedTable;
+  sluice_release: ReleaseTable;
 }

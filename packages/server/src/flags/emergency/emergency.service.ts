@@ -29,10 +29,17 @@ export class EmergencyService {
   private readonly listeners = new Set<EmergencyListener>();
   private timer: NodeJS.Timeout | undefined;
 
+  private readonly stopHooks: ((trx: Executor, state: EmergencyState) => Promise<void>)[] = [];
+
   constructor(
     private readonly db: Executor,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** Runs `hook` inside every emergency stop's transaction (the notifications outbox). */
+  onStop(hook: (trx: Executor, state: EmergencyState) => Promise<void>): void {
+    this.stopHooks.push(hook);
+  }
 
   /** Loads the state and keeps it fresh; call once at start. */
   async start(refreshMs = 2000): Promise<void> {
@@ -84,6 +91,7 @@ export class EmergencyService {
         after: state,
         requestId: actor.requestId,
       });
+      for (const hook of this.stopHooks) await hook(trx, state);
     });
     await this.refresh();
     return state;
