@@ -2,6 +2,12 @@
 import { z } from 'zod';
 import { parseOrThrow } from './http/problem.js';
 
+/** A boolean setting: true/false, or the strings an environment variable carries. */
+const flagSetting = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
+
 export const serverConfigSchema = z
   .object({
     port: z.coerce.number().int().min(0).max(65535).default(4200),
@@ -25,10 +31,34 @@ export const serverConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `pretty` for people, `json` for machines; unset: pretty on a terminal, JSON otherwise. */
     logFormat: z.enum(['pretty', 'json']).optional(),
+    /** The Prometheus MetricTemplates read when they name no address of their own. */
+    prometheusUrl: z
+      .url({ protocol: /^https?$/, error: 'SLUICE_PROMETHEUS_URL must be an http(s) URL' })
+      .optional(),
     /** Log every OFREP, feature API, probe and router request, not just a summary of them. */
-    logRequests: z
-      .union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')])
-      .default(false),
+    logRequests: flagSetting.default(false),
+    /** When set, `/metrics` answers only `Authorization: Bearer <this>` (SECURITY.md, Listeners). */
+    metricsToken: z.string().min(16, 'SLUICE_METRICS_TOKEN must be at least 16 characters').optional(),
+    /** Per-flag evaluation series on `/metrics` (they name every flag): off unless asked for. */
+    metricsFlags: flagSetting.default(false),
+    /** Per-client quotas (SECURITY.md, Quotas and retention): they protect the process, not the throughput. */
+    quotas: z
+      .object({
+        /** OFREP change streams one token may hold (one SDK token serves many clients). */
+        streamsPerToken: z.coerce.number().int().min(1).default(2_000),
+        /** OFREP change streams in this process. */
+        streams: z.coerce.number().int().min(1).default(20_000),
+        /** Tracking events one token may send per second, as a token bucket of one second. */
+        eventsPerSecond: z.coerce.number().int().min(1).default(100_000),
+        /** Days events are kept; older ones are pruned hourly. */
+        eventsRetentionDays: z.coerce.number().int().min(1).default(30),
+        /** Router ids one `router` token may report heartbeats for. */
+        routersPerToken: z.coerce.number().int().min(1).default(64),
+        /** Heartbeats older than this are dropped. */
+        routerStaleSeconds: z.coerce.number().int().min(10).default(600),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .transform((c) => ({ ...c, routerAdminPort: c.routerAdminPort ?? adminPortFor(c.routerPort) }));
@@ -59,7 +89,20 @@ export function configFromEnv(
     logLevel: pick('SLUICE_LOG_LEVEL'),
     logFormat: pick('SLUICE_LOG_FORMAT'),
     logRequests: pick('SLUICE_LOG_REQUESTS'),
+    prometheusUrl: pick('SLUICE_PROMETHEUS_URL'),
+    metricsToken: pick('SLUICE_METRICS_TOKEN'),
+    metricsFlags: pick('SLUICE_METRICS_FLAGS'),
   };
+  const quotas: Record<string, unknown> = {
+    streamsPerToken: pick('SLUICE_QUOTA_STREAMS_PER_TOKEN'),
+    streams: pick('SLUICE_QUOTA_STREAMS'),
+    eventsPerSecond: pick('SLUICE_QUOTA_EVENTS_PER_SECOND'),
+    eventsRetentionDays: pick('SLUICE_EVENTS_RETENTION_DAYS'),
+    routersPerToken: pick('SLUICE_QUOTA_ROUTERS_PER_TOKEN'),
+    routerStaleSeconds: pick('SLUICE_ROUTER_STALE_SECONDS'),
+  };
+  for (const k of Object.keys(quotas)) if (quotas[k] === undefined) delete quotas[k];
+  raw.quotas = quotas;
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;
   for (const k of Object.keys(raw)) if (raw[k] === undefined) delete raw[k];
   return parseOrThrow(serverConfigSchema, raw, '', 'the configuration');

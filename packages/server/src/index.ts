@@ -2,6 +2,7 @@ export type { AuditEntry } from './audit/audit.schema.js';
 export * from './config.js';
 export type { EnvironmentSpec } from './environments/environment.kind.js';
 export * from './http/problem.js';
+export { LOG_REDACT_PATHS, redactUrl } from './http/redact.js';
 export type { AnyRoute, Principal, RouteDefinition } from './http/route.js';
 export { defineRoute } from './http/route.js';
 export { createKindRegistry } from './kinds.js';

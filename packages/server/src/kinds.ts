@@ -2,6 +2,7 @@
  * Every kind this server knows. A slice adds its kind here; nothing else in the resource
  * machinery changes.
  */
+import { metricTemplateKind, type PromqlChecker } from './analysis/templates/metric-template.kind.js';
 import { environmentKind } from './environments/environment.kind.js';
 import { experimentKind } from './experiments/experiment.kind.js';
 import { metricSourceKind } from './experiments/sources/metric-source.kind.js';
@@ -17,6 +18,8 @@ export interface KindOptions {
   defaultEnvironment: () => string;
   /** Emergency state by environment; offline validation has none. */
   emergency?: EmergencyLookup;
+  /** Asks Prometheus whether a MetricTemplate's PromQL parses; offline validation has none. */
+  promql?: PromqlChecker;
 }
 
 export function createKindRegistry(options: KindOptions): KindRegistry {
@@ -28,6 +31,7 @@ export function createKindRegistry(options: KindOptions): KindRegistry {
     segmentKind(check),
     experimentKind(emergencyWriteCheck(emergency, 'experiments')),
     metricSourceKind,
+    metricTemplateKind(options.promql),
     routeKind,
     serviceKind,
     rolloutKind,

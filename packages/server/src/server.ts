@@ -171,6 +171,7 @@ export async function createServer(
       tokens: tokens.service,
       logger: options.logger ?? false,
       requestLog,
+      storage: database.health,
       decorateResponse: (reply, environment) => {
         const value = emergencyHeaderValue(environment ? emergency.status(environment) : null);
         if (value) reply.header(EMERGENCY_HEADER, value);

@@ -2,7 +2,7 @@
  * The log of `sluice up`: readable lines on a terminal (pino-pretty, in this thread so nothing
  * is lost at exit), JSON lines otherwise; `SLUICE_LOG_FORMAT=pretty|json` forces either.
  */
-import type { ServerConfig } from '@sluice/server';
+import { LOG_REDACT_PATHS, type ServerConfig } from '@sluice/server';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -12,9 +12,11 @@ export function createUpLogger(
   destination: NodeJS.WritableStream = process.stdout,
 ): Logger {
   const format = config.logFormat ?? (terminal ? 'pretty' : 'json');
-  if (format === 'json') return pino({ level: config.logLevel }, destination as pino.DestinationStream);
+  // secrets never reach the log, whatever a caller hands the logger (SECURITY.md)
+  const options = { level: config.logLevel, redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' } };
+  if (format === 'json') return pino(options, destination as pino.DestinationStream);
   return pino(
-    { level: config.logLevel },
+    options,
     pretty({
       destination,
       sync: true,

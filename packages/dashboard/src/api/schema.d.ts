@@ -484,6 +484,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/metric-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List metric-templates */
+        get: operations["getApiV1MetricTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/metric-templates/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one MetricTemplate */
+        get: operations["getApiV1MetricTemplatesName"];
+        /** Create or replace a MetricTemplate (If-Match or metadata.version for optimistic concurrency) */
+        put: operations["putApiV1MetricTemplatesName"];
+        post?: never;
+        /** Delete a MetricTemplate */
+        delete: operations["deleteApiV1MetricTemplatesName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/metrics/names": {
         parameters: {
             query?: never;
@@ -1149,6 +1185,23 @@ export interface paths {
         put?: never;
         /** Sample ratio mismatch: chi-square goodness of fit */
         post: operations["postApiV1StatsSrm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stream-tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A short-lived ticket that opens the OFREP change stream without a header */
+        post: operations["postApiV1StreamTickets"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3033,6 +3086,160 @@ export interface operations {
         };
     };
     deleteApiV1MetricSourcesName: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1MetricTemplates: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                environment?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Resource"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApiV1MetricTemplatesName: {
+        parameters: {
+            query?: {
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putApiV1MetricTemplatesName: {
+        parameters: {
+            query?: {
+                confirm?: "true" | "false";
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    apiVersion?: "sluice/v1";
+                    kind?: string;
+                    metadata?: {
+                        environment?: string;
+                        labels?: {
+                            [key: string]: string;
+                        };
+                        name?: string;
+                        /** @description the version this document was read at: a stale version is refused */
+                        version?: number;
+                    };
+                    spec: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resource"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteApiV1MetricTemplatesName: {
         parameters: {
             query?: {
                 environment?: string;
@@ -4994,6 +5201,43 @@ export interface operations {
                         mismatch: boolean;
                         pValue: number | null;
                         reason?: string;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1StreamTickets: {
+        parameters: {
+            query?: {
+                environment?: string;
+                ttlSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        environment: string;
+                        expiresAt: string;
+                        streamUri: string;
+                        ticket: string;
                     };
                 };
             };

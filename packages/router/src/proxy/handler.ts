@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { SluiceError } from '@sluice/core/errors';
+import { Internal, type SluiceError } from '@sluice/core/errors';
 import { findRoute, type RoutingTable } from '../table/index.js';
 import {
   BadRequest,
@@ -34,14 +34,36 @@ function describe(req: IncomingMessage, path: string): string {
 function checkTarget(req: IncomingMessage): string | SluiceError {
   const framing = ambiguousFraming(req);
   if (framing !== undefined) return BadRequest(framing);
+  // RFC 9112 §3.2: more than one Host field line is a 400 (node keeps only the first).
+  if (hostFieldCount(req.rawHeaders) > 1) return BadRequest('the request has more than one Host header');
   const path = originForm(req.url);
   if (path === undefined) return BadRequest(`unsupported request target ${req.url}`);
   if (hasDotSegment(path)) return BadRequest('the path has "." or ".." segments');
   return path;
 }
 
+function hostFieldCount(raw: string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.length === 4 && raw[i]?.toLowerCase() === 'host') n++;
+  return n;
+}
+
+/** No request may end the process: a throw becomes a 500 problem (or a reset once the answer began). */
+function guarded(
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    try {
+      handle(req, res);
+    } catch (err) {
+      if (res.headersSent) res.destroy();
+      else sendProblem(res, Internal(`the router failed on this request: ${(err as Error).message}`));
+    }
+  };
+}
+
 export function createRequestHandler(deps: ProxyDeps) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  return guarded((req: IncomingMessage, res: ServerResponse): void => {
     const target = checkTarget(req);
     if (typeof target !== 'string') {
       res.shouldKeepAlive = false;
@@ -73,10 +95,21 @@ export function createRequestHandler(deps: ProxyDeps) {
       primaryDone = deps.mirror.begin(route, selection.version.name, path, req);
     }
     forward(deps, route, selection, path, req, res, primaryDone);
-  };
+  });
 }
 
 export function createUpgradeHandler(deps: ProxyDeps) {
+  const handle = upgradeRoutes(deps);
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    try {
+      handle(req, socket, head);
+    } catch {
+      socket.destroy();
+    }
+  };
+}
+
+function upgradeRoutes(deps: ProxyDeps) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = checkTarget(req);
     if (typeof path !== 'string') {

@@ -52,12 +52,18 @@ export class Mirror {
     };
     const compare = () => {
       if (!primaryResult || !shadowResult) return;
-      metrics.compareMirror(route.name, primary, shadow.name, {
-        primaryStatus: primaryResult.status,
-        shadowStatus: shadowResult.status,
-        primarySeconds: primaryResult.seconds,
-        shadowSeconds: shadowResult.seconds,
-      });
+      metrics.compareMirror(
+        route.name,
+        primary,
+        shadow.name,
+        {
+          primaryStatus: primaryResult.status,
+          shadowStatus: shadowResult.status,
+          primarySeconds: primaryResult.seconds,
+          shadowSeconds: shadowResult.seconds,
+        },
+        this.deps.now(),
+      );
     };
 
     const chunks: Buffer[] = [];

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Internal, NotFound, type SluiceError, ValidationFailed } from '@sluice/core/errors';
+import { BadRequest } from '../proxy/errors.js';
 import { problemBody } from '../proxy/index.js';
 import type { GaugeFamily } from '../telemetry/index.js';
 import type { Router } from './types.js';
@@ -39,6 +40,8 @@ export function versionsReport(router: Router, windowMs: number, now: number) {
           effectiveWeight: v.effectiveWeight,
           healthy: v.healthy,
           window: router.metrics.window(route.name, v.name, windowMs, now),
+          /** As a shadow: mirrored requests compared and status mismatches in the window. */
+          mirrorWindow: router.metrics.mirrorWindow(route.name, v.name, windowMs, now),
           totals: {
             requests: t?.requests ?? 0,
             errors: t?.errors ?? 0,
@@ -83,8 +86,37 @@ export function routerGauges(router: Router): GaugeFamily[] {
 
 /** The admin port: kept apart from the proxy port so it never shadows a proxied path. */
 export function createAdminHandler(router: Router, now: () => number = Date.now) {
+  const handle = adminRoutes(router, now);
+  // No request may end the process: anything the handler throws becomes a problem answer.
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://admin');
+    try {
+      handle(req, res);
+    } catch (err) {
+      if (!res.headersSent) problem(res, Internal(`admin request failed: ${(err as Error).message}`));
+      else res.destroy();
+    }
+  };
+}
+
+/** The request's path and query, or undefined when the target is not origin-form (`//x`, `*`). */
+function adminUrl(raw: string | undefined): URL | undefined {
+  const target = raw ?? '/';
+  // `//host/path` would parse as a network-path reference with a host: refuse it.
+  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
+  try {
+    return new URL(target, 'http://admin');
+  } catch {
+    return undefined;
+  }
+}
+
+function adminRoutes(router: Router, now: () => number) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const url = adminUrl(req.url);
+    if (!url) {
+      problem(res, BadRequest(`unsupported request target ${JSON.stringify(req.url ?? '').slice(0, 200)}`));
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       problem(res, NotFound(`${req.method} ${url.pathname} is not an admin endpoint`));
       return;

@@ -59,6 +59,8 @@ interface Series {
 export class RouterMetrics {
   private readonly series = new Map<string, Series>();
   private readonly mirrors = new Map<string, MirrorTotals>();
+  /** Per route and shadow version: each comparison a sample, a status mismatch its "error". */
+  private readonly mismatches = new Map<string, SlidingWindow>();
   readonly retentionMs: number;
 
   constructor(options: { retentionMs?: number } = {}) {
@@ -132,13 +134,39 @@ export class RouterMetrics {
     return m;
   }
 
-  /** Records how a shadow answered compared with the primary it copied. */
-  compareMirror(route: string, primary: string, shadow: string, c: MirrorComparison): void {
+  /** Records how a shadow answered compared with the primary it copied (`now` feeds the window). */
+  compareMirror(route: string, primary: string, shadow: string, c: MirrorComparison, now?: number): void {
     const m = this.mirror(route, primary, shadow);
     m.compared++;
-    if (c.primaryStatus !== c.shadowStatus) m.statusMismatches++;
+    const mismatch = c.primaryStatus !== c.shadowStatus;
+    if (mismatch) m.statusMismatches++;
+    if (now !== undefined) {
+      const key = `${route}\u0000${shadow}`;
+      let w = this.mismatches.get(key);
+      if (!w) {
+        w = new SlidingWindow(this.retentionMs);
+        this.mismatches.set(key, w);
+      }
+      w.record(now, c.shadowSeconds, mismatch);
+    }
     m.primarySecondsSum += c.primarySeconds;
     m.shadowSecondsSum += c.shadowSeconds;
+  }
+
+  /**
+   * Mirrored requests compared and how many got a different status from the shadow `version`
+   * than from the primary, over the last `windowMs` before `now`.
+   */
+  mirrorWindow(
+    route: string,
+    version: string,
+    windowMs: number,
+    now: number,
+  ): { compared: number; mismatches: number } {
+    const w = this.mismatches.get(`${route}\u0000${version}`);
+    if (!w) return { compared: 0, mismatches: 0 };
+    const read = w.read(Math.min(windowMs, this.retentionMs), now);
+    return { compared: read.requests, mismatches: read.errors };
   }
 
   skipMirror(route: string, primary: string, shadow: string): void {
@@ -157,8 +185,10 @@ export class RouterMetrics {
       removed++;
     }
     for (const [key, m] of this.mirrors) {
-      if (!this.series.has(`${m.route}\u0000${m.shadow}`) && !isLive(m.route, m.shadow))
+      if (!this.series.has(`${m.route}\u0000${m.shadow}`) && !isLive(m.route, m.shadow)) {
         this.mirrors.delete(key);
+        this.mismatches.delete(`${m.route}\u0000${m.shadow}`);
+      }
     }
     return removed;
   }

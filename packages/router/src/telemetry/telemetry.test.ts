@@ -75,6 +75,23 @@ describe('sliding window metrics', () => {
     expect(later.p99).toBeLessThan(0.01);
   });
 
+  it('counts status mismatches per shadow version over a sliding window', () => {
+    const m = new RouterMetrics({ retentionMs: 10_000 });
+    const c = (shadowStatus: number) => ({
+      primaryStatus: 200,
+      shadowStatus,
+      primarySeconds: 0.1,
+      shadowSeconds: 0.1,
+    });
+    m.compareMirror('api', 'v1', 'v2', c(500), T0);
+    m.compareMirror('api', 'v1', 'v2', c(200), T0 + 1_000);
+    m.compareMirror('api', 'v1', 'v2', c(404), T0 + 6_000);
+    m.compareMirror('api', 'v1', 'v2', c(200), T0 + 6_000);
+    expect(m.mirrorWindow('api', 'v2', 10_000, T0 + 6_000)).toEqual({ compared: 4, mismatches: 2 });
+    expect(m.mirrorWindow('api', 'v2', 3_000, T0 + 6_000)).toEqual({ compared: 2, mismatches: 1 });
+    expect(m.mirrorWindow('api', 'v1', 10_000, T0 + 6_000)).toEqual({ compared: 0, mismatches: 0 });
+  });
+
   it('records mirror comparisons and skips', () => {
     const m = new RouterMetrics();
     m.compareMirror('api', 'v1', 'v2', {

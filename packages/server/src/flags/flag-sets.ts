@@ -35,6 +35,8 @@ export class FlagSetCache {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private readonly rebuilding = new Set<string>();
+  /** The last set built per environment: served while the database cannot be read (fail-static). */
+  private readonly lastGood = new Map<string, EnvironmentFlags>();
 
   constructor(
     private readonly db: Executor,
@@ -64,7 +66,24 @@ export class FlagSetCache {
   get(environment: string): Promise<EnvironmentFlags> {
     let entry = this.cache.get(environment);
     if (!entry) {
-      entry = this.build(environment);
+      const built: Promise<EnvironmentFlags> = this.build(environment).then(
+        (flags) => {
+          this.lastGood.set(environment, flags);
+          return flags;
+        },
+        (error: unknown) => {
+          // a database outage must not stop evaluation: the flags in memory keep serving (M5),
+          // and the set is read again a second later
+          const last = this.lastGood.get(environment);
+          if (last === undefined) throw error;
+          this.log(`rebuilding the flag set of ${environment} failed; serving the last one`, error);
+          setTimeout(() => {
+            if (this.cache.get(environment) === built) this.cache.delete(environment);
+          }, 1000).unref();
+          return last;
+        },
+      );
+      entry = built;
       this.cache.set(environment, entry);
       entry.catch(() => this.cache.delete(environment));
     }

@@ -24,7 +24,10 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Registry } from 'prom-client';
+import { storageError } from '../storage/errors.js';
+import { lostError, type StorageHealth } from '../storage/health.js';
 import { ANONYMOUS, bearerSecret, type TokenVerifier } from './auth.js';
+import { parseJsonBody } from './json-parse.js';
 import { PROBLEM_CONTENT_TYPE, toProblem, zodFields } from './problem.js';
 import { createPrometheusExposition } from './prometheus-exposition.js';
 import type { RequestLog } from './request-log.js';
@@ -39,6 +42,8 @@ export interface AppOptions {
   decorateResponse?: (reply: FastifyReply, environment: string | null) => void;
   /** One line per API request, a summary for the busy ones (Fastify's own two lines are off). */
   requestLog?: RequestLog;
+  /** Told of storage failures; a lost database refuses writes with its cause. */
+  storage?: StorageHealth;
 }
 
 export interface SluiceApp {
@@ -63,7 +68,7 @@ export function buildApp(options: AppOptions): SluiceApp {
     routerOptions: { maxParamLength: 512 },
     // errors Fastify raises before routing (bad URL, param too long) get the same problem body
     frameworkErrors: (error, request, reply) => {
-      sendError(toSluiceError(error, request), request, reply);
+      sendError(toSluiceError(error, request, options.storage), request, reply);
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -73,6 +78,17 @@ export function buildApp(options: AppOptions): SluiceApp {
   const { registry, httpDuration } = createPrometheusExposition();
   // JSON only: a text body on a JSON route is a 415, not a string handed to validation
   fastify.removeContentTypeParser('text/plain');
+  // the same parser as the OFREP fast path, with a nesting limit (deep input overflowed zod: L1)
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const parsed = parseJsonBody(body as string);
+    if ('value' in parsed) done(null, parsed.value);
+    else
+      done(
+        Object.assign(new Error(parsed.error.message), { statusCode: parsed.error.statusCode }),
+        undefined,
+      );
+  });
 
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -96,7 +112,7 @@ export function buildApp(options: AppOptions): SluiceApp {
   });
 
   fastify.setErrorHandler((error, request, reply) =>
-    sendError(toSluiceError(error, request), request, reply),
+    sendError(toSluiceError(error, request, options.storage), request, reply),
   );
   fastify.setNotFoundHandler((request, reply) =>
     sendError(NotFound(`no route for ${request.method} ${request.url.split('?')[0]}`), request, reply),
@@ -106,11 +122,19 @@ export function buildApp(options: AppOptions): SluiceApp {
   return { fastify, routes: options.routes, metrics: registry, requestLog: options.requestLog };
 }
 
-function register(fastify: FastifyInstance, route: AnyRoute, { tokens, decorateResponse }: AppOptions): void {
+function register(
+  fastify: FastifyInstance,
+  route: AnyRoute,
+  { tokens, decorateResponse, storage }: AppOptions,
+): void {
+  const writes = route.method !== 'GET';
   fastify.route({
     method: route.method,
     url: route.url,
     handler: async (request, reply) => {
+      // a database whose files were lost must not take writes into a file nobody will see
+      const problem = writes ? (storage?.problem() ?? null) : null;
+      if (problem?.startsWith('DATABASE_LOST')) throw lostError(problem);
       // who, then may they (judged on the raw environment: a bad value can only narrow what a
       // limited token may do), and only then is the input validated
       const principal = await authenticate(route, request, tokens);
@@ -196,7 +220,7 @@ function validate(
   return out as { params: unknown; query: unknown; body: unknown };
 }
 
-function toSluiceError(error: unknown, request: FastifyRequest): SluiceError {
+function toSluiceError(error: unknown, request: FastifyRequest, health?: StorageHealth): SluiceError {
   if (isSluiceError(error)) return error;
   const e = error as { statusCode?: number; code?: string; message?: string };
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return PayloadTooLarge(e.message ?? 'body too large');
@@ -206,12 +230,22 @@ function toSluiceError(error: unknown, request: FastifyRequest): SluiceError {
       fields: [{ path: 'body', message: e.message ?? 'bad request' }],
     });
   }
+  const storage = storageError(error);
+  if (storage) {
+    health?.observe(storage);
+    request.log.error({ err: error }, storage.detail);
+    return storage;
+  }
   request.log.error({ err: error }, 'unhandled error');
   return Internal('an internal error occurred; the request id identifies it in the server log');
 }
 
 function sendError(error: SluiceError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error.status >= 500) request.log.error({ err: error.cause ?? error }, error.detail);
+  // a database outage passes: say when to try again (RFC 9110 §10.2.3)
+  if (error.status === 503) reply.header('retry-after', '5');
+  const retry = error.extensions.retryAfterSeconds;
+  if (typeof retry === 'number') reply.header('retry-after', String(retry));
   return reply
     .status(error.status)
     .type(PROBLEM_CONTENT_TYPE)

@@ -7,6 +7,17 @@ export interface TokenVerifier {
   verify(secret: string): Promise<Principal | null>;
 }
 
+/** Stream tickets: what opens a change stream where no header can be sent (EventSource). */
+export interface StreamTickets {
+  issueTicket(
+    principal: Principal,
+    environment: string,
+    ttlSeconds?: number,
+  ): Promise<{ ticket: string; expiresAt: string }>;
+  /** The principal and environment of a valid ticket, or null. */
+  verifyTicket(ticket: string): Promise<{ principal: Principal; environment: string } | null>;
+}
+
 export const ANONYMOUS: Principal = { tokenId: null, subject: 'anonymous', scopes: [], roles: [] };
 
 /** The secret from `Authorization: Bearer <secret>`, or null when absent. */

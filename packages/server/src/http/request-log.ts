@@ -5,6 +5,7 @@
  * for every one; their server errors are logged one by one all the same.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { redactUrl } from './redact.js';
 
 /** The busy groups, by path prefix; anything else is an API request, logged one by one. */
 const BUSY: readonly [prefix: string, group: string][] = [
@@ -51,7 +52,7 @@ export class RequestLog {
   done(r: FinishedRequest): void {
     const group = this.options.every ? null : busyGroup(r.url);
     if (group === null || r.status >= 500) {
-      const line = `${r.method} ${r.url} ${r.status} ${Math.round(r.ms)}ms`;
+      const line = `${r.method} ${redactUrl(r.url)} ${r.status} ${Math.round(r.ms)}ms`;
       const fields = { reqId: r.reqId, status: r.status, ms: Math.round(r.ms) };
       if (r.status >= 500) this.options.log.error(fields, line);
       else this.options.log.info(fields, line);

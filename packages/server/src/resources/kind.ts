@@ -5,6 +5,7 @@
  */
 import type { FieldError } from '@sluice/core';
 import type { z } from 'zod';
+import type { HostReach } from '../authority/write-needs.js';
 import type { Executor } from '../storage/index.js';
 import type { StoredResource } from './resource.schema.js';
 
@@ -75,6 +76,11 @@ export interface KindDefinition<Spec = unknown> {
   name?: z.ZodType<string>;
   /** Scope needed to write; default `write`. */
   writeScope?: 'write' | 'admin';
+  /**
+   * The fields of a spec that reach the host (paths, commands, endpoints, credentials): changing
+   * one needs `admin` (`authority/write-needs.ts`, enforced by the resource service).
+   */
+  hostReach?(spec: Spec): HostReach[];
   /** Apply order within one file set: lower first (environments before what lives in them). */
   applyOrder?: number;
   /** False for kinds that have their own routes and cannot be applied from files (tokens). */

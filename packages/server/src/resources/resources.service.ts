@@ -4,6 +4,7 @@
  */
 import { AlreadyExists, Conflict, canonicalJson, NotFound, ValidationFailed } from '@sluice/core';
 import { createAuditStore } from '../audit/audit-store.kysely.js';
+import { assertMayWrite } from '../authority/write-needs.js';
 import { type Executor, inTransaction } from '../storage/index.js';
 import type { NormalizedResource } from './documents.js';
 import type { AnyKind, KindContext, WrittenResource } from './kind.js';
@@ -14,7 +15,11 @@ import { createResourceStore } from './resource-store.kysely.js';
 export interface Actor {
   subject: string;
   requestId: string | null;
-  /** The token's scopes, for kinds whose rules depend on them (emergency mode). */
+  /**
+   * The token's scopes (or a rollout run's starter's): every write is checked with them
+   * (`authority/write-needs.ts`) and kinds whose rules depend on them read them (emergency
+   * mode). Absent only for the system itself (the flags file, a scheduled change).
+   */
   scopes?: readonly string[];
   /** The caller confirmed a change a kind refuses without it (`?confirm=true`). */
   confirm?: boolean;
@@ -194,6 +199,15 @@ export class ResourceService {
       if (expectedVersion !== undefined && existing.metadata.version !== expectedVersion) {
         throw stale(kind, name, expectedVersion, existing.metadata.version);
       }
+      if (actor.scopes !== undefined)
+        assertMayWrite(
+          actor.scopes,
+          kind,
+          { name, environment: env, spec: existing.spec },
+          {
+            before: existing.spec,
+          },
+        );
       const ctx = this.context(trx, actor);
       await kind.beforeDelete?.(ctx, existing);
       if (!(await store.delete(kind.kind, env, name, existing.metadata.version))) {
@@ -331,6 +345,8 @@ export class ResourceService {
     if (r.expectedVersion !== undefined && (existing?.metadata.version ?? 0) !== r.expectedVersion) {
       throw stale(r.kind, r.name, r.expectedVersion, existing?.metadata.version ?? 0);
     }
+    if (actor.scopes !== undefined)
+      assertMayWrite(actor.scopes, r.kind, r, { before: existing?.spec ?? null, source: r.source });
     if (existing && canonicalJson(existing.spec) === canonicalJson(r.spec))
       return { resource: existing, action: 'unchanged', before: existing };
     const problems =

@@ -4,9 +4,8 @@
  * (`createDeployProvider(spec.deploy, …)`) and the traffic provider for a rollout stage whose
  * `config.app_name` names it.
  */
-import { Forbidden } from '@sluice/core';
-import { scopesGrant } from '@sluice/core/auth';
 import type { KindDefinition } from '../resources/kind.js';
+import { serviceHostReach } from './service.host-reach.js';
 import { type ServiceSpec, serviceNameSchema, serviceSpecSchema } from './service.schema.js';
 
 export const serviceKind: KindDefinition<ServiceSpec> = {
@@ -17,17 +16,5 @@ export const serviceKind: KindDefinition<ServiceSpec> = {
   spec: serviceSpecSchema,
   name: serviceNameSchema,
   applyOrder: 30,
-  async check(ctx, service) {
-    // A `process` Service runs its command on the control plane's host: that is an admin's call,
-    // not every writer's. (No scopes: the system itself, e.g. a rollout moving stableVersion.)
-    if (
-      service.spec.deploy.provider === 'process' &&
-      ctx.scopes.length > 0 &&
-      !scopesGrant(ctx.scopes, 'admin', service.environment)
-    )
-      throw Forbidden(
-        `Service "${service.name}" uses the process deploy provider, which runs commands on the control plane host; only admin tokens write it`,
-      );
-    return [];
-  },
+  hostReach: serviceHostReach,
 };

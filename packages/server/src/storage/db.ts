@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, type SqliteDatabase as KyselySqlite, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { type ChangeBus, inProcessBus, postgresBus } from './change-bus.js';
+import { type StorageHealth, storageHealth } from './health.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -17,6 +19,10 @@ export interface DatabaseHandle {
   dialect: Dialect;
   /** Human-readable location without credentials, for logs. */
   location: string;
+  /** Changes every replica hears at once (token revocations). */
+  bus: ChangeBus;
+  /** Disk full, files lost: what `/readyz` reports. */
+  health: StorageHealth;
   close(): Promise<void>;
 }
 
@@ -43,19 +49,29 @@ function openPostgres(url: string, schema: string | undefined): DatabaseHandle {
   const parsed = new URL(url);
   // libpq falls back to the OS user when the URL names none; node-postgres needs it said
   if (!parsed.username) parsed.username = process.env.PGUSER || process.env.USER || 'postgres';
-  const pool = new pg.Pool({
+  const connection: pg.ClientConfig = {
     connectionString: parsed.toString(),
-    max: 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...connection, max: 10 });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // Nor may a checked-out one: the pool takes its own error listener off while a client is
+  // lent out, and a connection lost then is an 'error' event with no listener (a crash) on top
+  // of the failed query, which already carries the error to its caller.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const bus = postgresBus(connection, pool, schema);
   return {
     db,
     dialect: 'postgres',
     location: `postgres://${parsed.host}${parsed.pathname}${schema ? ` (schema ${schema})` : ''}`,
-    close: () => db.destroy(),
+    bus,
+    health: storageHealth(),
+    close: async () => {
+      await bus.close();
+      await db.destroy();
+    },
   };
 }
 
@@ -70,7 +86,18 @@ function openSqlite(dataDir: string, file: string): DatabaseHandle {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: immediateTransactions(native) }),
   });
-  return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+  const bus = inProcessBus();
+  return {
+    db,
+    dialect: 'sqlite',
+    location: path,
+    bus,
+    health: storageHealth(file === ':memory:' ? undefined : path),
+    close: async () => {
+      await bus.close();
+      await db.destroy();
+    },
+  };
 }
 
 /** Kysely begins SQLite transactions with a deferred BEGIN; make them take the write lock at once. */

@@ -13,5 +13,20 @@ export async function inTransaction<T>(
   work: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
   if (db.isTransaction) return work(db as Transaction<Database>);
-  return db.transaction().execute(work);
+  // When a statement fails so badly that the database ends the transaction itself (SQLite on
+  // SQLITE_FULL), the ROLLBACK that follows fails too; the caller gets the first, real cause.
+  let failure: { error: unknown } | undefined;
+  try {
+    return await db.transaction().execute(async (trx) => {
+      try {
+        return await work(trx);
+      } catch (error) {
+        failure = { error };
+        throw error;
+      }
+    });
+  } catch (error) {
+    if (failure !== undefined && failure.error !== error) throw failure.error;
+    throw error;
+  }
 }

@@ -12,6 +12,8 @@ export function systemSlice(ctx: SliceContext, needs: { version: string }) {
       database: ctx.database,
       metrics: () => app!.metrics,
       openapi: () => openApiDocument(app!.routes, needs.version),
+      metricsToken: ctx.config.metricsToken,
+      storageProblem: () => ctx.database.health.problem(),
     }),
     mount: (built: SluiceApp) => {
       app = built;

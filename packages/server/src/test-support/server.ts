@@ -1,5 +1,5 @@
 /** A real control plane on a test database, driven through Fastify's inject (no socket). */
-import { configFromEnv } from '../config.js';
+import { configFromEnv, type ServerConfigInput } from '../config.js';
 import { createServer, type SluiceServer } from '../server.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 
@@ -26,13 +26,15 @@ export interface TestServerOptions {
   now?: () => Date;
   /** Reuse a database left by an earlier server (restart tests); its `close` keeps it. */
   database?: TestDatabase;
+  /** Further settings (quotas, the metrics token). */
+  config?: Partial<ServerConfigInput>;
 }
 
 export async function startTestServer(
   dialect: 'sqlite' | 'postgres',
   options: TestServerOptions = {},
 ): Promise<TestServer> {
-  const { now, database, ...overrides } = options;
+  const { now, database, config: extra, ...overrides } = options;
   const db = database ?? (await createTestDatabase(dialect));
   const config = configFromEnv(
     {},
@@ -45,6 +47,7 @@ export async function startTestServer(
       routerPort: 0,
       routerAdminPort: 0,
       embeddedRouter: false,
+      ...extra,
       ...overrides,
     },
   );

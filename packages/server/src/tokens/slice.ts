@@ -5,10 +5,10 @@ import { tokenRoutes } from './tokens.routes.js';
 import { TokenService } from './tokens.service.js';
 
 export async function tokensSlice(ctx: SliceContext) {
-  const service = new TokenService(ctx.db, ctx.now);
+  const service = new TokenService(ctx.db, ctx.now, ctx.database.bus);
   const bootstrap = await bootstrapAdminToken(service, {
     adminToken: ctx.config.adminToken,
     dataDir: ctx.config.dataDir,
   });
-  return { service, bootstrap, routes: tokenRoutes(service) };
+  return { service, bootstrap, routes: tokenRoutes(service), stop: () => service.close() };
 }

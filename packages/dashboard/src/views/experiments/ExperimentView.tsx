@@ -140,7 +140,7 @@ function Srm({ srm, arms }: { srm: Results['srm']; arms: Results['arms'] }) {
         <p className="muted">
           {srm.checked
             ? `The arms match the split (p = ${srm.pValue?.toFixed(3)}).`
-            : `Not checked yet${srm.reason ? `: ${srm.reason}` : ''}.`}
+            : `Sample ratio not checked: ${srm.reason ?? 'no users yet'}.`}
         </p>
       )}
       {observed}

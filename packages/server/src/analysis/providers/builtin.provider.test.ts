@@ -25,6 +25,23 @@ function record(metrics: RouterMetrics, version: string, n: number, errors: numb
     metrics.record('shop', version, { status: i < errors ? 503 : 200, seconds }, NOW - 1_000 - i);
 }
 
+/** `n` mirrored requests to `shadow`, `mismatches` of them answered with another status. */
+function compare(metrics: RouterMetrics, shadow: string, n: number, mismatches: number) {
+  for (let i = 0; i < n; i++)
+    metrics.compareMirror(
+      'shop',
+      'stable',
+      shadow,
+      {
+        primaryStatus: 200,
+        shadowStatus: i < mismatches ? 500 : 200,
+        primarySeconds: 0.1,
+        shadowSeconds: 0.1,
+      },
+      NOW - 1_000 - i,
+    );
+}
+
 metricProviderContract(
   'builtin',
   async () => {
@@ -37,10 +54,18 @@ metricProviderContract(
       query: (metric) => ({ metric, route: 'shop', version: 'canary', windowMs: 60_000, now: new Date(NOW) }),
       async feedTooFew() {
         record(metrics, 'canary', provider.minRequests - 1, 1, 0.05);
+        compare(metrics, 'canary', provider.minRequests - 1, 1);
       },
       async feedEnough() {
         record(metrics, 'canary', 40, 4, 0.1);
-        return { error_rate: 10, latency_p95: 0.1 };
+        compare(metrics, 'canary', 40, 6);
+        return {
+          error_rate: 10,
+          success_rate: 90,
+          latency_p95: 0.1,
+          latency_p99: 0.1,
+          status_mismatch_rate: 15,
+        };
       },
       async breakBackend() {
         embedded = null;

@@ -1,7 +1,10 @@
 /**
  * `builtin`: the Sluice router's RED figures for a route's version, summed over the embedded
- * router and every standalone router that heartbeated recently. `error_rate` is a percentage,
- * `latency_p95` is in seconds; both need `minRequests` requests in the window, else no value.
+ * router and every standalone router that heartbeated recently. `error_rate` and `success_rate`
+ * are percentages, `latency_p95`/`latency_p99` seconds; all need `minRequests` requests in the
+ * window, else no value. `status_mismatch_rate`: of the mirrored requests the version answered
+ * as a shadow, the percentage whose status differed from the primary's (needs `minRequests`
+ * comparisons).
  */
 import type { Measurement } from '@sluice/core/analysis';
 import type { MetricProvider, MetricQuery } from './metric-provider.js';
@@ -14,7 +17,13 @@ import {
   type WindowReader,
 } from './router-sources.js';
 
-export const BUILTIN_METRICS = ['error_rate', 'latency_p95'] as const;
+export const BUILTIN_METRICS = [
+  'error_rate',
+  'success_rate',
+  'latency_p95',
+  'latency_p99',
+  'status_mismatch_rate',
+] as const;
 
 export interface BuiltinProviderOptions {
   /** The embedded router's metrics, or null when there is none (`server.router?.metrics`). */
@@ -100,13 +109,27 @@ export class BuiltinMetricProvider implements MetricProvider {
     }
     const total = combine(figures);
     const where = `${route}/${version}`;
-    if (total.requests < this.minRequests) {
-      const reason = `too few requests to ${where}: ${total.requests} in the window, need ${this.minRequests}`;
-      return inconclusive(metric, unreachable ? `${reason}; ${unreachable}` : reason, total.requests);
+    const mirrored = metric === 'status_mismatch_rate';
+    const samples = mirrored ? total.compared : total.requests;
+    if (samples < this.minRequests) {
+      const reason = mirrored
+        ? `too few mirrored requests compared for ${where}: ${samples} in the window, need ${this.minRequests}`
+        : `too few requests to ${where}: ${samples} in the window, need ${this.minRequests}`;
+      return inconclusive(metric, unreachable ? `${reason}; ${unreachable}` : reason, samples);
     }
-    const raw = metric === 'error_rate' ? (total.errors / total.requests) * 100 : total.p95;
+    const rate = (part: number) => (part / samples) * 100;
+    const raw =
+      metric === 'error_rate'
+        ? rate(total.errors)
+        : metric === 'success_rate'
+          ? 100 - rate(total.errors)
+          : metric === 'status_mismatch_rate'
+            ? rate(total.mismatches)
+            : metric === 'latency_p99'
+              ? total.p99
+              : total.p95;
     const value = raw === null ? null : tidy(raw);
-    const out: Measurement = { metric, value, sampleCount: total.requests };
+    const out: Measurement = { metric, value, sampleCount: samples };
     // part of the traffic went unseen: show the figure, but it cannot pass a gate
     if (unreachable) out.error = `${unreachable}; the value covers the other routers only`;
     else if (value === null) out.error = `no latency recorded for ${where}`;

@@ -8,6 +8,7 @@
  * trustworthy figure (no data, too few samples, a failed back end); `error` then says why.
  */
 import type { Measurement } from '@sluice/core/analysis';
+import type { MetricTemplateSpec } from '../templates/metric-template.schema.js';
 
 export type { Measurement } from '@sluice/core/analysis';
 
@@ -27,6 +28,17 @@ export interface MetricQuery {
   windowMs: number;
   /** The end of the window; passed in so providers never read a clock of their own. */
   now: Date;
+  /**
+   * What to read, when the metric resolved to a template: `prometheus` and `http` need one;
+   * `builtin` and `events` read `template.query` as their own metric name instead of `metric`.
+   */
+  template?: MetricTemplateSpec;
+  /** The Service measured (`{{ service }}`, Flagger's `{{ target }}`); default: the route. */
+  service?: string;
+  /** `{{ namespace }}`: the stage's namespace; default: the environment. */
+  namespace?: string;
+  /** `{{ stage }}`: the plan stage asking. */
+  stage?: string;
 }
 
 export interface MetricProvider {

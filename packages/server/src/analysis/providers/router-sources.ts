@@ -13,6 +13,11 @@ export interface RouterFigures {
   errors: number;
   /** Seconds; null without requests. */
   p95: number | null;
+  /** Seconds; null without requests (or from a router that does not report it). */
+  p99: number | null;
+  /** As a shadow: mirrored requests compared, and how many answered with another status. */
+  compared: number;
+  mismatches: number;
 }
 
 export interface RouterFailure {
@@ -28,7 +33,13 @@ export interface WindowReader {
     version: string,
     windowMs: number,
     now: number,
-  ): { requests: number; errors: number; p95: number | null };
+  ): { requests: number; errors: number; p95: number | null; p99?: number | null };
+  mirrorWindow?(
+    route: string,
+    version: string,
+    windowMs: number,
+    now: number,
+  ): { compared: number; mismatches: number };
 }
 
 /** A standalone router as its heartbeat describes it (`RouterConfigService.routers()` fits). */
@@ -48,7 +59,11 @@ const versionsReportSchema = z.object({
         requests: z.number().nonnegative(),
         errors: z.number().nonnegative(),
         p95: z.number().nonnegative().nullable(),
+        p99: z.number().nonnegative().nullable().optional(),
       }),
+      mirrorWindow: z
+        .object({ compared: z.number().nonnegative(), mismatches: z.number().nonnegative() })
+        .optional(),
     }),
   ),
 });
@@ -79,7 +94,16 @@ export async function collectRouterFigures(options: CollectOptions): Promise<Col
   const failures: RouterFailure[] = [];
   if (options.embedded) {
     const w = options.embedded.window(route, version, windowMs, now.getTime());
-    figures.push({ source: 'embedded', requests: w.requests, errors: w.errors, p95: w.p95 });
+    const m = options.embedded.mirrorWindow?.(route, version, windowMs, now.getTime());
+    figures.push({
+      source: 'embedded',
+      requests: w.requests,
+      errors: w.errors,
+      p95: w.p95,
+      p99: w.p99 ?? null,
+      compared: m?.compared ?? 0,
+      mismatches: m?.mismatches ?? 0,
+    });
   }
   const fresh = options.standalone.filter(
     (r) => r.adminUrl !== null && now.getTime() - Date.parse(r.lastSeen) <= options.freshMs,
@@ -115,8 +139,10 @@ async function readStandalone(
   if (!parsed.success) throw new Error(`unexpected /versions document: ${parsed.error.issues[0]?.message}`);
   const entry = parsed.data.versions.find((v) => v.route === options.route && v.version === options.version);
   // a router without the route or version has served none of its requests
-  if (!entry) return { source, requests: 0, errors: 0, p95: null };
-  return { source, requests: entry.window.requests, errors: entry.window.errors, p95: entry.window.p95 };
+  if (!entry) return { source, requests: 0, errors: 0, p95: null, p99: null, compared: 0, mismatches: 0 };
+  const w = entry.window;
+  const m = entry.mirrorWindow ?? { compared: 0, mismatches: 0 };
+  return { source, requests: w.requests, errors: w.errors, p95: w.p95, p99: w.p99 ?? null, ...m };
 }
 
 /**
@@ -128,18 +154,39 @@ export function combine(figures: readonly RouterFigures[]): {
   requests: number;
   errors: number;
   p95: number | null;
+  p99: number | null;
+  compared: number;
+  mismatches: number;
 } {
   let requests = 0;
   let errors = 0;
-  let weighted = 0;
-  let weight = 0;
+  let compared = 0;
+  let mismatches = 0;
   for (const f of figures) {
     requests += f.requests;
     errors += f.errors;
-    if (f.p95 !== null && f.requests > 0) {
-      weighted += f.p95 * f.requests;
+    compared += f.compared;
+    mismatches += f.mismatches;
+  }
+  return {
+    requests,
+    errors,
+    p95: weightedMean(figures, 'p95'),
+    p99: weightedMean(figures, 'p99'),
+    compared,
+    mismatches,
+  };
+}
+
+function weightedMean(figures: readonly RouterFigures[], key: 'p95' | 'p99'): number | null {
+  let weighted = 0;
+  let weight = 0;
+  for (const f of figures) {
+    const q = f[key];
+    if (q !== null && f.requests > 0) {
+      weighted += q * f.requests;
       weight += f.requests;
     }
   }
-  return { requests, errors, p95: weight === 0 ? null : weighted / weight };
+  return weight === 0 ? null : weighted / weight;
 }

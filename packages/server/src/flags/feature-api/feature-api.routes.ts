@@ -15,6 +15,7 @@ import type { TokenVerifier } from '../../http/auth.js';
 import { zodFields } from '../../http/problem.js';
 import type { Principal } from '../../http/route.js';
 import type { ResourceService } from '../../resources/resources.service.js';
+import { storageError } from '../../storage/errors.js';
 import { EMERGENCY_HEADER, emergencyHeaderValue } from '../emergency/header.js';
 import type { FlagSetCache } from '../flag-sets.js';
 import { environmentFor, presentedSecret, principalFor, requireEvaluate } from '../ofrep/access.js';
@@ -105,7 +106,9 @@ export function mountFeatureApi(fastify: FastifyInstance, deps: FeatureApiDeps):
       }
       emergencyHeader(reply, environment);
       const flags = await deps.flagSets.get(environment);
-      const definition = FLAG_KEY_PATTERN.test(flagName) ? flags.set.document.flags[flagName] : undefined;
+      // own names only: `toString`, `constructor` and the like are the object's, not flags (L4)
+      const known = FLAG_KEY_PATTERN.test(flagName) && Object.hasOwn(flags.set.document.flags, flagName);
+      const definition = known ? flags.set.document.flags[flagName] : undefined;
       if (!definition) return reply.status(404).send({ enabled: false, reason: 'Flag not found' });
       const context = query.userId !== undefined ? { userId: query.userId, targetingKey: query.userId } : {};
       const result = evaluate(flags.set, flagName, 'boolean', false, context, {
@@ -191,6 +194,8 @@ function featureApiErrorHandler(error: FastifyError, request: FastifyRequest, re
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return reply.status(status).send({ error: error.message });
+  const storage = storageError(error);
+  if (storage) return reply.status(storage.status).header('retry-after', '5').send({ error: storage.detail });
   request.log.error({ err: error }, 'feature API request failed');
   return reply.status(500).send({ error: 'an internal error occurred; the request id identifies it' });
 }

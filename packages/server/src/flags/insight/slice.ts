@@ -18,7 +18,10 @@ export function insightSlice(ctx: SliceContext, needs: { flags: FlagsService; re
       if (variant !== undefined) insight.recordEvaluation(environment, flag, variant);
     },
     routes: flagInsightRoutes(insight, needs.resources, ctx.defaultEnvironment),
-    mount: (app: SluiceApp) => insight.registerMetrics(app.metrics),
+    // per-flag series name every flag: on /metrics only when asked for (SLUICE_METRICS_FLAGS, L6)
+    mount: (app: SluiceApp) => {
+      if (ctx.config.metricsFlags) insight.registerMetrics(app.metrics);
+    },
     start: () => insight.start(),
     stop: () => insight.stop(),
   };

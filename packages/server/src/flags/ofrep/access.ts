@@ -95,9 +95,8 @@ export async function authorizeEvaluation(
   headers: Record<string, string | string[] | undefined>,
   named: string | undefined,
   fallback: string,
-  queryToken?: string,
 ): Promise<{ principal: Principal; environment: string; secret: string }> {
-  const secret = presentedSecret(headers) ?? (queryToken || null);
+  const secret = presentedSecret(headers);
   if (secret === null) throw OfrepUnauthorized('send "Authorization: Bearer <token>" (an sdk:<env> token)');
   const principal = await principalFor(tokens, secret);
   return { principal, environment: evaluationEnvironment(principal, named, fallback), secret };

@@ -7,8 +7,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isSluiceError } from '@sluice/core';
 import { type EvaluationResult, evaluate, type FlagValueType, type JsonValue } from '@sluice/core/flags';
-import type { TokenVerifier } from '../../http/auth.js';
+import type { StreamTickets, TokenVerifier } from '../../http/auth.js';
 import type { Principal } from '../../http/route.js';
+import { storageError } from '../../storage/errors.js';
 import { emergencyHeaderValue } from '../emergency/header.js';
 import type { EnvironmentFlags, FlagSetCache } from '../flag-sets.js';
 import { evaluationEnvironment, knownPrincipal, requiredSecret } from './access.js';
@@ -31,7 +32,7 @@ export type EvaluationHook = (
 
 export interface EvaluatorDeps {
   flagSets: FlagSetCache;
-  tokens: TokenVerifier;
+  tokens: TokenVerifier & StreamTickets;
   emergency: (environment: string) => { environment: string } | null;
   defaultEnvironment: () => string;
   now?: () => Date;
@@ -62,8 +63,8 @@ export const EVENTS_URL = '/ofrep/v1/events';
 export class OfrepEvaluator {
   private readonly now: () => Date;
   private readonly onEvaluated: EvaluationHook;
-  /** `environment\0secret` → the bulk answer's `eventStreams` JSON. */
-  private readonly streams = new Map<string, string>();
+  /** `environment\0secret` → the bulk answer's `eventStreams` JSON, and when its ticket is renewed. */
+  private readonly streams = new Map<string, { json: string; renewAt: number }>();
   /** Flag sets (by the cache's promise for them) that are built. */
   private readonly settled = new WeakMap<Promise<EnvironmentFlags>, EnvironmentFlags>();
 
@@ -105,7 +106,8 @@ export class OfrepEvaluator {
     let emergency: string | undefined;
     try {
       const secret = requiredSecret(call.headers);
-      const environment = this.environmentOf(await this.deps.tokens.verify(secret), call);
+      const principal = await this.deps.tokens.verify(secret);
+      const environment = this.environmentOf(principal, call);
       emergency = this.emergencyOf(environment);
       const context = readContext(call.body);
       const problem = contextProblem(context);
@@ -129,7 +131,9 @@ export class OfrepEvaluator {
         if (!result.errorCode)
           this.onEvaluated(environment, key, result.variant, result, context as Record<string, unknown>);
       }
-      const body = bulkJson(parts, this.eventStreams(environment, secret), flags.set.metadata);
+      const announced = this.eventStreams(environment, secret, principal as Principal);
+      const streams = typeof announced === 'string' ? announced : await announced;
+      const body = bulkJson(parts, streams, flags.set.metadata);
       return { status: 200, body, etag, emergency };
     } catch (error) {
       return { ...errorAnswer(error, undefined, log), emergency };
@@ -159,24 +163,35 @@ export class OfrepEvaluator {
     return emergencyHeaderValue(this.deps.emergency(environment));
   }
 
-  /** The change stream's announcement; the caller's own token rides in its URL (see streamUri). */
-  private eventStreams(environment: string, secret: string): string {
+  /**
+   * The change stream's announcement. Its URL carries a stream ticket (never the token): it opens
+   * only this environment's change stream, expires, and dies with the token. Renewed at half its
+   * life, so a client that keeps its last answer (304) still holds a working one.
+   */
+  private eventStreams(environment: string, secret: string, principal: Principal): string | Promise<string> {
     const id = `${environment}\u0000${secret}`;
-    let json = this.streams.get(id);
-    if (json === undefined) {
-      const streams: EventStream[] = [
-        {
-          type: 'sse',
-          endpoint: { requestUri: streamUri(environment, secret) },
-          inactivityDelaySec: this.deps.inactivityDelaySec ?? 120,
-        },
-      ];
-      json = JSON.stringify(streams);
-      if (this.streams.size >= 1000) this.streams.clear();
-      this.streams.set(id, json);
-    }
-    return json;
+    const nowMs = this.now().getTime();
+    const hit = this.streams.get(id);
+    if (hit !== undefined && hit.renewAt > nowMs) return hit.json;
+    return this.deps.tokens.issueTicket(principal, environment, TICKET_TTL_SECONDS).then(
+      ({ ticket }) => {
+        const json = announcement(streamUri(environment, ticket), this.deps.inactivityDelaySec);
+        if (this.streams.size >= 1000) this.streams.clear();
+        this.streams.set(id, { json, renewAt: nowMs + (TICKET_TTL_SECONDS * 1000) / 2 });
+        return json;
+      },
+      // no stored token to key a ticket (the bootstrap token): the stream takes the header
+      () => announcement(streamUri(environment), this.deps.inactivityDelaySec),
+    );
   }
+}
+
+/** Seconds an announced stream ticket opens streams for. */
+const TICKET_TTL_SECONDS = 600;
+
+function announcement(requestUri: string, inactivityDelaySec = 120): string {
+  const streams: EventStream[] = [{ type: 'sse', endpoint: { requestUri }, inactivityDelaySec }];
+  return JSON.stringify(streams);
 }
 
 function answer(status: number, body: object, emergency?: string): OfrepAnswer {
@@ -184,11 +199,11 @@ function answer(status: number, body: object, emergency?: string): OfrepAnswer {
 }
 
 /**
- * The stream's address. Browsers' EventSource cannot send headers, so the caller's own token
- * rides in the query (the spec allows credentials in the URL and tells providers not to log it).
+ * The stream's address. Browsers' EventSource cannot send headers, so a stream ticket rides in
+ * the query; the token itself never goes in a URL (SECURITY.md, "Secrets in logs").
  */
-export function streamUri(environment: string, secret: string): string {
-  return `${EVENTS_URL}?${new URLSearchParams({ environment, token: secret })}`;
+export function streamUri(environment: string, ticket?: string): string {
+  return `${EVENTS_URL}?${new URLSearchParams(ticket === undefined ? { environment } : { environment, ticket })}`;
 }
 
 /** The body's `context`. A body that is not an object is a PARSE_ERROR; a missing context is `{}`. */
@@ -219,6 +234,8 @@ export function errorAnswer(
   const status = statusCode ?? 500;
   if (status === 413 || status === 415) return answer(status, { errorDetails: message });
   if (status >= 400 && status < 500) return answer(400, withKey('PARSE_ERROR', message ?? 'bad request'));
+  const storage = storageError(error);
+  if (storage) return answer(storage.status, { errorDetails: storage.detail });
   log(error);
   return answer(500, { errorDetails: 'an internal error occurred; the request id identifies it' });
 }

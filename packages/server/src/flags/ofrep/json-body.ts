@@ -6,37 +6,16 @@
  * side).
  */
 import type { IncomingMessage } from 'node:http';
-import sjson from 'secure-json-parse';
+import type { BodyError } from '../../http/json-parse.js';
 
-/** A body failure, shaped like Fastify's own errors so one mapping serves both paths. */
-export interface BodyError {
-  statusCode: 400 | 413;
-  message: string;
-}
+export type { BodyError } from '../../http/json-parse.js';
+export { parseJsonBody } from '../../http/json-parse.js';
 
 export const BODY_TOO_LARGE: BodyError = { statusCode: 413, message: 'Request body is too large' };
 const LENGTH_MISMATCH: BodyError = {
   statusCode: 400,
   message: 'Request body size did not match Content-Length',
 };
-const EMPTY: BodyError = {
-  statusCode: 400,
-  message: "Body cannot be empty when content-type is set to 'application/json'",
-};
-const INVALID: BodyError = {
-  statusCode: 400,
-  message: "Body is not valid JSON but content-type is set to 'application/json'",
-};
-
-/** JSON text → value, or the error Fastify's JSON parser gives for it (its library and options). */
-export function parseJsonBody(text: string): { value: unknown } | { error: BodyError } {
-  if (text.length === 0) return { error: EMPTY };
-  try {
-    return { value: sjson.parse(text, { protoAction: 'error', constructorAction: 'error' }) as unknown };
-  } catch {
-    return { error: INVALID };
-  }
-}
 
 /** `application/json`, with or without `charset=utf-8`: what the fast path accepts (others go to Fastify). */
 export function isPlainJson(contentType: string | undefined): boolean {

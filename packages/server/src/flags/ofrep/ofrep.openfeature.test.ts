@@ -163,9 +163,10 @@ describe('OpenFeature OFREP providers against Sluice', () => {
       );
       const client = WebOpenFeature.getClient();
       expect(client.getNumberValue('max-items', 0)).toBe(50.5);
-      expect(TrackedEventSource.instances.at(-1)?.url).toMatch(
-        /\/ofrep\/v1\/events\?environment=production&token=/,
-      );
+      // a stream ticket rides in the URL, never the token (issue 13, L2)
+      const streamUrl = TrackedEventSource.instances.at(-1)?.url ?? '';
+      expect(streamUrl).toMatch(/\/ofrep\/v1\/events\?environment=production&ticket=sst_/);
+      expect(streamUrl).not.toContain(sdk);
       const changed = new Promise<void>((resolve) =>
         client.addHandler(ClientProviderEvents.ConfigurationChanged, () => resolve()),
       );

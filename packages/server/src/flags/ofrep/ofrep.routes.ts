@@ -12,8 +12,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Histogram, Registry } from 'prom-client';
 import type { RequestLog } from '../../http/request-log.js';
 import { EMERGENCY_HEADER, emergencyHeaderValue } from '../emergency/header.js';
-import { authorizeEvaluation } from './access.js';
+import { authorizeEvaluation, presentedSecret } from './access.js';
 import { corsHeaders, registerPreflight } from './cors.js';
+import { OfrepForbidden, OfrepUnauthorized } from './errors.js';
 import {
   EVENTS_URL,
   type EvaluatorDeps,
@@ -23,7 +24,7 @@ import {
   OfrepEvaluator,
 } from './evaluator.js';
 import { BULK_URL, KEY_URL, ofrepFastPath, serveAhead } from './fast-path.js';
-import { ChangeStreams } from './stream.js';
+import { ChangeStreams, type StreamLimits } from './stream.js';
 
 export type { EvaluationHook } from './evaluator.js';
 
@@ -34,16 +35,18 @@ export interface OfrepDeps extends EvaluatorDeps {
   requestMetrics?: Registry;
   /** The app's request log: the fast path reports its requests there, as Fastify's hook does. */
   requestLog?: RequestLog | undefined;
+  /** Change streams per token and in all (config `quotas`). */
+  streamLimits?: StreamLimits;
 }
 
 interface Query {
   environment?: string;
-  token?: string;
+  ticket?: string;
 }
 
 export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStreams {
   const evaluator = new OfrepEvaluator(deps);
-  const streams = new ChangeStreams(deps.flagSets);
+  const streams = new ChangeStreams(deps.flagSets, deps.streamLimits);
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024 + 4096;
   let closing = false;
   fastify.addHook('preClose', async () => {
@@ -91,24 +94,20 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
     errorHandler: ofrepErrorHandler,
     handler: async (request, reply) => {
       const query = request.query as Query;
-      const { environment } = await authorizeEvaluation(
-        deps.tokens,
-        request.headers,
-        typeof query.environment === 'string' ? query.environment : undefined,
-        deps.defaultEnvironment(),
-        typeof query.token === 'string' ? query.token : undefined,
-      );
-      if (streams.size >= streams.maxConnections) {
+      const { principal, environment } = await streamAccess(deps, request.headers, query);
+      const refusal = streams.refusal(principal.tokenId ?? principal.subject);
+      if (refusal !== null) {
         return reply
-          .status(503)
+          .status(refusal.status)
           .header('retry-after', '30')
-          .send({ errorDetails: 'too many change streams' });
+          .send({ errorDetails: refusal.detail });
       }
       const flags = await deps.flagSets.get(environment);
       reply.hijack();
       const emergency = emergencyHeaderValue(deps.emergency(environment));
       streams.open(
         reply.raw,
+        principal.tokenId ?? principal.subject,
         flags,
         emergency ? { [EMERGENCY_HEADER]: emergency } : {},
         typeof request.headers['last-event-id'] === 'string' ? request.headers['last-event-id'] : undefined,
@@ -128,6 +127,23 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
     }),
   );
   return streams;
+}
+
+/**
+ * Who opens a change stream: a bearer token (header), or a stream ticket (`?ticket=`, for
+ * EventSource, which sends no headers). A token in the URL is no token (SECURITY.md).
+ */
+async function streamAccess(deps: OfrepDeps, headers: FastifyRequest['headers'], query: Query) {
+  const named = typeof query.environment === 'string' ? query.environment : undefined;
+  if (presentedSecret(headers) === null && typeof query.ticket === 'string') {
+    const granted = await deps.tokens.verifyTicket(query.ticket);
+    if (granted === null)
+      throw OfrepUnauthorized('the stream ticket is unknown, expired or its token revoked');
+    if (named !== undefined && named !== granted.environment)
+      throw OfrepForbidden(`the stream ticket is for "${granted.environment}", not "${named.slice(0, 64)}"`);
+    return granted;
+  }
+  return authorizeEvaluation(deps.tokens, headers, named, deps.defaultEnvironment());
 }
 
 function send(reply: FastifyReply, answer: OfrepAnswer): FastifyReply {

@@ -14,15 +14,25 @@ const HEARTBEAT_MS = 25_000;
 /** Suggested reconnection delay, sent once per connection. */
 const RETRY_MS = 3_000;
 
+/** Streams one token may hold and streams in all (config `quotas`; SECURITY.md). */
+export interface StreamLimits {
+  perToken: number;
+  total: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { perToken: 2_000, total: 20_000 };
+
 export class ChangeStreams {
   private readonly clients = new Map<string, Set<ServerResponse>>();
+  private readonly perToken = new Map<string, number>();
+  private count = 0;
   private readonly lastDigest = new Map<string, string>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
   constructor(
     flagSets: FlagSetCache,
-    readonly maxConnections = 10_000,
+    readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS,
   ) {
     this.unsubscribe = flagSets.onChange((flags) => this.publish(flags));
     this.heartbeat = setInterval(() => this.broadcast(': keepalive\n\n'), HEARTBEAT_MS);
@@ -30,14 +40,29 @@ export class ChangeStreams {
   }
 
   get size(): number {
-    let n = 0;
-    for (const set of this.clients.values()) n += set.size;
-    return n;
+    return this.count;
+  }
+
+  /**
+   * Why a stream for this token may not open now, or null: the token's quota is spent (429),
+   * or the process holds all it may (503: the server is overloaded, RFC 9110 §15.6.4).
+   */
+  refusal(tokenKey: string): { status: 429 | 503; detail: string } | null {
+    const held = this.perToken.get(tokenKey) ?? 0;
+    if (held >= this.limits.perToken)
+      return {
+        status: 429,
+        detail: `this token already holds ${held} change streams (at most ${this.limits.perToken}); close one first`,
+      };
+    if (this.count >= this.limits.total)
+      return { status: 503, detail: `the server holds ${this.count} change streams, its limit; retry later` };
+    return null;
   }
 
   /** Takes over a raw response: headers, the retry hint, then events until either side closes. */
   open(
     res: ServerResponse,
+    tokenKey: string,
     flags: EnvironmentFlags,
     extraHeaders: Record<string, string>,
     lastEventId?: string,
@@ -61,9 +86,19 @@ export class ChangeStreams {
       this.clients.set(flags.environment, set);
     }
     set.add(res);
+    this.count++;
+    this.perToken.set(tokenKey, (this.perToken.get(tokenKey) ?? 0) + 1);
+    let removed = false;
     const remove = () => {
+      if (removed) return;
+      removed = true;
+      this.count--;
+      const left = (this.perToken.get(tokenKey) ?? 1) - 1;
+      if (left > 0) this.perToken.set(tokenKey, left);
+      else this.perToken.delete(tokenKey);
       set.delete(res);
-      if (set.size === 0) this.clients.delete(flags.environment);
+      if (set.size === 0 && this.clients.get(flags.environment) === set)
+        this.clients.delete(flags.environment);
     };
     res.on('close', remove);
     res.on('error', remove);
@@ -75,6 +110,8 @@ export class ChangeStreams {
     this.unsubscribe();
     for (const set of this.clients.values()) for (const res of set) res.end();
     this.clients.clear();
+    this.perToken.clear();
+    this.count = 0;
   }
 
   private publish(flags: EnvironmentFlags): void {

@@ -205,7 +205,8 @@ export class FlagScheduler {
             expectedVersion: current.metadata.version,
             lenient: true,
           },
-          { subject: `schedule:${id}`, requestId: null, scopes: [] },
+          // the system's own write: the change was checked with its author's scopes when scheduled
+          { subject: `schedule:${id}`, requestId: null },
         );
         await store.setAppliedVersion(id, written.resource.metadata.version);
         return {

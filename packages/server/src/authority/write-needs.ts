@@ -1,0 +1,93 @@
+/**
+ * One place decides what a write needs (SECURITY.md, "Operator configuration").
+ *
+ * A kind's base scope (`writeScope`, default `write`) is granted per environment; a field that
+ * reaches the host — a binary or config path, a command, a provider endpoint or credential, a
+ * webhook URL — needs `admin`, and only when the write changes it (a `write:staging` token may
+ * still edit the rest of a Service an admin connected). Kinds name those fields in `hostReach`;
+ * a write path that is not a resource write (a feature route) calls `writeNeeds` itself.
+ * `ResourceService` enforces it on every write: resource apply, the per-kind routes, the feature
+ * API, and what a rollout run writes later with its starter's scopes.
+ */
+import { canonicalJson, defineError, Forbidden } from '@sluice/core';
+import { scopesGrant } from '@sluice/core/auth';
+
+export const OperatorOnly = defineError(
+  'OPERATOR_ONLY',
+  403,
+  'Only an admin token or the operator configuration may set this',
+);
+
+/** A field of a spec that reaches the host; `value` is what the spec sets there. */
+export interface HostReach {
+  /** Dotted path under the spec: `deploy.connection`. */
+  path: string;
+  value: unknown;
+  /** Why it is operator-only, for the error: "runs commands on the control plane host". */
+  why: string;
+}
+
+/** What the rule needs from a kind (a `KindDefinition` is one). */
+export interface WriteRule<Spec = unknown> {
+  kind: string;
+  /** Scope needed to write any of it; default `write`. */
+  writeScope?: 'write' | 'admin' | undefined;
+  /** The host-reaching fields a spec sets (see the module comment). */
+  hostReach?: ((spec: Spec) => HostReach[]) | undefined;
+}
+
+export interface WriteNeeds {
+  /** The scope the write needs in `environment`: `admin` when it changes a host-reaching field. */
+  scope: 'write' | 'admin';
+  environment: string | null;
+  /** The host-reaching fields this write changes (empty when none). */
+  operatorOnly: HostReach[];
+}
+
+/**
+ * What writing `document` needs; `before` is the stored spec it replaces (fields it leaves as
+ * they were need nothing more than the kind's base scope).
+ */
+export function writeNeeds<Spec>(
+  rule: WriteRule<Spec>,
+  document: { environment: string | null; spec: Spec },
+  before?: Spec | null,
+): WriteNeeds {
+  const base = rule.writeScope ?? 'write';
+  const reach = rule.hostReach?.(document.spec) ?? [];
+  const was = new Map<string, string>();
+  if (before != null && reach.length)
+    for (const r of rule.hostReach?.(before) ?? []) was.set(r.path, canonicalJson(r.value ?? null));
+  const operatorOnly = reach.filter((r) => was.get(r.path) !== canonicalJson(r.value ?? null));
+  return {
+    scope: operatorOnly.length ? 'admin' : base,
+    environment: document.environment,
+    operatorOnly,
+  };
+}
+
+/**
+ * Throws FORBIDDEN (base scope missing) or OPERATOR_ONLY (a host-reaching field changed without
+ * admin) unless `scopes` may make this write. `source` prefixes field paths (`documents[0]`).
+ */
+export function assertMayWrite<Spec>(
+  scopes: readonly string[],
+  rule: WriteRule<Spec>,
+  document: { name: string; environment: string | null; spec: Spec },
+  options: { before?: Spec | null; source?: string } = {},
+): void {
+  const needs = writeNeeds(rule, document, options.before);
+  if (scopesGrant(scopes, needs.scope, needs.environment)) return;
+  const where = needs.environment ? ` in environment "${needs.environment}"` : '';
+  const held = scopes.join(', ') || 'no scopes';
+  if (!needs.operatorOnly.length || !scopesGrant(scopes, rule.writeScope ?? 'write', needs.environment))
+    throw Forbidden(
+      `writing ${rule.kind} "${document.name}" needs the "${rule.writeScope ?? 'write'}" scope${where}; the token has ${held}`,
+    );
+  const prefix = `${options.source ?? 'body'}.spec`;
+  const fields = needs.operatorOnly.map((r) => ({ path: `${prefix}.${r.path}`, message: r.why }));
+  throw OperatorOnly(
+    `${rule.kind} "${document.name}": ${fields.map((f) => f.path).join(', ')} reach the host; only an admin token may set them, or refer to a name from the operator configuration (SLUICE_CONFIG). The token has ${held}`,
+    { fields },
+  );
+}
