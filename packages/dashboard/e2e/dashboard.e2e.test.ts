@@ -3,10 +3,11 @@
  * as the seed's services): the seed plan, started from the dashboard time-scaled ×500, reaches
  * its manual gate; the starter cannot approve; the two approvers it names approve from their
  * own sessions and the gated stage starts, seen live. Then a flag flip shows in its history,
- * an emergency stop raises the banner and a clear lowers it, and a read-only token is offered
+ * the seed's experiments show their results, an emergency stop raises the banner and a clear lowers it, and a read-only token is offered
  * no write control. Every step waits for a state, never for a duration, and saves a screenshot.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,8 @@ import {
 
 const ROLLOUT = 'multi-stage-feature-release';
 const GATED = 'enable_feature_flag';
+/** Above the load generator's own request timeout: a slow answer counts as slow, never as late. */
+const LATENCY_LIMIT_SECONDS = 10;
 
 let sluice: Sluice;
 let browser: Browser;
@@ -50,14 +53,9 @@ beforeAll(async () => {
   tokens.lee = await create('lee', 'write:production', 'engineering_lead');
   tokens.viewer = await create('viewer', 'read');
   await sluice.cli(['apply', '-f', join(ROOT, 'examples/services'), '--env', 'production']);
-  await sluice.cli([
-    'apply',
-    '-f',
-    join(ROOT, 'examples/rollouts/progressive-deployment.json'),
-    '--env',
-    'production',
-  ]);
-  // the backend's metric gates need requests: users of api-service, through the router
+  await sluice.cli(['apply', '-f', seedPlanForThisMachine(sluice.dataDir), '--env', 'production']);
+  // the backend's metric gates need requests: users of api-service, through the router (a
+  // modest rate: the gates need samples, not load)
   load = startSluice(
     [
       '--url',
@@ -68,11 +66,11 @@ beforeAll(async () => {
       '--url',
       `http://api.localhost:${sluice.routerPort}/api/v2/status`,
       '--rps',
-      '50',
+      '20',
       '--duration',
       '10m',
       '--users',
-      '50',
+      '20',
     ],
     { env: {}, logFile: join(sluice.dataDir, 'load.log') },
   );
@@ -89,6 +87,30 @@ afterAll(async () => {
   await browser?.close();
   await sluice?.close();
 });
+
+/**
+ * The seed's plan as it is (stages, strategies, dependencies, the manual gate and its
+ * approvers), with its latency limits raised from 0.5-0.6 s to 10 s. Those gates judge the
+ * real latency of the demo app through the router, which a machine busy with other work can
+ * push past half a second; this suite tests the dashboard, not the machine, so the gates pass
+ * on any machine and the run reaches its manual gate the first time. (Rolling back on a bad
+ * latency is the rollout slice's own tests' business.)
+ */
+function seedPlanForThisMachine(dir: string): string {
+  const plan = JSON.parse(readFileSync(join(ROOT, 'examples/rollouts/progressive-deployment.json'), 'utf8'));
+  const relax = (thresholds: Record<string, number> | undefined) => {
+    for (const key of Object.keys(thresholds ?? {}))
+      if (/latency/.test(key) && thresholds) thresholds[key] = LATENCY_LIMIT_SECONDS;
+  };
+  for (const stage of plan.stages) {
+    for (const gate of stage.gates ?? []) relax(gate.thresholds);
+    relax(stage.config.thresholds);
+    for (const step of stage.config.rollout_stages ?? []) relax(step.thresholds);
+  }
+  const file = join(dir, 'progressive-deployment.json');
+  writeFileSync(file, JSON.stringify(plan));
+  return file;
+}
 
 /** Starts the plan from the Rollouts view, as a person would, and opens the run. */
 async function startRun(): Promise<void> {
@@ -114,20 +136,12 @@ describe('dashboard end to end', () => {
     const gate = admin
       .locator(`[data-stage="${GATED}"]`)
       .getByText(/waits for approval from product_manager, engineering_lead/);
-    // The backend's metric gate judges real latency, which a machine loaded by other work can
-    // push over the plan's 0.5 s: such a run rolls back before its gate. The dashboard says why;
-    // the test starts another run (at most three), and fails with the runs' own reasons.
     const ended = admin.locator('h2 .status').filter({ hasText: /rolled back|failed|aborted|succeeded/ });
-    const reasons: string[] = [];
-    for (;;) {
-      await gate.or(ended).first().waitFor({ timeout: 150_000 });
-      if (!(await ended.count())) break;
-      reasons.push((await admin.locator('article.run > p.muted').textContent()) ?? '');
-      if (reasons.length === 3) throw new Error(`the runs ended before their gate:\n${reasons.join('\n')}`);
-      console.warn(`run ${reasons.length} ended before its gate, starting another: ${reasons.at(-1)}`);
-      await admin.getByRole('link', { name: '← Rollouts' }).click();
-      await startRun();
-    }
+    await gate.or(ended).first().waitFor({ timeout: 150_000 });
+    if (await ended.count())
+      throw new Error(
+        `the run ended before its gate: ${await admin.locator('article.run > p.muted').textContent()}`,
+      );
     await admin.getByText('You started this run: someone else must approve it.').waitFor();
     expect(await admin.getByRole('button', { name: `Approve ${GATED}` }).count()).toBe(0);
     const id = decodeURIComponent(runPath.split('/').pop() as string);
@@ -189,6 +203,23 @@ describe('dashboard end to end', () => {
     await screenshot(admin, '05-flag-history');
   });
 
+  it("reads the seed's experiment: status, verdict and why, sample size, intervals", async () => {
+    await sluice.cli([
+      'apply',
+      '-f',
+      join(ROOT, 'examples/experiments/experiments.json'),
+      '--env',
+      'production',
+    ]);
+    await admin.getByRole('link', { name: 'Experiments' }).click();
+    await admin.getByRole('link', { name: 'product-page-layout' }).click();
+    await admin.getByRole('heading', { name: /Verdict: Keep running/ }).waitFor();
+    await admin.getByRole('progressbar', { name: /Smallest arm: 0 of \d+ users needed per arm/ }).waitFor();
+    await admin.getByRole('heading', { name: /click_through_rate/ }).waitFor();
+    expect(await accessibilityProblems(admin)).toEqual([]);
+    await screenshot(admin, '06-experiment-results');
+  });
+
   it('stops the environment in an emergency, behind its typed name, and clears it', async () => {
     await admin.getByRole('link', { name: 'Emergency' }).click();
     await admin.getByRole('button', { name: 'Emergency stop production' }).click();
@@ -203,7 +234,7 @@ describe('dashboard end to end', () => {
     // the banner stays on every view
     await admin.getByRole('link', { name: 'Audit log' }).click();
     await banner.waitFor();
-    await screenshot(admin, '06-emergency-banner');
+    await screenshot(admin, '07-emergency-banner');
     await admin.getByRole('link', { name: 'Emergency' }).click();
     await admin.getByRole('button', { name: 'Clear emergency in production' }).click();
     await admin
@@ -212,7 +243,7 @@ describe('dashboard end to end', () => {
       .fill('production');
     await admin.getByRole('dialog').getByRole('button', { name: 'Clear' }).click();
     await banner.waitFor({ state: 'detached' });
-    await screenshot(admin, '07-emergency-cleared');
+    await screenshot(admin, '08-emergency-cleared');
   });
 
   it('offers a read-only token no write control, at phone width and in the dark theme too', async () => {
@@ -225,7 +256,7 @@ describe('dashboard end to end', () => {
     await page.locator(`[data-stage="${GATED}"]`).waitFor();
     for (const name of [/Approve/, /Reject/, /Pause/, /Abort/, /Promote/, /Start/])
       expect(await page.getByRole('button', { name }).count()).toBe(0);
-    await screenshot(page, '08-read-only-run-phone-dark');
+    await screenshot(page, '09-read-only-run-phone-dark');
     await page.getByRole('link', { name: 'Flags' }).click();
     await page.getByRole('link', { name: 'checkout-banner' }).click();
     await page.getByRole('heading', { name: /checkout-banner/ }).waitFor();
@@ -235,7 +266,7 @@ describe('dashboard end to end', () => {
     await page.getByRole('link', { name: 'Emergency' }).click();
     await page.getByRole('heading', { name: 'Emergency' }).waitFor();
     expect(await page.getByRole('button', { name: /Emergency stop/ }).count()).toBe(0);
-    await screenshot(page, '09-read-only-emergency');
+    await screenshot(page, '10-read-only-emergency');
     await context.close();
   });
 });

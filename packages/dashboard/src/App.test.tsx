@@ -3,12 +3,12 @@
  * The dashboard against a real Sluice (in-process, SQLite): sign-in, what a token's scopes
  * offer, and a flag edited through the form, reviewed as a diff, saved and seen in its history.
  */
-import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { App } from './App';
 import { navigate } from './router';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './test-support/server';
+import { signInAs as signInWith } from './test-support/sign-in';
 
 let sluice: TestServer;
 
@@ -42,13 +42,7 @@ beforeEach(() => {
 });
 afterEach(cleanup);
 
-async function signInAs(token: string) {
-  const user = userEvent.setup();
-  render(<App fetchImpl={sluice.fetch} />);
-  await user.type(await screen.findByLabelText('API token'), token);
-  await user.click(screen.getByRole('button', { name: 'Sign in' }));
-  return user;
-}
+const signInAs = (token: string) => signInWith(sluice, token);
 
 describe('dashboard', () => {
   it('refuses an unknown token with the server’s words and keeps nothing', async () => {

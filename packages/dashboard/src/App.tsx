@@ -8,6 +8,7 @@ import { AuditPage } from './views/audit/AuditPage';
 import { EmergencyBanner } from './views/EmergencyBanner';
 import { EmergencyPage } from './views/emergency/EmergencyPage';
 import { ExperimentsPage } from './views/experiments/ExperimentsPage';
+import { ExperimentView } from './views/experiments/ExperimentView';
 import { FlagEditor } from './views/flags/FlagEditor';
 import { FlagsPage } from './views/flags/FlagsPage';
 import { RolloutsPage } from './views/rollouts/RolloutsPage';
@@ -141,7 +142,7 @@ function View({ path }: { path: string }) {
     case 'traffic':
       return <TrafficPage />;
     case 'experiments':
-      return <ExperimentsPage />;
+      return item ? <ExperimentView experiment={item} /> : <ExperimentsPage />;
     case 'emergency':
       return <EmergencyPage />;
     case 'audit':

@@ -31,7 +31,7 @@ export function createKindRegistry(options: KindOptions): KindRegistry {
     environmentKind(options.defaultEnvironment),
     flagKind(emergency),
     segmentKind(check),
-    experimentKind,
+    experimentKind(emergencyWriteCheck(emergency, 'experiments')),
     metricSourceKind,
     metricTemplateKind(options.promql),
     routeKind,

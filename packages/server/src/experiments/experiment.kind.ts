@@ -134,7 +134,14 @@ async function checkEnvironment(
   return problems;
 }
 
-export const experimentKind: KindDefinition<ExperimentSpec> = {
+type WriteCheck = (ctx: KindContext, resource: { environment: string | null }) => Promise<FieldError[]>;
+
+/**
+ * `writeCheck` is the emergency rule every write passes first (in emergency mode only admin
+ * tokens start, stop, conclude, apply or delete experiments there; a rollout's own steps act as
+ * admin, so an emergency's rollback still stops its experiment).
+ */
+export const experimentKind = (writeCheck: WriteCheck): KindDefinition<ExperimentSpec> => ({
   kind: 'Experiment',
   plural: 'experiments',
   aliases: ['experiment', 'exp'],
@@ -144,7 +151,13 @@ export const experimentKind: KindDefinition<ExperimentSpec> = {
   // after segments and flags: its targeting names segments, its key must not be a flag's
   applyOrder: 25,
   recognise: recogniseExperiments,
-  check: checkChange,
+  async check(ctx, r) {
+    await writeCheck(ctx, r);
+    return checkChange(ctx, r);
+  },
+  async beforeDelete(ctx, resource) {
+    await writeCheck(ctx, { environment: resource.metadata.environment ?? null });
+  },
   checkSet: checkEnvironment,
   async warn(ctx, r) {
     const notes: string[] = [];
@@ -186,4 +199,4 @@ export const experimentKind: KindDefinition<ExperimentSpec> = {
             : null;
     if (step) await store.recordTransition(env, name, step, ctx.actor, ctx.now);
   },
-};
+});

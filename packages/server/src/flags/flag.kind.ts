@@ -17,14 +17,17 @@ import type { SegmentSpec } from './segment.kind.js';
 /** Whether an environment is in emergency mode (a narrow read of the emergency slice). */
 export type EmergencyLookup = (environment: string) => { reason: string | null } | null;
 
-/** In emergency mode only admins change flags and segments (checked per written resource). */
-export function emergencyWriteCheck(emergency: EmergencyLookup) {
+/**
+ * In emergency mode only admins change flags, segments and experiments (checked per written
+ * resource; `what` names them in the refusal).
+ */
+export function emergencyWriteCheck(emergency: EmergencyLookup, what = 'flags') {
   return async (ctx: KindContext, candidate: { environment: string | null }): Promise<FieldError[]> => {
     const env = candidate.environment as string;
     const state = emergency(env);
     if (state && !scopesGrant(ctx.scopes, 'admin', env)) {
       throw Forbidden(
-        `environment "${env}" is in emergency mode (${state.reason}); only admin tokens change flags until it is cleared`,
+        `environment "${env}" is in emergency mode (${state.reason}); only admin tokens change ${what} until it is cleared`,
       );
     }
     return [];

@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 document, generated from the route table's zod schemas. */
 import { z } from 'zod';
+import { hoistDefs } from './openapi-defs.js';
 import { problemSchema } from './problem.js';
 import type { AnyRoute } from './route.js';
 
@@ -62,11 +63,11 @@ export function openApiDocument(routes: AnyRoute[], version: string): Json {
     paths[path] ??= {};
     (paths[path] as Record<string, Json>)[route.method.toLowerCase()] = operation;
   }
-  return {
+  return hoistDefs({
     openapi: '3.1.0',
     info: { title: 'Sluice API', version },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
     paths,
-  };
+  });
 }

@@ -1,8 +1,8 @@
 /**
  * Emergency mode per environment (`sluice emergency stop`): every flag serves its safe variant,
- * flag writes need admin, rollouts there roll back and none start, until cleared. The state is
- * held in memory for the hot paths (evaluation, response headers) and re-read from the
- * database every few seconds so all replicas converge.
+ * flag and experiment writes need admin, rollouts there roll back and none start, until
+ * cleared. The state is held in memory for the hot paths (evaluation, response headers) and
+ * re-read from the database every few seconds so all replicas converge.
  */
 import { defineError } from '@sluice/core';
 import { createAuditStore } from '../../audit/audit-store.kysely.js';

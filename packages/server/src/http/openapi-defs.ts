@@ -1,7 +1,7 @@
 /**
- * The server's OpenAPI document embeds zod's JSON Schemas as they come: each with its own
- * `$defs` and `$ref: "#/$defs/X"`, which point at the document's root, where no `$defs` is.
- * This moves every `$defs` entry to `components.schemas` and points the refs there. Named
+ * zod's JSON Schemas come each with its own `$defs` and `$ref: "#/$defs/X"`, which inside an
+ * OpenAPI document point at the document's root, where no `$defs` is. This moves every `$defs`
+ * entry to `components.schemas` and points the refs there, so every `$ref` resolves. Named
  * schemas (zod `.meta({id})`) are the same wherever they appear; zod's anonymous
  * `__schemaN` are local to one schema, so they get a name of their own per place.
  */
