@@ -4,6 +4,7 @@
  * does; a `kind: Flag` document and a PUT refuse the same problem with its JSON path;
  * `?strict=true` refuses warnings; the cost budget is refused everywhere.
  */
+import { TOO_DEEP_MESSAGE } from '../http/json-parse.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../test-support/databases.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
@@ -177,15 +178,13 @@ describe.each(DIALECTS)('flagd mode and strict writes on %s', (dialect) => {
     expect(put.body.errors[0].path).toMatch(/^body\.spec\.targeting\.if\[0\]/);
   });
 
-  it('answers a rule nested 10,000 levels deep with a 400 naming the place, not a stack overflow', async () => {
+  it('answers a rule nested 10,000 levels deep with a 400 before parsing, not a stack overflow', async () => {
     // written by hand: JSON.stringify itself overflows on such a value
     const rule = `${'{"if":[true,'.repeat(10_000)}"on"${',"off"]}'.repeat(10_000)}`;
     const spec = `{"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off","targeting":${rule}}`;
     const put = await t.request('PUT', '/api/v1/flags/deep', { rawBody: `{"spec":${spec}}` });
     expect(put.status).toBe(400);
-    expect(put.body.errors[0]).toEqual({
-      path: expect.stringMatching(/^body\.spec\.targeting\.if\[1\]/),
-      message: 'nested more than 100 levels deep',
-    });
+    expect(JSON.stringify(put.body)).toContain(TOO_DEEP_MESSAGE);
+    expect((await t.request('GET', '/api/v1/flags/deep')).status).toBe(404);
   });
 });

@@ -51,6 +51,8 @@ describe.each(DIALECTS)('flag evaluation insight on %s', (dialect) => {
         databaseUrl: db.databaseUrl,
         pgSchema: db.pgSchema,
         adminToken: ADMIN,
+        // per-flag series are off by default (issue 13, L6)
+        metricsFlags: true,
         port: 0,
         embeddedRouter: false,
       },
