@@ -28,7 +28,9 @@ export class RateQuota {
   take(key: string, units: number): number {
     const at = this.now();
     const bucket = this.buckets.get(key) ?? { level: this.rate, at };
-    bucket.level = Math.min(this.rate, bucket.level + ((at - bucket.at) / 1000) * this.rate);
+    // a clock stepped back (NTP, a test's clock) refills nothing rather than draining the bucket
+    const elapsed = Math.max(0, at - bucket.at);
+    bucket.level = Math.min(this.rate, bucket.level + (elapsed / 1000) * this.rate);
     bucket.at = at;
     if (bucket.level < units) {
       this.remember(key, bucket);
