@@ -46,7 +46,7 @@ describe('npm run demo', () => {
     const { code, output } = await runDemo(['--fail']);
     expect(output, output).toMatch(/--fail: injecting a 50 % error rate into web-frontend 2.0.0/);
     expect(output).toMatch(
-      /ended rolled_back: stage frontend_canary failed: at \d+%: metrics failed: error_rate = [\d.]+% is above 1%/,
+      /ended rolled_back: stage frontend_canary failed: at \d+%(, between scheduled checks)?: metrics failed: error_rate = [\d.]+% is above 1%/,
     );
     expect(output).toContain(
       'rolled back, newest first: frontend_canary → enable_feature_flag → deploy_backend',
