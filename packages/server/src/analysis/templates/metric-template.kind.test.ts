@@ -36,7 +36,9 @@ describe('MetricTemplate kind', () => {
       name: 'not-found-percentage',
       action: 'created',
     });
-    expect(JSON.stringify(res.body)).toMatch(/PromQL was not checked \(secret PROM_BASIC_AUTH is not declared/);
+    expect(JSON.stringify(res.body)).toMatch(
+      /PromQL was not checked \(secret PROM_BASIC_AUTH is not declared/,
+    );
     const stored = await t.request('GET', '/api/v1/metric-templates/not-found-percentage');
     expect(stored.body.spec).toEqual(flaggerTemplate.spec);
   });
