@@ -3,8 +3,9 @@
 // "plain" with its two servers written in the config at 90:10, "driven" with its servers added
 // by Sluice's haproxy traffic provider (runtime API: add server, set weight, enable), measured
 // once as they are and once while the provider changes the weights 100 times during the run,
-// through the same setWeights() a rollout calls. Reports HAProxy's CPU per request (user + system from /proc)
-// and failed requests. Rounds alternate the two so the machine's other load falls on both.
+// through the same setWeights() a rollout calls. Reports HAProxy's CPU per request (user +
+// system from /proc) and failed requests. Each round measures all three, in alternating order,
+// so the machine's other load falls on each.
 // Needs wrk, nginx, haproxy and a built server: npx tsc -b packages/server.
 // Usage: node bench/traffic/haproxy-driven.mjs [seconds=10] [connections=32] [rounds=3]
 import { writeFileSync } from 'node:fs';
