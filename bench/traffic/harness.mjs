@@ -88,14 +88,35 @@ export function waitForPort(port) {
   });
 }
 
+const wrkArgs = (port, seconds, connections, extra) => [
+  '-t1',
+  `-c${connections}`,
+  `-d${seconds}s`,
+  '--latency',
+  ...extra,
+  `http://127.0.0.1:${port}/`,
+];
+
 /** One wrk measurement: -t1 -c<connections> for `seconds`, latency percentiles in ms. */
 export function wrk(port, seconds, connections, extra = []) {
-  const r = spawnSync(
-    'wrk',
-    ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...extra, `http://127.0.0.1:${port}/`],
-    { encoding: 'utf8' },
-  );
-  const text = r.stdout;
+  const r = spawnSync('wrk', wrkArgs(port, seconds, connections, extra), { encoding: 'utf8' });
+  return parseWrk(r.stdout);
+}
+
+/** The same measurement without blocking this process, so it can change things meanwhile. */
+export function wrkAsync(port, seconds, connections, extra = []) {
+  const child = spawn('wrk', wrkArgs(port, seconds, connections, extra), {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let text = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => (text += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', () => resolve(parseWrk(text)));
+  });
+}
+
+function parseWrk(text) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? Number.NaN);
   const unit = (v, u) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[u] ?? Number.NaN);
   const pct = (p) => {

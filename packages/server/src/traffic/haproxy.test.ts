@@ -75,6 +75,26 @@ describe('haproxy provider specifics', () => {
     }
   });
 
+  it('keeps idle upstream connections for the servers it adds, as for servers in the config', async () => {
+    const haproxy = await startHaproxy();
+    try {
+      const p = createHaproxyProvider({ socket: haproxy.socket, backend: haproxy.backend });
+      await p.setBackends({ blue: [upstreams.urls.blue!] });
+      await p.setWeights({ blue: 100 });
+      await probe(haproxy.frontendUrl, 5);
+      // `show servers conn`: a `# field names` header, then one row per server.
+      const [header, row] = (await runtimeCommand({ path: haproxy.socket }, 'show servers conn app', 1000))
+        .split('\n')
+        .filter((l) => l.startsWith('# ') || l.startsWith('app/'));
+      const names = header!.slice(2).trim().split(/\s+/);
+      const values = row!.trim().split(/\s+/);
+      const idleConnections = Number(values[names.indexOf('idle_cur')]);
+      expect(idleConnections).toBeGreaterThan(0);
+    } finally {
+      await haproxy.stop();
+    }
+  });
+
   it('speaks the runtime API over TCP as well as a unix socket', async () => {
     const haproxy = await startHaproxy();
     try {

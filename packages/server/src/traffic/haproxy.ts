@@ -39,6 +39,13 @@ export const HAPROXY_CAPABILITIES: TrafficCapabilities = Object.freeze({
   sticky: false,
 });
 
+/**
+ * HAProxy 2.6 gives a server added at run time no idle-connection pool (purge delay 0, limit 0),
+ * unlike one written in the config (5 s, unlimited): every request would open a new upstream
+ * connection, 2.7x the CPU per request in bench/traffic/haproxy-driven.mjs. Ask for the defaults.
+ */
+const KEEP_IDLE_CONNECTIONS = 'pool-purge-delay 5s pool-max-conn -1';
+
 // Server names carry the version: `<version>:<index>` (versions never contain ':'). Servers a
 // hand-written config declares without the suffix count as a version of their own name.
 const serverName = (version: string, index: number) => `${version}:${index}`;
@@ -103,7 +110,10 @@ export function createHaproxyProvider(input: HaproxyOptions): TrafficProvider {
     for (const [name, w] of wanted) {
       const have = existing.get(name);
       if (!have) {
-        await must(`add server ${be}/${name} ${hostOf(w.addr)}:${w.port} weight 0`, /New server registered/);
+        await must(
+          `add server ${be}/${name} ${hostOf(w.addr)}:${w.port} weight 0 ${KEEP_IDLE_CONNECTIONS}`,
+          /New server registered/,
+        );
         existing.set(name, { id: 0, name, addr: w.addr, port: w.port, adminState: 0x01, weight: 0 });
       } else if (have.addr !== w.addr || have.port !== w.port) {
         await must(`set server ${be}/${name} addr ${w.addr} port ${w.port}`, /^(|.*changed.*)$/s);
