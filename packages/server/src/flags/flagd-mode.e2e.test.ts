@@ -4,8 +4,9 @@
  * does; a `kind: Flag` document and a PUT refuse the same problem with its JSON path;
  * `?strict=true` refuses warnings; the cost budget is refused everywhere.
  */
-import { TOO_DEEP_MESSAGE } from '../http/json-parse.js';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOO_DEEP_MESSAGE } from '../http/json-parse.js';
 import { DIALECTS } from '../test-support/databases.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 

@@ -17,8 +17,8 @@ import { serviceHandlers } from './handlers/services.js';
 import { servicesOf } from './rollout.kind.js';
 import { rolloutRoutes } from './rollouts.routes.js';
 import { RolloutsService } from './rollouts.service.js';
-import { createRunStore } from './run-store.kysely.js';
 import type { RunObserver } from './run-journal.js';
+import { createRunStore } from './run-store.kysely.js';
 import { RolloutRuntime, type RuntimeOptions } from './runtime.js';
 
 export interface RolloutsSlice {
