@@ -91,7 +91,7 @@ export function resultsTable(r: Results): string {
   );
   const cuped = r.metrics.some((m) => m.comparisons.some((c) => c.cuped && c.cuped.treatmentMean !== null));
   const note = cuped
-    ? '[CUPED] adjusted for the same metric before exposure: value is the adjusted mean, the interval (Δ) is of the absolute lift, fixed horizon; the verdict reads the rows above it\n'
+    ? '[CUPED] adjusted for the same metric before exposure: value is the adjusted mean, the interval (Δ) is of the absolute lift, fixed horizon; the verdict reads the unadjusted rows\n'
     : '';
   return `${head.join('\n')}\n${table}* primary metric\n${note}`;
 }
