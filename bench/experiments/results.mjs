@@ -1,7 +1,10 @@
 // bench/experiments results: an experiment with 1,000,000 exposed users (and a conversion for
 // about a third of them), counted through the real ingest path (ExperimentIngest, batches of
 // 5,000, no HTTP), then GET /api/v1/experiments/{key}/results timed 50 times. Usage:
-//   node --import tsx --conditions=sluice-source bench/experiments/results.mjs sqlite|postgres [users]
+//   node --import tsx --conditions=sluice-source bench/experiments/results.mjs sqlite|postgres [users] [--cuped]
+// --cuped turns CUPED on (pre_period_days 14): each exposure also runs the pre-period SQL query
+// (over an event table holding no events of these users) and the results compute the adjusted
+// comparison from the sums.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +12,9 @@ import { configFromEnv, createServer } from '@sluice/server';
 import { ExperimentIngest } from '@sluice/server/experiments';
 import pg from 'pg';
 
-const [dialect, usersArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const withCuped = args.includes('--cuped');
+const [dialect, usersArg] = args.filter((a) => !a.startsWith('--'));
 const users = Number(usersArg ?? 1_000_000);
 const pgUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-results-'));
@@ -47,6 +52,7 @@ await inject('PUT', '/api/v1/experiments/big', {
     metrics: { primary: 'conversion_rate' },
     duration_days: 14,
     min_sample_size: 1000,
+    ...(withCuped ? { cuped: { pre_period_days: 14 } } : {}),
   },
 });
 const ingest = new ExperimentIngest(server.database.db, () => new Date());
@@ -83,6 +89,8 @@ times.sort((a, b) => a - b);
 console.log(
   JSON.stringify({
     dialect,
+    cuped: withCuped,
+    cupedReason: body.metrics[0].comparisons[0].cuped?.reason ?? null,
     exposedUsers: body.sampleSize.users,
     ingestSeconds,
     resultsP50: times[25],

@@ -81,4 +81,46 @@ describe('sluice experiment and stats', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/body\.treatment\.conversions/);
   });
+
+  it('marks the CUPED rows of an experiment with a pre-period', async () => {
+    const spec = {
+      status: 'active',
+      traffic_split: { control: 50, variant_a: 50 },
+      metrics: { primary: 'pages_per_user' },
+      duration_days: 7,
+      min_sample_size: 10,
+      cuped: { pre_period_days: 7 },
+    };
+    writeFileSync(
+      join(dir, 'cuped.json'),
+      JSON.stringify({ kind: 'Experiment', metadata: { name: 'cuped-pages' }, spec }),
+    );
+    expect((await cli(['apply', '-f', join(dir, 'cuped.json')])).code).toBe(0);
+    const now = Date.now();
+    const at = (ms: number) => new Date(now - ms).toISOString();
+    const events = [];
+    for (let i = 0; i < 40; i++) {
+      const user = `cli-cuped-${i}`;
+      // views before exposure (plain events) and after it follow the same per-user level
+      const level = 1 + (i % 5) + (i % 3);
+      for (let k = 0; k < level; k++)
+        events.push({ id: `${user}-p${k}`, user, name: 'page_view', version: '1', time: at(86_400_000 + k) });
+      events.push({ id: `${user}-x`, user, name: 'exposure', experiment: 'cuped-pages', time: at(60_000) });
+      for (let k = 0; k < level + (i % 2); k++)
+        events.push({ id: `${user}-a${k}`, user, name: 'page_view', experiment: 'cuped-pages', time: at(k) });
+    }
+    const sent = await fetch(`${url}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ events }),
+    });
+    expect(sent.status).toBe(200);
+    const table = await cli(['experiment', 'results', 'cuped-pages']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/variant_a \[CUPED, variance −\d+\.\d\d%\]\s+\d/);
+    expect(table.stdout).toMatch(/\[CUPED\] adjusted for the same metric before exposure/);
+    // the seed's experiments have no pre-period: no CUPED rows
+    const plain = await cli(['experiment', 'results', 'checkout-flow-redesign']);
+    expect(plain.stdout).not.toMatch(/CUPED/);
+  });
 });

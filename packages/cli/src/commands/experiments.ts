@@ -15,6 +15,13 @@ interface Comparison {
   relativeCi: [number, number] | null;
   sequentialPValueAdjusted: number | null;
   chanceToBeatControl: number | null;
+  cuped?: {
+    treatmentMean: number | null;
+    relativeLift: number | null;
+    ci: [number, number] | null;
+    varianceReduction: number | null;
+    reason?: string;
+  } | null;
 }
 interface Results {
   experiment: string;
@@ -63,9 +70,9 @@ export function resultsTable(r: Results): string {
     '',
   ];
   const rows = r.metrics.flatMap((m) =>
-    m.arms.map((a) => {
+    m.arms.flatMap((a) => {
       const c = m.comparisons.find((x) => x.arm === a.arm);
-      return [
+      const row = [
         `${m.name}${m.role === 'primary' ? ' *' : ''}`,
         a.arm,
         num(a.n),
@@ -75,13 +82,35 @@ export function resultsTable(r: Results): string {
         c ? num(c.sequentialPValueAdjusted) : '',
         c ? pct(c.chanceToBeatControl) : '',
       ];
+      return c?.cuped && c.cuped.treatmentMean !== null ? [row, cupedRow(m, a.arm, c.cuped)] : [row];
     }),
   );
   const table = formatTable(
     ['METRIC', 'ARM', 'N', 'VALUE', 'LIFT', '95% CI', 'P (ALWAYS-VALID, HOLM)', 'CHANCE TO BEAT'],
     rows,
   );
-  return `${head.join('\n')}\n${table}* primary metric\n`;
+  const cuped = r.metrics.some((m) => m.comparisons.some((c) => c.cuped && c.cuped.treatmentMean !== null));
+  const note = cuped
+    ? '[CUPED] adjusted for the same metric before exposure: value is the adjusted mean, the interval (Δ) is of the absolute lift, fixed horizon; the verdict reads the unadjusted rows\n'
+    : '';
+  return `${head.join('\n')}\n${table}* primary metric\n${note}`;
+}
+
+/** The CUPED row under an arm's row: the adjusted mean, lift and interval, marked [CUPED]. */
+function cupedRow(m: Results['metrics'][number], arm: string, c: NonNullable<Comparison['cuped']>): string[] {
+  const value = (x: number | null) => (m.kind === 'conversion' ? pct(x) : num(x));
+  const v = c.varianceReduction;
+  const reduction = v === null ? '' : `, variance ${v >= 0 ? '−' : '+'}${pct(Math.abs(v))}`;
+  return [
+    '',
+    `${arm} [CUPED${reduction}]`,
+    '',
+    value(c.treatmentMean),
+    pct(c.relativeLift),
+    c.ci ? `Δ ${value(c.ci[0])} … ${value(c.ci[1])}` : '',
+    '',
+    '',
+  ];
 }
 
 export function registerExperimentCommands(program: Command, ctx: CommandContext): void {

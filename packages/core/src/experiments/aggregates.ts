@@ -5,6 +5,11 @@
  * the arm's aggregate moves by contribution(after) − contribution(before), so results never
  * re-read events and every metric kind can be computed from the same sums, including metrics
  * defined after the events arrived.
+ *
+ * With CUPED on, a user also carries `pre`: their events of each metric's name in the pre-period
+ * before their first exposure, read once when the exposure is counted. It adds the covariate's
+ * sums (Σx, Σx², and Σx·y against the same name's events after) so the CUPED estimate, too, is
+ * read from the arm's sums alone.
  */
 
 /** One user's events of one name: how many, and the sum of their `value`s. */
@@ -16,6 +21,11 @@ export interface UserState {
   arm: string | null;
   /** Event name → tally. */
   events: Record<string, EventTally>;
+  /**
+   * Event name → tally in the pre-period before the first exposure (the CUPED covariate); absent
+   * or null when it was not read (CUPED off, or the user exposed before it was turned on).
+   */
+  pre?: Record<string, EventTally> | null;
 }
 
 /** Sums over the exposed users of one arm. */
@@ -40,11 +50,27 @@ export const sumKey = {
   meanSq: (e: string) => `${e}:mm`,
   /** Σ count_a · count_b, names in code-point order. */
   cross: (a: string, b: string) => (a < b ? `${a}|${b}:cc` : `${b}|${a}:cc`),
+  // The CUPED covariate (pre-period tallies) and its products with the same name's tallies after.
+  preUsers: (e: string) => `${e}:pu`,
+  preCount: (e: string) => `${e}:pc`,
+  preCountSq: (e: string) => `${e}:pcc`,
+  preValue: (e: string) => `${e}:ps`,
+  preValueSq: (e: string) => `${e}:pss`,
+  /** Σ users with the event both before and after exposure. */
+  preUsersCross: (e: string) => `${e}:pu*u`,
+  preCountCross: (e: string) => `${e}:pc*c`,
+  preValueCross: (e: string) => `${e}:ps*s`,
+  /** Users whose pre-period was read (event names cannot start with "#"). */
+  withCovariate: '#pre',
 };
 
 /** The sums one exposed user adds to their arm. */
-export function contributions(events: Readonly<Record<string, EventTally>>): Record<string, number> {
+export function contributions(
+  events: Readonly<Record<string, EventTally>>,
+  pre?: Readonly<Record<string, EventTally>> | null,
+): Record<string, number> {
   const out: Record<string, number> = {};
+  if (pre) covariateContributions(out, events, pre);
   const names = Object.keys(events).filter((e) => (events[e]?.[0] ?? 0) > 0);
   for (const e of names) {
     const [c, s] = events[e] as EventTally;
@@ -67,6 +93,27 @@ export function contributions(events: Readonly<Record<string, EventTally>>): Rec
   return out;
 }
 
+function covariateContributions(
+  out: Record<string, number>,
+  events: Readonly<Record<string, EventTally>>,
+  pre: Readonly<Record<string, EventTally>>,
+): void {
+  out[sumKey.withCovariate] = 1;
+  for (const [e, [c, s]] of Object.entries(pre)) {
+    if (!(c > 0)) continue;
+    out[sumKey.preUsers(e)] = 1;
+    out[sumKey.preCount(e)] = c;
+    out[sumKey.preCountSq(e)] = c * c;
+    out[sumKey.preValue(e)] = s;
+    out[sumKey.preValueSq(e)] = s * s;
+    const [c2, s2] = events[e] ?? [0, 0];
+    if (!(c2 > 0)) continue;
+    out[sumKey.preUsersCross(e)] = 1;
+    out[sumKey.preCountCross(e)] = c * c2;
+    out[sumKey.preValueCross(e)] = s * s2;
+  }
+}
+
 /** Arm → change of its aggregate, built up by `applyUserChange`. */
 export type AggregateDelta = Map<string, ArmAggregate>;
 
@@ -83,8 +130,8 @@ export function applyUserChange(delta: AggregateDelta, before: UserState | null,
     delta.set(after.arm, d);
   }
   if (armBefore === null) d.users += 1;
-  const add = contributions(after.events);
-  const sub = armBefore === null || !before ? {} : contributions(before.events);
+  const add = contributions(after.events, after.pre);
+  const sub = armBefore === null || !before ? {} : contributions(before.events, before.pre);
   for (const [k, v] of Object.entries(add)) d.sums[k] = (d.sums[k] ?? 0) + v;
   for (const [k, v] of Object.entries(sub)) d.sums[k] = (d.sums[k] ?? 0) - v;
 }
@@ -108,5 +155,5 @@ export function mergeAggregates(
 /** Adds one event (`value` defaults to 0) to a user's tallies; returns the new state. */
 export function addEvent(state: UserState, name: string, value: number | undefined): UserState {
   const [c, s] = state.events[name] ?? [0, 0];
-  return { arm: state.arm, events: { ...state.events, [name]: [c + 1, s + (value ?? 0)] } };
+  return { ...state, events: { ...state.events, [name]: [c + 1, s + (value ?? 0)] } };
 }

@@ -3,6 +3,7 @@
  * conversions for rates; n, mean and sample variance for means; the delta-method variance for
  * ratios). Pure arithmetic over the sums of aggregates.ts.
  */
+import type { CupedSums } from '../stats/index.js';
 import { type ArmAggregate, sumKey } from './aggregates.js';
 import type { MetricDefinition } from './schema.js';
 
@@ -90,4 +91,57 @@ function ratioSummary(numerator: string, denominator: string, a: ArmAggregate): 
     variance: clean(variance, (sxx + r * r * syy) / n / (my * my)),
     value: r,
   };
+}
+
+/** The metric kinds CUPED adjusts: one value per exposed user, with the same value before. */
+export const CUPED_KINDS: readonly MetricDefinition['kind'][] = ['conversion', 'count', 'sum'];
+
+/**
+ * One arm's CUPED sums for a metric: y the user's metric after exposure, x the same metric in the
+ * pre-period (converted before: 0 or 1; events before; their values before). Users without an
+ * event count as 0 on both sides, as they do in the metric.
+ */
+export function cupedSums(
+  definition: MetricDefinition,
+  a: ArmAggregate,
+): { sums: CupedSums; reason?: undefined } | { sums?: undefined; reason: string } {
+  if (definition.kind !== 'conversion' && definition.kind !== 'count' && definition.kind !== 'sum')
+    return { reason: `CUPED adjusts conversion, count and sum metrics, not ${definition.kind}` };
+  const withCovariate = Math.round(get(a, sumKey.withCovariate));
+  if (withCovariate < a.users)
+    return {
+      reason: `${a.users - withCovariate} users were exposed before CUPED was on, so they have no pre-period`,
+    };
+  const e = definition.event;
+  const n = a.users;
+  switch (definition.kind) {
+    case 'conversion': {
+      // 0/1 values: x² = x and y² = y
+      const x = get(a, sumKey.preUsers(e));
+      const y = get(a, sumKey.users(e));
+      return { sums: { n, sumX: x, sumXX: x, sumY: y, sumYY: y, sumXY: get(a, sumKey.preUsersCross(e)) } };
+    }
+    case 'count':
+      return {
+        sums: {
+          n,
+          sumX: get(a, sumKey.preCount(e)),
+          sumXX: get(a, sumKey.preCountSq(e)),
+          sumY: get(a, sumKey.count(e)),
+          sumYY: get(a, sumKey.countSq(e)),
+          sumXY: get(a, sumKey.preCountCross(e)),
+        },
+      };
+    case 'sum':
+      return {
+        sums: {
+          n,
+          sumX: get(a, sumKey.preValue(e)),
+          sumXX: get(a, sumKey.preValueSq(e)),
+          sumY: get(a, sumKey.value(e)),
+          sumYY: get(a, sumKey.valueSq(e)),
+          sumXY: get(a, sumKey.preValueCross(e)),
+        },
+      };
+  }
 }

@@ -4,10 +4,14 @@
  * posterior, both by one look of the mSPRT (`sequentialUpdate`). The sequential test is taken at
  * the current totals only: 1/Λₙ at any single look is itself an always-valid p-value (Ville's
  * inequality bounds the chance that it ever falls below α), so results need no history of looks.
+ * With a pre-period covariate, `cupedComparison` adds the CUPED-adjusted lift beside the plain one.
  */
 import {
   bayes,
+  type CupedSums,
   criticalZ,
+  cuped,
+  cupedMoments,
   type Interval,
   means,
   proportions,
@@ -40,6 +44,27 @@ export interface Comparison {
   chanceToBeatControl: number | null;
   /** Expected loss of choosing treatment if it is in fact worse, in the metric's unit. */
   expectedLoss: number | null;
+  /** The CUPED-adjusted comparison; null when the experiment has no `cuped` pre-period. */
+  cuped: CupedComparison | null;
+  reason?: string;
+}
+
+/**
+ * The lift with the pre-period covariate regressed out (fixed horizon, normal test). Not used by
+ * the verdict, which reads the unadjusted always-valid p-value (see verdict.ts).
+ */
+export interface CupedComparison {
+  /** Pooled within-arm slope of the metric on its pre-period value. */
+  theta: number | null;
+  /** Adjusted means: Ȳ − θ(X̄ − X̄ over both arms). */
+  controlMean: number | null;
+  treatmentMean: number | null;
+  absoluteLift: number | null;
+  relativeLift: number | null;
+  ci: Interval | null;
+  pValue: number | null;
+  /** 1 − adjusted variance / unadjusted variance of the lift. */
+  varianceReduction: number | null;
   reason?: string;
 }
 
@@ -77,6 +102,7 @@ export function compare(
     sequentialPValueAdjusted: null,
     chanceToBeatControl: null,
     expectedLoss: null,
+    cuped: null,
   };
   if (control.shape === 'proportion' && treatment.shape === 'proportion') {
     return compareRates(out, control, treatment, lowerIsBetter, mde);
@@ -158,3 +184,48 @@ function compareMeans(out: Comparison, c: Mean, t: Mean, lowerIsBetter: boolean,
 }
 
 const spread = (center: number, half: number): Interval => [center - half, center + half];
+
+const NO_CUPED: CupedComparison = {
+  theta: null,
+  controlMean: null,
+  treatmentMean: null,
+  absoluteLift: null,
+  relativeLift: null,
+  ci: null,
+  pValue: null,
+  varianceReduction: null,
+};
+
+/** CUPED of `treatment` against `control` from their sums (arm-stats.ts `cupedSums`). */
+export function cupedComparison(
+  control: { sums?: CupedSums; reason?: string },
+  treatment: { sums?: CupedSums; reason?: string },
+): CupedComparison {
+  const why = control.reason ?? treatment.reason;
+  if (why || !control.sums || !treatment.sums) return { ...NO_CUPED, reason: why ?? 'no covariate' };
+  const c = cupedMoments(control.sums);
+  const t = cupedMoments(treatment.sums);
+  if (!c || !t) return { ...NO_CUPED, reason: 'an arm has fewer than two users' };
+  let r: ReturnType<typeof cuped>;
+  try {
+    r = cuped({ control: c, treatment: t, confidence: CONFIDENCE });
+  } catch (error) {
+    // sums past the engine's range (|x| > 1e100): say so rather than fail the whole results
+    return { ...NO_CUPED, reason: `CUPED cannot be computed: ${(error as Error).message}` };
+  }
+  const relativeLift =
+    r.difference !== null && r.controlMean !== null && r.controlMean !== 0
+      ? r.difference / r.controlMean
+      : null;
+  return {
+    theta: r.theta,
+    controlMean: r.controlMean,
+    treatmentMean: r.treatmentMean,
+    absoluteLift: r.difference,
+    relativeLift,
+    ci: r.ci,
+    pValue: r.pValue,
+    varianceReduction: r.varianceReduction,
+    ...(r.reason ? { reason: r.reason } : {}),
+  };
+}

@@ -5,8 +5,8 @@
  */
 import { holm, normalQuantile, type SrmResult, sampleSize, srm } from '../stats/index.js';
 import type { ArmAggregate } from './aggregates.js';
-import { type ArmSummary, summarize } from './arm-stats.js';
-import { type Comparison, compare } from './compare.js';
+import { type ArmSummary, cupedSums, summarize } from './arm-stats.js';
+import { type Comparison, compare, cupedComparison } from './compare.js';
 import { type ResolvedMetric, resolveMetrics } from './metrics.js';
 import {
   armsOf,
@@ -77,7 +77,8 @@ export function experimentResults(input: ResultsInput): ExperimentResults {
   const empty: ArmAggregate = { users: 0, sums: {} };
   const agg = (arm: string) => input.aggregates.get(arm) ?? empty;
   const mde = spec.minimum_detectable_effect ?? DEFAULT_MINIMUM_DETECTABLE_EFFECT;
-  const metrics = resolveMetrics(spec).map((metric) => metricResult(metric, arms, agg, mde));
+  const cuped = spec.cuped !== undefined;
+  const metrics = resolveMetrics(spec).map((metric) => metricResult(metric, arms, agg, mde, cuped));
   adjust(metrics.filter((m) => m.role === 'primary'));
   adjust(metrics.filter((m) => m.role === 'secondary'));
 
@@ -112,10 +113,12 @@ function metricResult(
   arms: string[],
   agg: (arm: string) => ArmAggregate,
   mde: number,
+  cuped: boolean,
 ): MetricResult {
   const lowerIsBetter = metric.definition.lower_is_better ?? false;
   const summaries = new Map<string, ArmSummary>(arms.map((a) => [a, summarize(metric.definition, agg(a))]));
   const control = summaries.get(CONTROL) as ArmSummary;
+  const controlCuped = cuped ? cupedSums(metric.definition, agg(CONTROL)) : null;
   return {
     name: metric.name,
     kind: metric.definition.kind,
@@ -128,7 +131,11 @@ function metricResult(
     }),
     comparisons: arms
       .filter((a) => a !== CONTROL)
-      .map((arm) => compare(arm, control, summaries.get(arm) as ArmSummary, lowerIsBetter, mde)),
+      .map((arm) => {
+        const c = compare(arm, control, summaries.get(arm) as ArmSummary, lowerIsBetter, mde);
+        if (controlCuped) c.cuped = cupedComparison(controlCuped, cupedSums(metric.definition, agg(arm)));
+        return c;
+      }),
   };
 }
 

@@ -2,7 +2,7 @@
  * The Experiment: the seed's format (`traffic_split`, `targeting.user_segments`,
  * `targeting.geo_locations`, `metrics.primary|secondary`, `duration_days`, `min_sample_size`)
  * plus Sluice's few extras (`salt`, `layer`, `targeting.rule`, `metrics.definitions`,
- * `minimum_detectable_effect`, `winner`). One zod schema gives the type, the validation and the
+ * `minimum_detectable_effect`, `winner`, `cuped`). One zod schema gives the type, the validation and the
  * OpenAPI shape.
  */
 import { z } from 'zod';
@@ -138,6 +138,19 @@ export const ExperimentSpecSchema = z
       .optional()
       .describe('relative effect worth detecting (0.05 = 5 %); default 0.1'),
     winner: ArmNameSchema.optional().describe('the arm everyone gets once concluded'),
+    cuped: z
+      .strictObject({
+        pre_period_days: z
+          .int('must be a whole number')
+          .min(1, 'must be 1 or more')
+          .max(90, 'at most 90')
+          .default(14)
+          .describe("days before each user's first exposure whose events are the covariate; default 14"),
+      })
+      .optional()
+      .describe(
+        'CUPED: each conversion, count and sum metric is also reported adjusted for the same metric in the pre-period',
+      ),
   })
   .superRefine((spec, ctx) => {
     if (spec.winner !== undefined && !Object.hasOwn(spec.traffic_split, spec.winner)) {

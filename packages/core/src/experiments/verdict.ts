@@ -1,7 +1,9 @@
 /**
  * The verdict: ship arm X, stop, or keep running — always with the reason. Decisions read the
  * always-valid (sequential) p-values, Holm-adjusted, so a verdict read every day keeps its error
- * rate. In order:
+ * rate. The CUPED-adjusted comparison is shown beside but never decides: its test is fixed-horizon
+ * (valid at one look only), so deciding on it would lose the guarantee of looking every day. In
+ * order:
  *
  * 1. A sample ratio mismatch voids the results: stop and find the cause.
  * 2. Before `duration_days` have passed and every arm has `min_sample_size` users: keep running.

@@ -9,7 +9,8 @@
  * — the coefficient of X in the regression Y ~ arm + X, so the difference below equals that
  * regression's arm coefficient. The difference of adjusted means is
  * (Ȳ_T − Ȳ_C) − θ(X̄_T − X̄_C), its variance Σ (var Y − 2θ cov + θ² var X)/n, and the test and
- * interval are normal (z), as in the paper.
+ * interval are normal (z), as in the paper. Each arm's adjusted mean is Ȳ − θ(X̄ − X̄_all), X̄_all
+ * the covariate's mean over both arms, so the adjusted means differ by exactly `difference`.
  */
 import { z } from 'zod';
 import {
@@ -51,6 +52,10 @@ export const cupedResult = z.object({
   z: nullableNumber,
   pValue: nullableNumber,
   ci: interval.nullable(),
+  /** control's adjusted mean Ȳ_C − θ(X̄_C − X̄_all) */
+  controlMean: nullableNumber,
+  /** treatment's adjusted mean Ȳ_T − θ(X̄_T − X̄_all) */
+  treatmentMean: nullableNumber,
   /** 1 − adjusted variance / unadjusted variance of the difference */
   varianceReduction: nullableNumber,
   confidence: z.number(),
@@ -65,7 +70,8 @@ export type CupedResult = z.infer<typeof cupedResult>;
  *   control: { n: 1000, meanY: 10, varY: 4, meanX: 9.5, varX: 4, covXY: 3 },
  *   treatment: { n: 1000, meanY: 10.3, varY: 4, meanX: 9.6, varX: 4, covXY: 3 },
  * })
- * // → { theta: 0.75, difference: 0.225, se: 0.0591…, varianceReduction: 0.5625, … }
+ * // → { theta: 0.75, difference: 0.225, se: 0.0591…, varianceReduction: 0.5625,
+ * //     controlMean: 10.0375, treatmentMean: 10.2625, … }
  */
 export function cuped(input: CupedInput): CupedResult {
   const {
@@ -81,6 +87,8 @@ export function cuped(input: CupedInput): CupedResult {
     z: null,
     pValue: null,
     ci: null,
+    controlMean: null,
+    treatmentMean: null,
     varianceReduction: null,
     confidence: level,
   };
@@ -96,6 +104,9 @@ export function cuped(input: CupedInput): CupedResult {
   const raw = c.varY / c.n + t.varY / t.n;
   out.theta = theta;
   out.difference = t.meanY - c.meanY - theta * (t.meanX - c.meanX);
+  const meanX = (c.n * c.meanX + t.n * t.meanX) / (c.n + t.n);
+  out.controlMean = c.meanY - theta * (c.meanX - meanX);
+  out.treatmentMean = t.meanY - theta * (t.meanX - meanX);
   out.se = Math.sqrt(variance);
   out.varianceReduction = raw > 0 ? 1 - variance / raw : why.add('the metric does not vary, so no reduction');
   if (out.se > 0) {
@@ -106,4 +117,35 @@ export function cuped(input: CupedInput): CupedResult {
     why.add('the adjusted metric has no variance, so the test is undefined');
   }
   return { ...out, ...why.done() };
+}
+
+/** Per-user sums of one arm: n users, Σx, Σx², Σy, Σy², Σxy (x the covariate, y the metric). */
+export interface CupedSums {
+  n: number;
+  sumX: number;
+  sumXX: number;
+  sumY: number;
+  sumYY: number;
+  sumXY: number;
+}
+
+/** One arm of `cuped`'s input. */
+export type CupedArm = z.infer<typeof cupedArm>;
+
+/**
+ * An arm's moments for `cuped` from its running sums: means, and sample variances and covariance
+ * (divided by n − 1). Null below two users. Sums kept by adding and taking away per-user terms
+ * can drift a hair past the truth, so variances are floored at 0 and the covariance is held
+ * within Cauchy–Schwarz.
+ * @example
+ * cupedMoments({ n: 3, sumX: 6, sumXX: 14, sumY: 9, sumYY: 29, sumXY: 20 })
+ * // → { n: 3, meanX: 2, varX: 1, meanY: 3, varY: 1, covXY: 1 }
+ */
+export function cupedMoments(s: CupedSums): CupedArm | null {
+  if (s.n < 2) return null;
+  const varX = Math.max(0, (s.sumXX - (s.sumX * s.sumX) / s.n) / (s.n - 1));
+  const varY = Math.max(0, (s.sumYY - (s.sumY * s.sumY) / s.n) / (s.n - 1));
+  const bound = Math.sqrt(varX * varY);
+  const covXY = Math.min(bound, Math.max(-bound, (s.sumXY - (s.sumX * s.sumY) / s.n) / (s.n - 1)));
+  return { n: s.n, meanX: s.sumX / s.n, varX, meanY: s.sumY / s.n, varY, covXY };
 }

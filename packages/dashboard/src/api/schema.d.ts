@@ -1638,6 +1638,28 @@ export interface components {
                         number,
                         number
                     ] | null;
+                    /** @description CUPED: the lift adjusted for the same metric in the pre-period (conversion, count and sum metrics); null when the experiment has no `cuped` */
+                    cuped: {
+                        absoluteLift: number | null;
+                        /** @description 95 % interval of the adjusted absolute lift (fixed horizon) */
+                        ci: [
+                            number,
+                            number
+                        ] | null;
+                        /** @description control's adjusted mean: Ȳ − θ(X̄ − X̄ of both arms) */
+                        controlMean: number | null;
+                        /** @description fixed-horizon, two-sided (normal); the verdict does not use it */
+                        pValue: number | null;
+                        reason?: string;
+                        /** @description absolute lift / adjusted control mean */
+                        relativeLift: number | null;
+                        /** @description pooled within-arm slope of the metric on its pre-period value */
+                        theta: number | null;
+                        /** @description this arm's adjusted mean */
+                        treatmentMean: number | null;
+                        /** @description 1 − adjusted / unadjusted variance of the lift */
+                        varianceReduction: number | null;
+                    } | null;
                     expectedLoss: number | null;
                     /** @description fixed-horizon, two-sided */
                     pValue: number | null;
@@ -5669,11 +5691,13 @@ export interface operations {
                             number
                         ] | null;
                         confidence: number;
+                        controlMean: number | null;
                         difference: number | null;
                         pValue: number | null;
                         reason?: string;
                         se: number | null;
                         theta: number | null;
+                        treatmentMean: number | null;
                         varianceReduction: number | null;
                         z: number | null;
                     };

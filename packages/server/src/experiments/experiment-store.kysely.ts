@@ -1,10 +1,12 @@
-import type { ArmAggregate } from '@sluice/core/experiments';
+import type { ArmAggregate, EventTally } from '@sluice/core/experiments';
 import { PostgresAdapter, sql } from 'kysely';
 import type { Executor } from '../storage/index.js';
 import type { ExperimentRun, ExperimentStore, StoredUser, Transition } from './experiment-store.js';
 
-// 6 parameters a user row, 1 a key: both far below SQLite's 32,766 and PostgreSQL's 65,535
+// 7 parameters a user row, 1 a key: both far below SQLite's 32,766 and PostgreSQL's 65,535
 const USERS_PER_STATEMENT = 2000;
+// 3 parameters a pre-period window
+const WINDOWS_PER_STATEMENT = 1000;
 
 /** A stable 32-bit key for PostgreSQL's advisory lock of one experiment. */
 function lockKey(environment: string, experiment: string): number {
@@ -30,13 +32,18 @@ export function createExperimentStore(db: Executor): ExperimentStore {
       for (let i = 0; i < users.length; i += USERS_PER_STATEMENT) {
         const rows = await db
           .selectFrom('sluice_experiment_user')
-          .select(['user_key', 'arm', 'exposed_at', 'events'])
+          .select(['user_key', 'arm', 'exposed_at', 'events', 'pre_events'])
           .where('environment', '=', environment)
           .where('experiment', '=', experiment)
           .where('user_key', 'in', users.slice(i, i + USERS_PER_STATEMENT))
           .execute();
         for (const r of rows)
-          out.set(r.user_key, { arm: r.arm, exposedAt: r.exposed_at, events: JSON.parse(r.events) });
+          out.set(r.user_key, {
+            arm: r.arm,
+            exposedAt: r.exposed_at,
+            events: JSON.parse(r.events),
+            pre: r.pre_events === null ? null : JSON.parse(r.pre_events),
+          });
       }
       return out;
     },
@@ -49,6 +56,7 @@ export function createExperimentStore(db: Executor): ExperimentStore {
         arm: u.arm,
         exposed_at: u.exposedAt,
         events: JSON.stringify(u.events),
+        pre_events: u.pre ? JSON.stringify(u.pre) : null,
       }));
       for (let i = 0; i < all.length; i += USERS_PER_STATEMENT / 2) {
         await db
@@ -59,10 +67,38 @@ export function createExperimentStore(db: Executor): ExperimentStore {
               arm: eb.ref('excluded.arm'),
               exposed_at: eb.ref('excluded.exposed_at'),
               events: eb.ref('excluded.events'),
+              pre_events: eb.ref('excluded.pre_events'),
             })),
           )
           .execute();
       }
+    },
+
+    async preExposure(environment, names, windows) {
+      const out = new Map<string, Record<string, EventTally>>();
+      if (names.length === 0) return out;
+      for (let i = 0; i < windows.length; i += WINDOWS_PER_STATEMENT) {
+        const chunk = windows.slice(i, i + WINDOWS_PER_STATEMENT);
+        // one grouped scan per chunk: each window walks the (environment, user_key, time) index
+        const rows = await sql<{ user_key: string; name: string; n: number | string; total: number | null }>`
+          with w (user_key, from_time, to_time) as (
+            values ${sql.join(chunk.map((w) => sql`(${w.user}, ${w.from}, ${w.to})`))}
+          )
+          select e.user_key, e.name, count(*) as n, sum(e.value) as total
+          from sluice_event e
+          join w on e.user_key = w.user_key
+          where e.environment = ${environment}
+            and e.name in (${sql.join([...names])})
+            and e.time >= w.from_time
+            and e.time < w.to_time
+          group by e.user_key, e.name`.execute(db);
+        for (const r of rows.rows) {
+          const tallies = out.get(r.user_key) ?? {};
+          tallies[r.name] = [Number(r.n), Number(r.total ?? 0)];
+          out.set(r.user_key, tallies);
+        }
+      }
+      return out;
     },
 
     async arms(environment, experiment) {

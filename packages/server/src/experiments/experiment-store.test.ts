@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, inTransaction, migrate, openDatabase } from '../storage/index.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test-support/databases.js';
+import { createEventStore } from '../tracking/event-store.js';
 import type { StoredUser } from './experiment-store.js';
 import { createExperimentStore } from './experiment-store.kysely.js';
 
@@ -41,7 +42,14 @@ describe.each(DIALECTS)('experiment store on %s', (dialect) => {
       arm: 'variant_a',
       exposedAt: '2026-01-02T00:00:00.000Z',
       events: { purchase: [3, 40.5] },
+      pre: null,
     });
+    await store.saveUsers(
+      'dev',
+      'e',
+      new Map([['u1', { ...(users.get('u1') as StoredUser), pre: { purchase: [2, 19.5] } }]]),
+    );
+    expect((await store.users('dev', 'e', ['u1'])).get('u1')?.pre).toEqual({ purchase: [2, 19.5] });
     expect((await store.users('prod', 'e', ['u1'])).size).toBe(0);
     expect((await store.users('dev', 'other', ['u1'])).size).toBe(0);
   });
@@ -94,5 +102,56 @@ describe.each(DIALECTS)('experiment store on %s', (dialect) => {
       });
     await Promise.all([bump(), bump(), bump()]);
     expect((await createExperimentStore(handle.db).arms('dev', 'race')).get('control')?.users).toBe(3);
+  });
+
+  it("tallies each user's events of the named metrics in their own pre-period window, in SQL", async () => {
+    let id = 0;
+    const event = (user: string, name: string, time: string, value?: number) => ({
+      id: `pre-${id++}`,
+      user,
+      name,
+      time,
+      ...(value === undefined ? {} : { value }),
+    });
+    await createEventStore(handle.db).insert(
+      'dev',
+      [
+        event('a', 'purchase', '2026-02-01T00:00:00.000Z', 10), // the window's first instant: in
+        event('a', 'purchase', '2026-02-05T12:00:00.000Z', 2.5),
+        event('a', 'purchase', '2026-02-10T00:00:00.000Z', 99), // the exposure's instant: out
+        event('a', 'purchase', '2026-01-31T23:59:59.999Z', 99), // before the window: out
+        event('a', 'page_view', '2026-02-03T00:00:00.000Z'),
+        event('a', 'signup', '2026-02-03T00:00:00.000Z'), // a name no metric reads
+        event('b', 'page_view', '2026-03-01T00:00:00.000Z'),
+        event('b', 'page_view', '2026-03-02T00:00:00.000Z'),
+        event('b', 'purchase', '2026-02-05T00:00:00.000Z', 7), // a's window, not b's
+        event('c', 'signup', '2026-02-05T00:00:00.000Z'),
+      ],
+      new Date(),
+      'test',
+    );
+    await createEventStore(handle.db).insert(
+      'prod',
+      [event('a', 'purchase', '2026-02-05T00:00:00.000Z', 1000)],
+      new Date(),
+      'test',
+    );
+    const store = createExperimentStore(handle.db);
+    const got = await store.preExposure(
+      'dev',
+      ['purchase', 'page_view'],
+      [
+        { user: 'a', from: '2026-02-01T00:00:00.000Z', to: '2026-02-10T00:00:00.000Z' },
+        { user: 'b', from: '2026-02-20T00:00:00.000Z', to: '2026-03-06T00:00:00.000Z' },
+        { user: 'c', from: '2026-02-01T00:00:00.000Z', to: '2026-02-10T00:00:00.000Z' },
+      ],
+    );
+    expect(got).toEqual(
+      new Map([
+        ['a', { purchase: [2, 12.5], page_view: [1, 0] }],
+        ['b', { page_view: [2, 0] }],
+      ]),
+    );
+    expect((await store.preExposure('dev', [], [{ user: 'a', from: '', to: 'z' }])).size).toBe(0);
   });
 });

@@ -19,6 +19,15 @@ export interface StoredUser {
   arm: string | null;
   exposedAt: string | null;
   events: Record<string, EventTally>;
+  /** CUPED: their tallies in the pre-period before `exposedAt`; absent or null when not read. */
+  pre?: Record<string, EventTally> | null;
+}
+
+/** One user's CUPED pre-period: events with `from <= time < to` (ISO times). */
+export interface PreWindow {
+  user: string;
+  from: string;
+  to: string;
 }
 
 export type Transition = 'started' | 'stopped' | 'concluded';
@@ -33,6 +42,16 @@ export interface ExperimentStore {
   users(environment: string, experiment: string, users: readonly string[]): Promise<Map<string, StoredUser>>;
   /** Writes (inserts or replaces) these users' rows. */
   saveUsers(environment: string, experiment: string, rows: ReadonlyMap<string, StoredUser>): Promise<void>;
+  /**
+   * CUPED's covariate: each user's stored events (`sluice_event`, whether or not they name an
+   * experiment) of these names in their window, tallied in SQL as [count, Σ value]. Users with no
+   * such event are absent. Reads the caller's transaction, so events of the same batch count.
+   */
+  preExposure(
+    environment: string,
+    names: readonly string[],
+    windows: readonly PreWindow[],
+  ): Promise<Map<string, Record<string, EventTally>>>;
   /** The arms' sums. */
   arms(environment: string, experiment: string): Promise<Map<string, ArmAggregate>>;
   /** Writes the arms' sums. */

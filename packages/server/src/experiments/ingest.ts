@@ -3,19 +3,22 @@
  * rows of the users it names and the arms' sums, and writes them back (aggregates.ts says how a
  * user's change moves the sums). Exposures set a user's arm once (a user counts once); events of
  * a user not exposed yet are kept on their row and join the arm when the exposure arrives, so
- * late and out-of-order events count the same.
+ * late and out-of-order events count the same. With CUPED on, a user's exposure also reads their
+ * events of the pre-period before it (SQL, `preExposure`): the covariate is fixed at exposure.
  */
 import {
   type AggregateDelta,
   applyUserChange,
   armFor,
+  CUPED_KINDS,
   type ExperimentSpec,
   MAX_EVENT_NAMES,
   mergeAggregates,
+  resolveMetrics,
 } from '@sluice/core/experiments';
 import { createResourceStore } from '../resources/resource-store.kysely.js';
 import { type Executor, inTransaction } from '../storage/index.js';
-import type { StoredUser } from './experiment-store.js';
+import type { ExperimentStore, StoredUser } from './experiment-store.js';
 import { createExperimentStore } from './experiment-store.kysely.js';
 
 /** The event name that exposes a user to an experiment. */
@@ -122,6 +125,7 @@ export class ExperimentIngest {
         }
         after.set(e.user, current);
       }
+      await this.readPrePeriod(trx, store, environment, key, before, after);
       const delta: AggregateDelta = new Map();
       for (const [user, state] of after) applyUserChange(delta, before.get(user) ?? null, state);
       await store.saveUsers(environment, key, after);
@@ -131,9 +135,52 @@ export class ExperimentIngest {
       }
     }
   }
+
+  /**
+   * CUPED: users exposed in this batch (or whose first exposure moved earlier) get their
+   * pre-period tallies of the metrics' events. Users exposed before CUPED was on keep none.
+   */
+  private async readPrePeriod(
+    trx: Executor,
+    store: ExperimentStore,
+    environment: string,
+    key: string,
+    before: ReadonlyMap<string, StoredUser>,
+    after: Map<string, StoredUser>,
+  ): Promise<void> {
+    const exposed = [...after].filter(
+      ([user, u]) => u.arm !== null && u.exposedAt !== null && u.exposedAt !== before.get(user)?.exposedAt,
+    );
+    if (exposed.length === 0) return;
+    const resource = await createResourceStore(trx).get('Experiment', environment, key);
+    const spec = resource?.spec as ExperimentSpec | undefined;
+    if (!spec?.cuped) return;
+    const days = spec.cuped.pre_period_days * DAY_MS;
+    const windows = exposed
+      // a user counted before CUPED was on keeps no covariate, even when their exposure moves
+      .filter(([user]) => {
+        const was = before.get(user);
+        return !was || was.arm === null || Boolean(was.pre);
+      })
+      .map(([user, u]) => {
+        const to = new Date(u.exposedAt as string);
+        return { user, from: new Date(to.getTime() - days).toISOString(), to: to.toISOString() };
+      });
+    const names = [
+      ...new Set(
+        resolveMetrics(spec)
+          .map((m) => m.definition)
+          .flatMap((d) => (CUPED_KINDS.includes(d.kind) && 'event' in d ? [d.event] : [])),
+      ),
+    ];
+    const tallies = await store.preExposure(environment, names, windows);
+    for (const w of windows) (after.get(w.user) as StoredUser).pre = tallies.get(w.user) ?? {};
+  }
 }
 
+const DAY_MS = 86_400_000;
+
 function copy(u: StoredUser | undefined): StoredUser {
-  if (!u) return { arm: null, exposedAt: null, events: {} };
-  return { arm: u.arm, exposedAt: u.exposedAt, events: { ...u.events } };
+  if (!u) return { arm: null, exposedAt: null, events: {}, pre: null };
+  return { arm: u.arm, exposedAt: u.exposedAt, events: { ...u.events }, pre: u.pre ?? null };
 }

@@ -4,6 +4,24 @@ import { z } from 'zod';
 const interval = z.tuple([z.number(), z.number()]).nullable();
 const n = z.number().nullable();
 
+export const cupedComparisonSchema = z
+  .object({
+    theta: n.meta({ description: 'pooled within-arm slope of the metric on its pre-period value' }),
+    controlMean: n.meta({ description: "control's adjusted mean: Ȳ − θ(X̄ − X̄ of both arms)" }),
+    treatmentMean: n.meta({ description: "this arm's adjusted mean" }),
+    absoluteLift: n,
+    relativeLift: n.meta({ description: 'absolute lift / adjusted control mean' }),
+    ci: interval.meta({ description: '95 % interval of the adjusted absolute lift (fixed horizon)' }),
+    pValue: n.meta({ description: 'fixed-horizon, two-sided (normal); the verdict does not use it' }),
+    varianceReduction: n.meta({ description: '1 − adjusted / unadjusted variance of the lift' }),
+    reason: z.string().optional(),
+  })
+  .nullable()
+  .meta({
+    description:
+      'CUPED: the lift adjusted for the same metric in the pre-period (conversion, count and sum metrics); null when the experiment has no `cuped`',
+  });
+
 export const comparisonSchema = z.object({
   arm: z.string(),
   absoluteLift: n,
@@ -17,6 +35,7 @@ export const comparisonSchema = z.object({
   sequentialCi: interval.meta({ description: 'confidence sequence of the absolute lift' }),
   chanceToBeatControl: n,
   expectedLoss: n,
+  cuped: cupedComparisonSchema,
   reason: z.string().optional(),
 });
 

@@ -2,7 +2,7 @@
  * The database's tables as Kysely sees them. Times are ISO-8601 strings in UTC and JSON columns
  * are text, so the same rows round-trip identically on SQLite and PostgreSQL.
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface ResourceTable {
   kind: string;
@@ -99,6 +99,8 @@ export interface EventTable {
   name: string;
   user_key: string;
   time: string;
+  /** The event's `value`, when it has one (null: none, or stored before migration 019). */
+  value: ColumnType<number | null, number | null | undefined, number | null>;
   received_at: string;
   /** The subject of the token that sent it. */
   sent_by: string;
@@ -124,6 +126,8 @@ export interface ExperimentUserTable {
   arm: string | null;
   exposed_at: string | null;
   events: string;
+  /** JSON tallies of the CUPED pre-period; null when not read. */
+  pre_events: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Per-arm sums over the exposed users (JSON), updated at ingest. */

@@ -4,7 +4,7 @@ import type { Database, Executor } from '../storage/index.js';
 import { inTransaction } from '../storage/index.js';
 import type { EventInput } from './event.schema.js';
 
-// 8 parameters a row: 400 rows stay far below SQLite's and PostgreSQL's parameter limits
+// 9 parameters a row: 400 rows stay far below SQLite's and PostgreSQL's parameter limits
 const ROWS_PER_STATEMENT = 400;
 
 export interface StoredCount {
@@ -58,6 +58,8 @@ export function createEventStore(db: Executor): EventStore {
             name: e.name,
             user_key: e.user,
             time: new Date(e.time).toISOString(),
+            // kept for the CUPED pre-period of sum metrics (experiments' covariates)
+            value: e.value ?? null,
             received_at: at,
             sent_by: sentBy,
           }));

@@ -61,6 +61,7 @@ export function MetricResults({ metric }: { metric: MetricResult }) {
                         format={format}
                       />
                       {c.reason && <div className="muted">{c.reason}</div>}
+                      {c.cuped && <CupedLine kind={metric.kind} cuped={c.cuped} />}
                     </>
                   ) : (
                     <span className="muted">baseline</span>
@@ -79,5 +80,22 @@ export function MetricResults({ metric }: { metric: MetricResult }) {
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** The CUPED-adjusted lift (absolute, fixed horizon) under the arm's interval; not the verdict's. */
+function CupedLine({ kind, cuped }: { kind: MetricResult['kind']; cuped: NonNullable<Comparison['cuped']> }) {
+  if (cuped.absoluteLift === null || !cuped.ci) {
+    return <div className="muted">CUPED: {cuped.reason ?? 'not available'}</div>;
+  }
+  const reduction = cuped.varianceReduction;
+  return (
+    <div className="muted">
+      CUPED (adjusted for the pre-period): lift {value(kind, cuped.absoluteLift)}, 95 % interval{' '}
+      {value(kind, cuped.ci[0] ?? null)} … {value(kind, cuped.ci[1] ?? null)}
+      {reduction !== null
+        ? `, variance ${reduction >= 0 ? '−' : '+'}${Math.abs(reduction * 100).toFixed(1)} %`
+        : ''}
+    </div>
   );
 }

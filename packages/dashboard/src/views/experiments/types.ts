@@ -15,8 +15,11 @@ export interface ExperimentSpec {
 export type Results = Schemas['ExperimentResults'];
 type Intervals = 'ci' | 'relativeCi' | 'sequentialCi';
 /** Intervals as arrays: the client's response types widen the schema's `[low, high]` to that. */
-export type Comparison = Omit<Results['metrics'][number]['comparisons'][number], Intervals> &
-  Record<Intervals, number[] | null>;
+type ResultComparison = Results['metrics'][number]['comparisons'][number];
+export type Comparison = Omit<ResultComparison, Intervals | 'cuped'> &
+  Record<Intervals, number[] | null> & {
+    cuped: (Omit<NonNullable<ResultComparison['cuped']>, 'ci'> & { ci: number[] | null }) | null;
+  };
 export type MetricResult = Omit<Results['metrics'][number], 'comparisons'> & { comparisons: Comparison[] };
 
 export const STATUS_TONE: Record<ExperimentSpec['status'], string> = {

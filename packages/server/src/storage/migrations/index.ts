@@ -17,6 +17,7 @@ import * as m012 from './012-install-identity.js';
 import * as m016 from './016-notifications.js';
 import * as m017 from './017-gitops.js';
 import * as m018 from './018-releases.js';
+import * as m019 from './019-experiment-covariates.js';
 
 export interface MigrationStep {
   name: string;
@@ -37,4 +38,5 @@ export const migrations: MigrationStep[] = [
   { name: '016-notifications', up: m016.up },
   { name: '017-gitops', up: m017.up },
   { name: '018-releases', up: m018.up },
+  { name: '019-experiment-covariates', up: m019.up },
 ];
