@@ -1,7 +1,6 @@
 /**
  * OFREP evaluation without a transport: a parsed request in, an answer (status, JSON text,
- * ETag, emergency header) out. Both ways in share it — the Fastify routes (ofrep.routes.ts: inject,
- * unusual requests) and the raw node:http fast path (fast-path.ts) — so they answer alike.
+ * ETag, emergency header) out. transport.ts brings it every evaluation request.
  */
 
 import type { IncomingHttpHeaders } from 'node:http';
