@@ -167,7 +167,8 @@ class Exchange {
     if (observe === undefined && requestLog === undefined) return;
     const seconds = (performance.now() - this.started) / 1000;
     observe?.(this.key === null ? BULK_URL : KEY_URL, answer.status, seconds);
-    requestLog?.done({
+    if (requestLog === undefined || requestLog.counted('ofrep', answer.status)) return;
+    requestLog.done({
       method: 'POST',
       url: this.req.url ?? '',
       status: answer.status,
