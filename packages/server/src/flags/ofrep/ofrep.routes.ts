@@ -19,7 +19,6 @@ import {
   type EvaluatorDeps,
   errorAnswer,
   type OfrepAnswer,
-  type OfrepCall,
   OfrepEvaluator,
 } from './evaluator.js';
 import { ChangeStreams, type StreamLimits } from './stream.js';
@@ -37,9 +36,9 @@ export type { EvaluationHook } from './evaluator.js';
 export interface OfrepDeps extends EvaluatorDeps {
   /** Largest request body; bigger ones get 413. Default 1 MiB + room for the envelope. */
   bodyLimit?: number;
-  /** The app's metrics: the evaluation listener records its requests in the request-duration histogram. */
+  /** The app's metrics: the listener records its evaluations in the request-duration histogram. */
   requestMetrics?: Registry;
-  /** The app's request log: the evaluation listener reports its requests there, as Fastify's hook does. */
+  /** The app's request log: the listener reports its evaluations there, as Fastify's hook does. */
   requestLog?: RequestLog | undefined;
   /** Change streams per token and in all (config `quotas`). */
   streamLimits?: StreamLimits;
@@ -73,7 +72,7 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
   fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-    const handOver = (key: string | null) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const handOver = async (request: FastifyRequest, reply: FastifyReply, key: string | null) => {
       reply.hijack();
       const mark = request.url.indexOf('?');
       const query = mark < 0 ? '' : request.url.slice(mark + 1);
@@ -84,14 +83,14 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
       url: KEY_URL,
       bodyLimit,
       errorHandler: ofrepErrorHandler,
-      handler: (request, reply) => handOver((request.params as { key: string }).key)(request, reply),
+      handler: (request, reply) => handOver(request, reply, (request.params as { key: string }).key),
     });
     scope.route({
       method: 'POST',
       url: BULK_URL,
       bodyLimit,
       errorHandler: ofrepErrorHandler,
-      handler: handOver(null),
+      handler: (request, reply) => handOver(request, reply, null),
     });
   });
 
@@ -164,7 +163,7 @@ function ofrepErrorHandler(error: FastifyError, request: FastifyRequest, reply: 
   );
 }
 
-/** The evaluation listener's entries in `sluice_http_request_duration_seconds`, labelled as Fastify's. */
+/** The listener's entries in `sluice_http_request_duration_seconds`, labelled as Fastify's. */
 function durationRecorder(registry: Registry | undefined) {
   const histogram = registry?.getSingleMetric('sluice_http_request_duration_seconds') as
     | Histogram<'method' | 'route' | 'status'>
