@@ -116,10 +116,13 @@ const markers = {
   'light-my-request/avvio': /light-my-request|avvio/,
   'socket write': /writeGeneric|writev|_writeGeneric|handleWriteReq/,
   'http parser': /parserOnHeadersComplete|parserOnBody|parserOnMessageComplete/,
-  'ofrep (all)': /packages\/server\/src\/ofrep\//,
+  'ofrep (all)': /packages\/server\/src\/flags\/ofrep\//,
   'flag evaluation (core)': /packages\/core\/src\/flags\//,
   'tokens.verify': /verify .*tokens\.service/,
   'metrics observe': /prom-client/,
+  'request log (pino)': /node_modules\/pino\/|request-log/,
+  'ETag (bulkEtag)': /bulkEtag|canonical/,
+  'JSON parse (body)': /parseJsonBody|jsonTooDeep|secure-json-parse/,
 };
 const inclusive = Object.fromEntries(Object.keys(markers).map((k) => [k, 0]));
 for (const [id, t] of self) {

@@ -1,20 +1,27 @@
 // Starts a Sluice control plane on SQLite with the benchmark's flags in `production` and an
 // sdk:production token; prints {url, token} on stdout. Run with
 // `node --import tsx --conditions=sluice-source` (sources, as the tests run them).
+// Configured as `sluice up` runs by default: a pino JSON log at info with the redaction paths
+// (packages/cli/src/commands/logger.ts; here on stderr, stdout carries the handshake), so request
+// counting for the log's summary is on, and metrics are on.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromEnv, createServer } from '@sluice/server';
+import { configFromEnv, createServer, LOG_REDACT_PATHS } from '@sluice/server';
+import pino from 'pino';
 import { flagdFile } from './flags.mjs';
 
 const port = Number(process.argv[2] ?? 0); // 0: any free port
 const adminToken = 'bench-admin-token-0123456789';
-const server = await createServer(
-  configFromEnv(
-    {},
-    { dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-')), adminToken, port, embeddedRouter: false },
-  ),
+const config = configFromEnv(
+  {},
+  { dataDir: mkdtempSync(join(tmpdir(), 'sluice-bench-')), adminToken, port, embeddedRouter: false },
 );
+const logger = pino(
+  { level: config.logLevel, redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' } },
+  pino.destination(2),
+);
+const server = await createServer(config, { logger });
 const url = await server.listen();
 const call = async (path, body) => {
   const res = await fetch(`${url}${path}`, {

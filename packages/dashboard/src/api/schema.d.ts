@@ -1536,6 +1536,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ofrep/v1/evaluate/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate every flag (OFREP bulk; ETag / If-None-Match) */
+        post: operations["postOfrepV1EvaluateFlags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ofrep/v1/evaluate/flags/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluate one flag (OFREP) */
+        post: operations["postOfrepV1EvaluateFlagsKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ofrep/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The change stream (server-sent `refetchEvaluation` events) */
+        get: operations["getOfrepV1Events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -1574,6 +1625,18 @@ export interface components {
         };
         Anonymous6: string | number | boolean | null | components["schemas"]["Anonymous6"][] | {
             [key: string]: components["schemas"]["Anonymous6"];
+        };
+        Anonymous7: string | number | boolean | null | components["schemas"]["Anonymous7"][] | {
+            [key: string]: components["schemas"]["Anonymous7"];
+        };
+        Anonymous8: string | number | boolean | null | components["schemas"]["Anonymous8"][] | {
+            [key: string]: components["schemas"]["Anonymous8"];
+        };
+        Anonymous9: string | number | boolean | null | components["schemas"]["Anonymous9"][] | {
+            [key: string]: components["schemas"]["Anonymous9"];
+        };
+        Anonymous10: string | number | boolean | null | components["schemas"]["Anonymous10"][] | {
+            [key: string]: components["schemas"]["Anonymous10"];
         };
         AuditEntry: {
             action: string;
@@ -1902,7 +1965,7 @@ export interface components {
             };
             /** @enum {string} */
             state?: "ENABLED" | "DISABLED";
-            targeting?: components["schemas"]["Anonymous6"];
+            targeting?: components["schemas"]["Anonymous10"];
         };
         ServiceRelease: {
             endedAt: string | null;
@@ -3055,7 +3118,7 @@ export interface operations {
                 "application/json": {
                     /** @default {} */
                     context?: {
-                        [key: string]: components["schemas"]["Anonymous2"];
+                        [key: string]: components["schemas"]["Anonymous6"];
                     };
                     /**
                      * @description default: the type of the flag’s variants
@@ -3079,7 +3142,7 @@ export interface operations {
                             [key: string]: string | number | boolean;
                         };
                         reason: string;
-                        value?: components["schemas"]["Anonymous1"];
+                        value?: components["schemas"]["Anonymous5"];
                         variant?: string;
                     };
                 };
@@ -6448,6 +6511,361 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postOfrepV1EvaluateFlags: {
+        parameters: {
+            query?: {
+                /** @description The environment; by default the token's own (an sdk:<env> token evaluates only there). */
+                environment?: string;
+            };
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description The evaluation context; `targetingKey` is the subject of fractional rollouts. */
+                    context?: {
+                        [key: string]: components["schemas"]["Anonymous3"];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Every flag, with an ETag and the change stream to follow */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        eventStreams?: {
+                            endpoint: {
+                                /** Format: starts_with */
+                                requestUri: string;
+                            };
+                            inactivityDelaySec: number;
+                            /** @constant */
+                            type: "sse";
+                        }[];
+                        flags: ({
+                            key: string;
+                            metadata?: {
+                                [key: string]: string | number | boolean;
+                            };
+                            reason: string;
+                            value?: components["schemas"]["Anonymous4"];
+                            variant?: string;
+                        } | {
+                            /** @enum {string} */
+                            errorCode: "PARSE_ERROR" | "TARGETING_KEY_MISSING" | "INVALID_CONTEXT" | "GENERAL" | "FLAG_NOT_FOUND" | "TYPE_MISMATCH";
+                            errorDetails?: string;
+                            key: string;
+                            metadata?: {
+                                [key: string]: string | number | boolean;
+                            };
+                        })[];
+                        metadata?: {
+                            [key: string]: string | number | boolean;
+                        };
+                    };
+                };
+            };
+            /** @description Unchanged since the If-None-Match ETag */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description PARSE_ERROR (body), INVALID_CONTEXT, TARGETING_KEY_MISSING, TYPE_MISMATCH */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description No token, or an unknown, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description The token may not evaluate in this environment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description An internal error; the X-Request-Id header identifies it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+        };
+    };
+    postOfrepV1EvaluateFlagsKey: {
+        parameters: {
+            query?: {
+                /** @description The environment; by default the token's own (an sdk:<env> token evaluates only there). */
+                environment?: string;
+            };
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description The evaluation context; `targetingKey` is the subject of fractional rollouts. */
+                    context?: {
+                        [key: string]: components["schemas"]["Anonymous1"];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The evaluation (Sluice-Emergency header in emergency mode) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: string;
+                        metadata?: {
+                            [key: string]: string | number | boolean;
+                        };
+                        reason: string;
+                        value?: components["schemas"]["Anonymous2"];
+                        variant?: string;
+                    };
+                };
+            };
+            /** @description PARSE_ERROR (body), INVALID_CONTEXT, TARGETING_KEY_MISSING, TYPE_MISMATCH */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        errorCode: "PARSE_ERROR" | "TARGETING_KEY_MISSING" | "INVALID_CONTEXT" | "GENERAL" | "FLAG_NOT_FOUND" | "TYPE_MISMATCH";
+                        errorDetails?: string;
+                        key: string;
+                        metadata?: {
+                            [key: string]: string | number | boolean;
+                        };
+                    } | {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description No token, or an unknown, revoked or expired one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description The token may not evaluate in this environment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description FLAG_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        errorCode: "PARSE_ERROR" | "TARGETING_KEY_MISSING" | "INVALID_CONTEXT" | "GENERAL" | "FLAG_NOT_FOUND" | "TYPE_MISMATCH";
+                        errorDetails?: string;
+                        key: string;
+                        metadata?: {
+                            [key: string]: string | number | boolean;
+                        };
+                    };
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description An internal error; the X-Request-Id header identifies it */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+        };
+    };
+    getOfrepV1Events: {
+        parameters: {
+            query?: {
+                /** @description The environment; by default the token's own (an sdk:<env> token evaluates only there). */
+                environment?: string;
+                /** @description A stream ticket (from the bulk answer), for EventSource, which sends no headers */
+                ticket?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description No token or ticket, or an unknown one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description The token or ticket is for another environment */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description The token's streams are at their quota (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
+                };
+            };
+            /** @description The server holds as many streams as it may (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        errorCode?: string;
+                        errorDetails?: string;
+                    };
                 };
             };
         };

@@ -78,7 +78,7 @@ export function buildApp(options: AppOptions): SluiceApp {
   const { registry, httpDuration } = createPrometheusExposition();
   // JSON only: a text body on a JSON route is a 415, not a string handed to validation
   fastify.removeContentTypeParser('text/plain');
-  // the same parser as the OFREP fast path, with a nesting limit (deep input overflowed zod: L1)
+  // the same parser as OFREP's evaluation path, with a nesting limit (deep input overflowed zod: L1)
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const parsed = parseJsonBody(body as string);

@@ -1,6 +1,6 @@
 /**
- * JSON request bodies, parsed alike by the Fastify routes and the OFREP fast path: Fastify's own
- * library and options (secure-json-parse: `__proto__` and `constructor.prototype` refused, a
+ * JSON request bodies, parsed alike by the Fastify routes and OFREP's evaluation path
+ * (flags/ofrep/transport.ts): Fastify's own library and options (secure-json-parse: `__proto__` and `constructor.prototype` refused, a
  * leading BOM dropped) and its messages, plus a nesting limit.
  *
  * Nesting limit for JSON request bodies. Parsing deep input is cheap, but every recursive step
@@ -34,7 +34,7 @@ export const TOO_DEEP_MESSAGE = `Body nests arrays and objects more than ${MAX_J
 
 /** A body failure, shaped like Fastify's own errors so one mapping serves both paths. */
 export interface BodyError {
-  statusCode: 400 | 413;
+  statusCode: 400 | 413 | 415;
   message: string;
 }
 

@@ -28,6 +28,19 @@ describe('the OpenAPI document', () => {
     expect((validated as { openapi?: string }).openapi).toBe('3.1.0');
   });
 
+  it('describes OFREP beside the /api/v1 table, with its own error shapes', async () => {
+    const { paths } = (await t.request('GET', '/api/v1/openapi.json', { token: null })).body;
+    expect(Object.keys(paths['/ofrep/v1/evaluate/flags/{key}'])).toEqual(['post']);
+    expect(Object.keys(paths['/ofrep/v1/evaluate/flags'])).toEqual(['post']);
+    expect(Object.keys(paths['/ofrep/v1/events'])).toEqual(['get']);
+    const single = paths['/ofrep/v1/evaluate/flags/{key}'].post;
+    expect(Object.keys(single.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '404', '413', '415']),
+    );
+    expect(JSON.stringify(single.responses)).not.toMatch(/problem\+json/);
+    expect(Object.keys(paths['/ofrep/v1/evaluate/flags'].post.responses)).toContain('304');
+  });
+
   it('is refused by the same validator when a $ref points nowhere (the check can fail)', async () => {
     const res = await t.request('GET', '/api/v1/openapi.json', { token: null });
     const broken = structuredClone(res.body);

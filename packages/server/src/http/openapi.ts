@@ -26,8 +26,13 @@ function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): J
   }));
 }
 
-export function openApiDocument(routes: AnyRoute[], version: string): Json {
-  const paths: Record<string, Record<string, Json>> = {};
+/** `extraPaths`: routes outside the table (OFREP, with its own error shapes), described by their slice. */
+export function openApiDocument(
+  routes: AnyRoute[],
+  version: string,
+  extraPaths: Record<string, Record<string, Json>> = {},
+): Json {
+  const paths: Record<string, Record<string, Json>> = { ...extraPaths };
   for (const route of routes) {
     const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const operation: Json = {

@@ -34,6 +34,18 @@ describe('request log', () => {
     expect(lines).toHaveLength(2); // nothing new, nothing said
   });
 
+  it('counts a busy request without a record (the OFREP shortcut), unless it must be logged', () => {
+    const { lines, log } = recorder();
+    const requests = new RequestLog({ log, every: false });
+    expect(requests.counted('ofrep', 200)).toBe(true);
+    expect(requests.counted('ofrep', 404)).toBe(true);
+    expect(requests.counted('ofrep', 503)).toBe(false); // a server error goes through done, one line
+    expect(lines).toEqual([]);
+    requests.flush();
+    expect(lines[0]?.msg).toMatch(/: ofrep 2 \(200×1 404×1\)$/);
+    expect(new RequestLog({ log, every: true }).counted('ofrep', 200)).toBe(false);
+  });
+
   it('logs a server error of a busy route at once, and every request when asked', () => {
     const { lines, log } = recorder();
     new RequestLog({ log, every: false }).done(req('/ofrep/v1/evaluate/flags/a', 500, 'POST'));

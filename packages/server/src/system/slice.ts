@@ -1,4 +1,6 @@
 /** The system slice: liveness, readiness, the Prometheus exposition and the OpenAPI document. */
+
+import { ofrepOpenApiPaths } from '../flags/ofrep/ofrep.openapi.js';
 import type { SluiceApp } from '../http/app.js';
 import { openApiDocument } from '../http/openapi.js';
 import type { SliceContext } from '../slice.js';
@@ -11,7 +13,7 @@ export function systemSlice(ctx: SliceContext, needs: { version: string }) {
     routes: systemRoutes({
       database: ctx.database,
       metrics: () => app!.metrics,
-      openapi: () => openApiDocument(app!.routes, needs.version),
+      openapi: () => openApiDocument(app!.routes, needs.version, ofrepOpenApiPaths()),
       metricsToken: ctx.config.metricsToken,
       storageProblem: () => ctx.database.health.problem(),
     }),

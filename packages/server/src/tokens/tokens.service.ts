@@ -156,14 +156,13 @@ export class TokenService implements TokenVerifier {
   async verify(secret: string): Promise<Principal | null> {
     const nowMs = this.now().getTime();
     const hit = this.cache.get(secret);
-    const live = (e: { expiresAt: number | null }) => e.expiresAt === null || e.expiresAt > nowMs;
-    if (hit && hit.until > nowMs && live(hit)) return hit.principal;
+    if (hit && hit.until > nowMs && live(hit, nowMs)) return hit.principal;
     let record: TokenRecord | null;
     try {
       record = await createTokenStore(this.db).findByHash(hashToken(secret));
     } catch (error) {
       // fail-static: a token this process verified keeps its answer while the database is away
-      if (hit && storageError(error)) return live(hit) ? hit.principal : null;
+      if (hit && storageError(error)) return live(hit, nowMs) ? hit.principal : null;
       throw storageError(error) ?? error;
     }
     const expiresAt = record?.expiresAt ? Date.parse(record.expiresAt) : null;
@@ -239,6 +238,11 @@ export class TokenService implements TokenVerifier {
 
 function ticketMac(key: string, body: string): string {
   return createHmac('sha256', key).update(body).digest('base64url');
+}
+
+/** A cached token not past its expiry (a module function: verify runs on every evaluation). */
+function live(entry: { expiresAt: number | null }, nowMs: number): boolean {
+  return entry.expiresAt === null || entry.expiresAt > nowMs;
 }
 
 function samePrincipal(a: Principal, b: Principal): boolean {

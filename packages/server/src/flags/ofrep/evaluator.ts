@@ -1,7 +1,6 @@
 /**
  * OFREP evaluation without a transport: a parsed request in, an answer (status, JSON text,
- * ETag, emergency header) out. Both ways in share it — the Fastify routes (ofrep.routes.ts: inject,
- * unusual requests) and the raw node:http fast path (fast-path.ts) — so they answer alike.
+ * ETag, emergency header) out. transport.ts brings it every evaluation request.
  */
 
 import type { IncomingHttpHeaders } from 'node:http';
@@ -123,7 +122,8 @@ export class OfrepEvaluator {
         );
       if (etagMatches(call.headers['if-none-match'], etag))
         return { status: 304, body: null, etag, emergency };
-      const options = { now: Math.floor(this.now().getTime() / 1000), overlay: flags.overlay };
+      const nowMs = this.now().getTime();
+      const options = { now: Math.floor(nowMs / 1000), overlay: flags.overlay };
       const parts: string[] = [];
       for (const key of flags.set.flags.keys()) {
         const result = evaluate(flags.set, key, UNTYPED, undefined as never, context, options);
@@ -131,7 +131,7 @@ export class OfrepEvaluator {
         if (!result.errorCode)
           this.onEvaluated(environment, key, result.variant, result, context as Record<string, unknown>);
       }
-      const announced = this.eventStreams(environment, secret, principal as Principal);
+      const announced = this.eventStreams(environment, secret, principal as Principal, nowMs);
       const streams = typeof announced === 'string' ? announced : await announced;
       const body = bulkJson(parts, streams, flags.set.metadata);
       return { status: 200, body, etag, emergency };
@@ -168,9 +168,13 @@ export class OfrepEvaluator {
    * only this environment's change stream, expires, and dies with the token. Renewed at half its
    * life, so a client that keeps its last answer (304) still holds a working one.
    */
-  private eventStreams(environment: string, secret: string, principal: Principal): string | Promise<string> {
+  private eventStreams(
+    environment: string,
+    secret: string,
+    principal: Principal,
+    nowMs: number,
+  ): string | Promise<string> {
     const id = `${environment}\u0000${secret}`;
-    const nowMs = this.now().getTime();
     const hit = this.streams.get(id);
     if (hit !== undefined && hit.renewAt > nowMs) return hit.json;
     return this.deps.tokens.issueTicket(principal, environment, TICKET_TTL_SECONDS).then(

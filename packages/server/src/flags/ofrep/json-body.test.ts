@@ -1,6 +1,6 @@
 /**
- * The fast path's JSON parsing (secure-json-parse with Fastify's options): what it refuses and
- * how. That it answers as Fastify does, byte for byte, is fast-path.test.ts's side-by-side check.
+ * OFREP's JSON body parsing (secure-json-parse with Fastify's options): what it refuses and
+ * how. That it answers as Fastify does, byte for byte, is transport.test.ts's side-by-side check.
  */
 import { describe, expect, it } from 'vitest';
 import { parseJsonBody } from './json-body.js';

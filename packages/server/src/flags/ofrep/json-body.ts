@@ -1,9 +1,8 @@
 /**
- * Request bodies of the OFREP fast path (fast-path.ts), read and parsed as Fastify's default JSON
- * parser does for the Fastify routes — with the same library, secure-json-parse, and Fastify's
- * options (`__proto__` and `constructor.prototype` refused, a leading BOM dropped), Fastify's
- * byte limit and messages — so both paths give the same answer to the same bytes (tested side by
- * side).
+ * Request bodies of OFREP evaluations (transport.ts), read and parsed as the app's JSON parser
+ * does for the /api/v1 routes — the same library, secure-json-parse, and options (`__proto__` and
+ * `constructor.prototype` refused, a leading BOM dropped, a nesting limit), Fastify's byte limit
+ * and messages — so a body is refused alike everywhere.
  */
 import type { IncomingMessage } from 'node:http';
 import type { BodyError } from '../../http/json-parse.js';
@@ -17,12 +16,18 @@ const LENGTH_MISMATCH: BodyError = {
   message: 'Request body size did not match Content-Length',
 };
 
-/** `application/json`, with or without `charset=utf-8`: what the fast path accepts (others go to Fastify). */
-export function isPlainJson(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
+/** What a body of another content type (or a body without one) gets, as Fastify answers it. */
+export const UNSUPPORTED_TYPE: BodyError = { statusCode: 415, message: 'Unsupported Media Type' };
+
+/**
+ * `application/json`, with or without parameters (`charset=utf-8`…), in any case: a body OFREP
+ * reads (as UTF-8, which JSON is). Any other type is a 415.
+ */
+export function isJsonType(contentType: string): boolean {
   if (contentType === 'application/json') return true;
-  const lower = contentType.toLowerCase();
-  return lower === 'application/json' || /^application\/json\s*;\s*charset="?utf-8"?$/.test(lower);
+  const semicolon = contentType.indexOf(';');
+  const media = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
+  return media === 'application/json';
 }
 
 /**

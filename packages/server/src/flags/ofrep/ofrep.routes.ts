@@ -3,9 +3,8 @@
  * `POST /ofrep/v1/evaluate/flags` (ETag / If-None-Match), and the change stream
  * `GET /ofrep/v1/events`. Mounted on Fastify beside the /api/v1 route table, not in it: the table
  * answers problem+json, and OFREP providers only understand OFREP's own error shapes.
- * The evaluations are answered by a node:http listener ahead of Fastify (fast-path.ts) when the
- * request is an ordinary one; these Fastify routes answer the rest (and `inject`), with the
- * same evaluator.
+ * Every evaluation is answered by one path, transport.ts: a node:http listener ahead of Fastify
+ * takes the plain ones; the Fastify evaluation routes hand the others (and `inject`) to it.
  */
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -20,20 +19,26 @@ import {
   type EvaluatorDeps,
   errorAnswer,
   type OfrepAnswer,
-  type OfrepCall,
   OfrepEvaluator,
 } from './evaluator.js';
-import { BULK_URL, KEY_URL, ofrepFastPath, serveAhead } from './fast-path.js';
 import { ChangeStreams, type StreamLimits } from './stream.js';
+import {
+  BULK_URL,
+  exchange,
+  KEY_URL,
+  ofrepListener,
+  serveAhead,
+  type TransportOptions,
+} from './transport.js';
 
 export type { EvaluationHook } from './evaluator.js';
 
 export interface OfrepDeps extends EvaluatorDeps {
   /** Largest request body; bigger ones get 413. Default 1 MiB + room for the envelope. */
   bodyLimit?: number;
-  /** The app's metrics: the fast path records its requests in the request-duration histogram. */
+  /** The app's metrics: the listener records its evaluations in the request-duration histogram. */
   requestMetrics?: Registry;
-  /** The app's request log: the fast path reports its requests there, as Fastify's hook does. */
+  /** The app's request log: the listener reports its evaluations there, as Fastify's hook does. */
   requestLog?: RequestLog | undefined;
   /** Change streams per token and in all (config `quotas`). */
   streamLimits?: StreamLimits;
@@ -55,36 +60,38 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
   });
   registerPreflight(fastify, [KEY_URL, BULK_URL, EVENTS_URL]);
 
-  const callOf = (request: FastifyRequest): OfrepCall => {
-    const { environment } = request.query as Query;
-    return {
-      headers: request.headers,
-      environment: typeof environment === 'string' ? environment : undefined,
-      body: request.body,
-    };
+  const transport: TransportOptions = {
+    evaluator,
+    bodyLimit,
+    log: fastify.log,
+    observe: durationRecorder(deps.requestMetrics),
+    requestLog: deps.requestLog,
   };
-  const logOf = (request: FastifyRequest) => (error: unknown) =>
-    request.log.error({ err: error }, 'OFREP request failed');
-
-  fastify.route({
-    method: 'POST',
-    url: KEY_URL,
-    bodyLimit,
-    onRequest: async (_request, reply) => corsHeaders(reply),
-    errorHandler: ofrepErrorHandler,
-    handler: async (request, reply) => {
-      const { key } = request.params as { key: string };
-      return send(reply, await evaluator.single(key, callOf(request), logOf(request)));
-    },
-  });
-
-  fastify.route({
-    method: 'POST',
-    url: BULK_URL,
-    bodyLimit,
-    onRequest: async (_request, reply) => corsHeaders(reply),
-    errorHandler: ofrepErrorHandler,
-    handler: async (request, reply) => send(reply, await evaluator.bulk(callOf(request), logOf(request))),
+  // the evaluations are transport.ts's; these routes hand it what Fastify received (inject,
+  // percent-encoded keys), with the body unread: the exchange reads and parses it itself
+  fastify.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    const handOver = async (request: FastifyRequest, reply: FastifyReply, key: string | null) => {
+      reply.hijack();
+      const mark = request.url.indexOf('?');
+      const query = mark < 0 ? '' : request.url.slice(mark + 1);
+      exchange(transport, request.raw, reply.raw, key, query, { requestId: request.id, viaFastify: true });
+    };
+    scope.route({
+      method: 'POST',
+      url: KEY_URL,
+      bodyLimit,
+      errorHandler: ofrepErrorHandler,
+      handler: (request, reply) => handOver(request, reply, (request.params as { key: string }).key),
+    });
+    scope.route({
+      method: 'POST',
+      url: BULK_URL,
+      bodyLimit,
+      errorHandler: ofrepErrorHandler,
+      handler: (request, reply) => handOver(request, reply, null),
+    });
   });
 
   fastify.route({
@@ -117,14 +124,7 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
 
   serveAhead(
     fastify.server,
-    ofrepFastPath({
-      evaluator,
-      bodyLimit,
-      log: fastify.log,
-      closing: () => closing,
-      observe: durationRecorder(deps.requestMetrics),
-      requestLog: deps.requestLog,
-    }),
+    ofrepListener(transport, () => closing),
   );
   return streams;
 }
@@ -163,7 +163,7 @@ function ofrepErrorHandler(error: FastifyError, request: FastifyRequest, reply: 
   );
 }
 
-/** The fast path's entries in `sluice_http_request_duration_seconds`, labelled as Fastify's. */
+/** The listener's entries in `sluice_http_request_duration_seconds`, labelled as Fastify's. */
 function durationRecorder(registry: Registry | undefined) {
   const histogram = registry?.getSingleMetric('sluice_http_request_duration_seconds') as
     | Histogram<'method' | 'route' | 'status'>

@@ -1,15 +1,17 @@
 /**
- * The node:http fast path against the Fastify routes: the same request over a socket (fast
- * path) and through inject (Fastify) gets the same status, body bytes and headers; requests
- * the fast path does not take reach Fastify; revoked tokens, 304 and metrics on the fast path.
+ * OFREP's one evaluation path (transport.ts), over a socket (the node:http listener ahead of
+ * Fastify) and through inject (the Fastify routes handing over to it): every behaviour — content
+ * types, bodies, tokens, `?environment=`, ETag/304, emergency header, CORS, request id — answered
+ * with the same status, body bytes and headers both ways in; which requests the listener takes;
+ * revoked tokens, 304 and metrics on the socket.
  */
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test-support/server.js';
-import { evaluationTarget } from './fast-path.js';
-import { isPlainJson } from './json-body.js';
+import { isJsonType } from './json-body.js';
 import { mountOfrep } from './ofrep.routes.js';
 import { OFREP_FLAGS } from './test-support/flags.js';
+import { evaluationTarget } from './transport.js';
 
 interface Case {
   url: string;
@@ -27,7 +29,7 @@ const COMPARED = [
   'x-request-id',
 ];
 
-describe('OFREP fast path', () => {
+describe('OFREP evaluations over HTTP', () => {
   let t: TestServer;
   let base: string;
   let sdk: string;
@@ -75,7 +77,7 @@ describe('OFREP fast path', () => {
   });
   afterAll(async () => t?.close());
 
-  it('answers exactly as the Fastify routes do', async () => {
+  it('answers alike through the socket and through inject', async () => {
     const ctx = JSON.stringify({ context: { targetingKey: 'u1', plan: 'premium' } });
     const etag = (await viaInject({ url: '/ofrep/v1/evaluate/flags', body: ctx, headers: json(sdk) })).headers
       .etag as string;
@@ -155,6 +157,21 @@ describe('OFREP fast path', () => {
         body: ctx,
         headers: json(sdk, { 'x-request-id': 'bad id!' }),
       },
+      // content types: another one is a 415; no body and no type is an empty context
+      {
+        url: '/ofrep/v1/evaluate/flags/banner-colour',
+        body: ctx,
+        headers: json(sdk, { 'content-type': 'text/plain' }),
+      },
+      {
+        url: '/ofrep/v1/evaluate/flags/banner-colour',
+        body: ctx,
+        headers: json(sdk, { 'content-type': 'application/json; charset=latin1' }),
+      },
+      {
+        url: '/ofrep/v1/evaluate/flags/banner-colour',
+        headers: { authorization: `Bearer ${sdk}`, 'x-request-id': 'parity-1' },
+      },
       { url: '/ofrep/v1/evaluate/flags', body: ctx, headers: json(sdk) },
       { url: '/ofrep/v1/evaluate/flags', body: ctx, headers: json(sdk, { 'if-none-match': etag }) },
       { url: '/ofrep/v1/evaluate/flags', body: ctx, headers: json(sdk, { 'if-none-match': '"stale"' }) },
@@ -228,8 +245,8 @@ describe('OFREP fast path', () => {
   });
 });
 
-describe('what the fast path takes', () => {
-  it('recognises plain evaluation URLs and JSON content types only', () => {
+describe('what the listener ahead of Fastify takes', () => {
+  it('recognises plain evaluation URLs, and JSON content types with any parameters', () => {
     expect(evaluationTarget('/ofrep/v1/evaluate/flags')).toEqual({ key: null, query: '' });
     expect(evaluationTarget('/ofrep/v1/evaluate/flags?environment=p')).toEqual({
       key: null,
@@ -247,14 +264,15 @@ describe('what the fast path takes', () => {
       '/api/v1/flags',
     ])
       expect(evaluationTarget(url), url).toBeUndefined();
-    expect(isPlainJson('application/json')).toBe(true);
-    expect(isPlainJson('application/json; charset=utf-8')).toBe(true);
-    expect(isPlainJson('Application/JSON;charset="UTF-8"')).toBe(true);
-    for (const type of [undefined, 'text/plain', 'application/json; charset=latin1', 'application/jsonx'])
-      expect(isPlainJson(type), type).toBe(false);
+    expect(isJsonType('application/json')).toBe(true);
+    expect(isJsonType('application/json; charset=utf-8')).toBe(true);
+    expect(isJsonType('Application/JSON;charset="UTF-8"')).toBe(true);
+    expect(isJsonType(' application/json ; charset=latin1')).toBe(true);
+    for (const type of ['text/plain', 'application/jsonx', 'application/vnd.api+json', ''])
+      expect(isJsonType(type), type).toBe(false);
   });
 
-  it('leaves everything else to Fastify, which answers it with the same evaluator', async () => {
+  it('leaves percent-encoded URLs and preflights to Fastify, whose routes hand evaluations back', async () => {
     const t = await startTestServer('sqlite');
     try {
       await t.request('POST', '/api/v1/apply?environment=production', { body: { documents: [OFREP_FLAGS] } });
@@ -282,19 +300,25 @@ describe('what the fast path takes', () => {
       expect(await fast.json()).toMatchObject({ key: 'banner-colour', value: 'blue' });
       expect((await post('', '{}')).status).toBe(200);
       expect(seenByFastify).toBe(0);
-      // over the limit: 413 on the fast path as on Fastify
+      // over the limit: 413
       const big = JSON.stringify({ context: { blob: 'x'.repeat(2000) } });
       const tooBig = await post('/banner-colour', big);
       expect(tooBig.status).toBe(413);
       expect(await tooBig.json()).toEqual({ errorDetails: 'Request body is too large' });
       expect(seenByFastify).toBe(0);
-      // percent-encoded key, another content type: Fastify's routes
-      const encoded = await post('/banner%2Dcolour', '{}');
-      expect(await encoded.json()).toMatchObject({ key: 'banner-colour', value: 'blue' });
-      expect(seenByFastify).toBe(1);
+      // another content type: 415 in OFREP's shape, with CORS
       const text = await post('/banner-colour', '{}', 'application/xml');
       expect(text.status).toBe(415);
+      expect(await text.json()).toEqual({ errorDetails: 'Unsupported Media Type' });
       expect(text.headers.get('access-control-allow-origin')).toBe('*');
+      expect(seenByFastify).toBe(0);
+      // percent-encoded key: Fastify's router decodes it, the same exchange answers
+      const encoded = await post('/banner%2Dcolour', '{}');
+      expect(await encoded.json()).toMatchObject({ key: 'banner-colour', value: 'blue' });
+      expect(encoded.headers.get('access-control-allow-origin')).toBe('*');
+      expect(seenByFastify).toBe(1);
+      const encodedBig = await post('/banner%2Dcolour', big);
+      expect(encodedBig.status).toBe(413);
       expect(seenByFastify).toBe(2);
       const preflight = await fetch(`${url}/banner-colour`, { method: 'OPTIONS' });
       expect(preflight.status).toBe(204);
