@@ -37,9 +37,16 @@ async function controlPlane(): Promise<SluiceServer> {
   );
 }
 
+/** The provider of a development Service: it acts with `write:development`, as a run there does. */
+const DEVELOPMENT = {
+  environment: 'development',
+  actor: { subject: 'traffic:builtin', scopes: ['write:development'] },
+};
+
 function providerFor(server: SluiceServer, route = 'contract') {
   return createBuiltinProvider({
     route,
+    ...DEVELOPMENT,
     resources: server.resources,
     registry: server.resources.registry,
     routerConfig: server.routerConfig,
@@ -70,6 +77,8 @@ describe('builtin provider', () => {
       const route = await server.resources.get(server.resources.registry.get('Route'), null, 'shop');
       expect(route.metadata.version).toBe(2);
       expect(route.metadata.updatedBy).toBe('traffic:builtin');
+      // the Route belongs to the Service's environment
+      expect((route.spec as { environment?: string }).environment).toBe('development');
       expect((route.spec as { weights: Record<string, number> }).weights).toEqual({ blue: 0, green: 100 });
       expect((await p.read()).weights).toEqual({ blue: 0, green: 100 });
     } finally {
@@ -82,6 +91,7 @@ describe('builtin provider', () => {
     try {
       const p = createBuiltinProvider({
         route: 'sticky',
+        ...DEVELOPMENT,
         sticky: { maxAgeSeconds: 600 },
         resources: server.resources,
         registry: server.resources.registry,
