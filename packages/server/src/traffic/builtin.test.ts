@@ -86,6 +86,47 @@ describe('builtin provider', () => {
     }
   });
 
+  it('H2: neither reads nor writes a Route another environment owns, and writes with its own scope', async () => {
+    const server = await controlPlane();
+    try {
+      const development = providerFor(server, 'theirs');
+      await development.setBackends({ blue: [upstreams.urls.blue!] });
+      await development.setWeights({ blue: 100 });
+      const Route = server.resources.registry.get('Route');
+      const before = await server.resources.get(Route, null, 'theirs');
+      // a staging Service naming development's Route
+      const staging = createBuiltinProvider({
+        route: 'theirs',
+        environment: 'staging',
+        actor: { subject: 'traffic:builtin', scopes: ['write:staging'] },
+        resources: server.resources,
+        registry: server.resources.registry,
+        routerConfig: server.routerConfig,
+        router: server.router,
+      });
+      await expect(staging.read()).rejects.toMatchObject({ code: 'ROUTE_NOT_OWNED' });
+      await expect(staging.setWeights({ blue: 100 })).rejects.toMatchObject({ code: 'ROUTE_NOT_OWNED' });
+      expect((await server.resources.get(Route, null, 'theirs')).metadata.version).toBe(
+        before.metadata.version,
+      );
+      // the provider's authority is checked like any write: without development's scope, no write
+      const unscoped = createBuiltinProvider({
+        route: 'fresh',
+        ...DEVELOPMENT,
+        actor: { subject: 'traffic:builtin', scopes: ['write:staging'] },
+        resources: server.resources,
+        registry: server.resources.registry,
+        routerConfig: server.routerConfig,
+        router: server.router,
+      });
+      await unscoped.setBackends({ blue: [upstreams.urls.blue!] });
+      await expect(unscoped.setWeights({ blue: 100 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(await server.resources.find(Route, null, 'fresh')).toBeNull();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('keeps a user on the version they first got when the Service asks for sticky sessions', async () => {
     const server = await controlPlane();
     try {

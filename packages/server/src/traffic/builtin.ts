@@ -76,6 +76,9 @@ export function createBuiltinProvider(options: BuiltinOptions): TrafficProvider 
   const routeKind = () => options.registry.get('Route');
 
   const readApplied = async (): Promise<AppliedTraffic> => {
+    // another environment's Route is neither written nor read (its upstreams are not ours to see)
+    const resource = await options.resources.find(routeKind(), null, options.route);
+    if (resource) assertOwned(options.route, options.environment, resource.spec);
     if (options.router) {
       let table: ReturnType<Router['table']>;
       try {
@@ -88,7 +91,6 @@ export function createBuiltinProvider(options: BuiltinOptions): TrafficProvider 
       const route = table.routes.find((r) => r.name === options.route);
       return route ? fromRoute(route.config) : (staged ?? EMPTY_TRAFFIC);
     }
-    const resource = await options.resources.find(routeKind(), null, options.route);
     return resource ? fromRoute(resource.spec as RouteSpec) : (staged ?? EMPTY_TRAFFIC);
   };
 
