@@ -11,8 +11,10 @@ export type Requirement = 'public' | 'token' | 'read' | 'write' | 'admin' | 'sdk
 
 /**
  * Stands for "some environment, checked item by item later" (e.g. `apply` of documents for
- * several environments): an environment-limited scope passes the route and each document is
- * checked on its own.
+ * several environments): a route that declares it lets an environment-limited scope pass
+ * (`scopesGrantSomewhere`) and checks each item on its own. It is a route's declaration only:
+ * as an environment given to `scopeGrants` it is a name no scope is limited to (M1: a client's
+ * `?environment=*` widened nothing since).
  */
 export const ANY_ENVIRONMENT = '*';
 
@@ -39,14 +41,13 @@ export function scopeGrants(scope: string, need: Requirement, environment: strin
   if (s.level === 'admin') return true;
   if (need === 'router') return s.level === 'router';
   if (need === 'sdk') {
-    if (s.level === 'sdk')
-      return environment !== null && (s.environment === environment || environment === ANY_ENVIRONMENT);
+    if (s.level === 'sdk') return environment !== null && s.environment === environment;
     // read access to an environment includes evaluating its flags
     return RANK[s.level] >= RANK.read && (s.environment === null || s.environment === environment);
   }
   if (s.level === 'sdk' || s.level === 'router') return false;
   if (RANK[s.level] < RANK[need]) return false;
-  return s.environment === null || s.environment === environment || environment === ANY_ENVIRONMENT;
+  return s.environment === null || s.environment === environment;
 }
 
 /** True when any of the token's scopes grants the requirement. */
@@ -57,4 +58,13 @@ export function scopesGrant(
 ): boolean {
   if (need === 'public' || need === 'token') return true;
   return scopes.some((s) => scopeGrants(s, need, environment));
+}
+
+/**
+ * True when the token holds `need` in at least one environment: what a route declaring
+ * ANY_ENVIRONMENT asks before it checks each item against the environment it is in.
+ */
+export function scopesGrantSomewhere(scopes: readonly string[], need: Requirement): boolean {
+  if (need === 'public' || need === 'token') return true;
+  return scopes.some((s) => scopeGrants(s, need, parseScope(s).environment));
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scopeGrants, scopeSchema, scopesGrant } from './scopes.js';
+import { ANY_ENVIRONMENT, scopeGrants, scopeSchema, scopesGrant, scopesGrantSomewhere } from './scopes.js';
 
 describe('scopes', () => {
   it('orders admin > write > read', () => {
@@ -25,6 +25,19 @@ describe('scopes', () => {
     expect(scopeGrants('router', 'router', null)).toBe(true);
     expect(scopeGrants('router', 'read', null)).toBe(false);
     expect(scopeGrants('read', 'router', null)).toBe(false);
+  });
+
+  it('M1: "*" is no environment a limited scope holds; only a route declaring it asks "somewhere"', () => {
+    for (const scope of ['read:staging', 'write:staging', 'sdk:staging'])
+      for (const need of ['read', 'write', 'sdk'] as const)
+        expect(scopeGrants(scope, need, ANY_ENVIRONMENT)).toBe(false);
+    expect(scopeGrants('read', 'read', ANY_ENVIRONMENT)).toBe(true);
+    expect(scopesGrantSomewhere(['read:staging'], 'read')).toBe(true);
+    expect(scopesGrantSomewhere(['read:staging'], 'write')).toBe(false);
+    expect(scopesGrantSomewhere(['sdk:staging'], 'sdk')).toBe(true);
+    expect(scopesGrantSomewhere(['sdk:staging'], 'read')).toBe(false);
+    expect(scopesGrantSomewhere(['router'], 'read')).toBe(false);
+    expect(scopesGrantSomewhere(['admin'], 'admin')).toBe(true);
   });
 
   it('validates scope strings', () => {

@@ -50,19 +50,31 @@ describe('manual gates', () => {
     r = h.send({ type: 'approve', stage: 'web', subject: 'kim', roles: ['engineering_lead'] });
     expect(r.notes).toEqual(['kim has already approved']);
     r = h.send({ type: 'approve', stage: 'web', subject: 'sam', roles: ['intern'] });
-    expect(r.notes[0]).toMatch(/sam is not a required approver \(still needed: engineering_lead\)/);
+    expect(r.notes[0]).toMatch(/sam holds none of the roles still needed \(engineering_lead\)/);
     expect(h.stage('web').status).toBe('gating');
   });
 
-  it('accepts a subject named directly, and self-approval when allowed', () => {
+  it('accepts self-approval when allowed', () => {
     const h = harness(
-      stageWith([{ type: 'manual', required_approvers: ['pat'], allow_self_approval: true }]),
+      stageWith([{ type: 'manual', required_approvers: ['release_manager'], allow_self_approval: true }]),
       {
         startedBy: 'pat',
       },
     );
-    h.send({ type: 'approve', stage: 'web', subject: 'pat' });
+    h.send({ type: 'approve', stage: 'web', subject: 'pat', roles: ['release_manager'] });
     expect(h.stage('web').status).toBe('running');
+  });
+
+  describe('L5: approvers match roles only, never subjects', () => {
+    it('does not let a subject spelt like a role approve without the role', () => {
+      const h = harness(stageWith([manual]));
+      const r = h.send({ type: 'approve', stage: 'web', subject: 'product_manager', roles: [] });
+      expect(r.notes[0]).toMatch(/product_manager holds none of the roles still needed/);
+      expect(h.stage('web').status).not.toBe('running');
+      h.send({ type: 'approve', stage: 'web', subject: 'pat', roles: ['product_manager'] });
+      h.send({ type: 'approve', stage: 'web', subject: 'lee', roles: ['engineering_lead'] });
+      expect(h.stage('web').status).toBe('running');
+    });
   });
 
   it('cannot be skipped by promote, even as an exit gate', () => {

@@ -1,6 +1,7 @@
 /**
  * Gates at run time. Manual gates wait for every required approver (distinct subjects, never
- * the run's starter unless allowed); scheduled gates wait for their time; metric gates measure
+ * the run's starter unless allowed; an approver entry is a role, matched against the token's
+ * roles only — never its subject, which anyone minting tokens could name alike); scheduled gates wait for their time; metric gates measure
  * until a pass, a fail, or their timeout; automatic gates pass unless they carry thresholds.
  * Manual and scheduled gates without timeout_minutes wait for as long as it takes, visibly.
  */
@@ -207,12 +208,13 @@ export function gateApprove(
     return { progress: p, emits: [], refused: `${ev.subject} has already approved` };
   }
   const needed = stillNeeded(ctx.gate, p.approvals);
-  const as = needed.find((entry) => entry === ev.subject || ev.roles.includes(entry));
+  // roles only (SECURITY.md, L5): a subject that happens to be spelt like a role is not one
+  const as = needed.find((entry) => ev.roles.includes(entry));
   if (as === undefined) {
     return {
       progress: p,
       emits: [],
-      refused: `${ev.subject} is not a required approver (still needed: ${needed.join(', ')})`,
+      refused: `${ev.subject} holds none of the roles still needed (${needed.join(', ')}); approvers match token roles, not subjects`,
     };
   }
   const approval: Approval = { subject: ev.subject, as, at: ctx.now };

@@ -8,6 +8,11 @@
  * a write path that is not a resource write (a feature route) calls `writeNeeds` itself.
  * `ResourceService` enforces it on every write: resource apply, the per-kind routes, the feature
  * API, and what a rollout run writes later with its starter's scopes.
+ *
+ * Ownership: a resource of a kind not scoped to an environment may still belong to one (a
+ * Route's `spec.environment`, `owner` below). The write needs the scope in the owner's
+ * environment, and in the owner it had before: no token takes another environment's resource
+ * (or the operator's, which has no owner) by renaming the owner.
  */
 import { canonicalJson, defineError, Forbidden } from '@sluice/core';
 import { scopesGrant } from '@sluice/core/auth';
@@ -34,6 +39,8 @@ export interface WriteRule<Spec = unknown> {
   writeScope?: 'write' | 'admin' | undefined;
   /** The host-reaching fields a spec sets (see the module comment). */
   hostReach?: ((spec: Spec) => HostReach[]) | undefined;
+  /** The environment a resource of a kind not scoped to one belongs to (see the module comment). */
+  owner?: ((spec: Spec) => string | null) | undefined;
 }
 
 export interface WriteNeeds {
@@ -61,7 +68,7 @@ export function writeNeeds<Spec>(
   const operatorOnly = reach.filter((r) => was.get(r.path) !== canonicalJson(r.value ?? null));
   return {
     scope: operatorOnly.length ? 'admin' : base,
-    environment: document.environment,
+    environment: document.environment ?? rule.owner?.(document.spec) ?? null,
     operatorOnly,
   };
 }
@@ -77,9 +84,17 @@ export function assertMayWrite<Spec>(
   options: { before?: Spec | null; source?: string } = {},
 ): void {
   const needs = writeNeeds(rule, document, options.before);
+  const held = scopes.join(', ') || 'no scopes';
+  if (rule.owner && options.before != null) {
+    // the owner it had: changing or taking it needs that environment's scope too
+    const was = document.environment ?? rule.owner(options.before);
+    if (was !== needs.environment && !scopesGrant(scopes, rule.writeScope ?? 'write', was))
+      throw Forbidden(
+        `${rule.kind} "${document.name}" belongs to ${was ? `environment "${was}"` : 'the operator (no environment)'}; changing its owner needs the "${rule.writeScope ?? 'write'}" scope there; the token has ${held}`,
+      );
+  }
   if (scopesGrant(scopes, needs.scope, needs.environment)) return;
   const where = needs.environment ? ` in environment "${needs.environment}"` : '';
-  const held = scopes.join(', ') || 'no scopes';
   if (!needs.operatorOnly.length || !scopesGrant(scopes, rule.writeScope ?? 'write', needs.environment))
     throw Forbidden(
       `writing ${rule.kind} "${document.name}" needs the "${rule.writeScope ?? 'write'}" scope${where}; the token has ${held}`,

@@ -15,7 +15,7 @@ import {
   UnsupportedMediaType,
   ValidationFailed,
 } from '@sluice/core';
-import { scopesGrant } from '@sluice/core/auth';
+import { ANY_ENVIRONMENT, scopesGrant, scopesGrantSomewhere } from '@sluice/core/auth';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -32,6 +32,7 @@ import { PROBLEM_CONTENT_TYPE, toProblem, zodFields } from './problem.js';
 import { createPrometheusExposition } from './prometheus-exposition.js';
 import type { RequestLog } from './request-log.js';
 import type { AnyRoute, Principal } from './route.js';
+import { routeEnvironment } from './route-environment.js';
 
 export interface AppOptions {
   routes: AnyRoute[];
@@ -128,6 +129,7 @@ function register(
   { tokens, decorateResponse, storage }: AppOptions,
 ): void {
   const writes = route.method !== 'GET';
+  const environmentOf = routeEnvironment(route);
   fastify.route({
     method: route.method,
     url: route.url,
@@ -142,8 +144,7 @@ function register(
         params: Record<string, unknown>;
         query: Record<string, unknown>;
       };
-      const named = route.environment ? route.environment(raw) : raw.query.environment;
-      const environment = typeof named === 'string' ? named : named == null ? null : String(named);
+      const environment = environmentOf(raw);
       authorizeOrThrow(principal, route.scope, environment);
       const input = validate(route, request, ['params', 'query', 'body']);
       decorateResponse?.(reply, environment);
@@ -154,7 +155,8 @@ function register(
         requestId: request.id,
         log: request.log,
         reply,
-        authorize: (need, env) => authorizeOrThrow(principal, need, env),
+        // a handler checks one concrete environment: "*" from an item grants a limited token nothing
+        authorize: (need, env) => authorizeOrThrow(principal, need, env === ANY_ENVIRONMENT ? null : env),
       });
       if (reply.sent) return reply;
       reply.status(reply.statusCode !== 200 ? reply.statusCode : (route.status ?? 200));
@@ -181,7 +183,12 @@ async function authenticate(
 }
 
 function authorizeOrThrow(principal: Principal, need: AnyRoute['scope'], environment: string | null): void {
-  if (scopesGrant(principal.scopes, need, environment)) return;
+  // ANY_ENVIRONMENT reaches here only from a route's own declaration (route-environment.ts)
+  const granted =
+    environment === ANY_ENVIRONMENT
+      ? scopesGrantSomewhere(principal.scopes, need)
+      : scopesGrant(principal.scopes, need, environment);
+  if (granted) return;
   const where = environment && environment !== '*' ? ` in environment "${environment}"` : '';
   throw Forbidden(
     `this needs the "${need}" scope${where}; the token has ${principal.scopes.join(', ') || 'no scopes'}`,

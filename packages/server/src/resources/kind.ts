@@ -77,6 +77,11 @@ export interface KindDefinition<Spec = unknown> {
   /** Scope needed to write; default `write`. */
   writeScope?: 'write' | 'admin';
   /**
+   * For a kind not scoped to an environment: the environment a resource belongs to (a Route's
+   * `spec.environment`); writing it needs the scope there, before and after the change.
+   */
+  owner?(spec: Spec): string | null;
+  /**
    * The fields of a spec that reach the host (paths, commands, endpoints, credentials): changing
    * one needs `admin` (`authority/write-needs.ts`, enforced by the resource service).
    */

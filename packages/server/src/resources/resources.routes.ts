@@ -77,7 +77,8 @@ export function resourceRoutes(service: ResourceService, defaultEnvironment: () 
           defaultEnvironment: query.environment ?? defaultEnvironment(),
           sources: body.sources,
         });
-        for (const r of resources) authorize(r.kind.writeScope ?? 'write', r.environment);
+        for (const r of resources)
+          authorize(r.kind.writeScope ?? 'write', r.environment ?? r.kind.owner?.(r.spec) ?? null);
         return service.apply(
           resources,
           {
@@ -124,6 +125,9 @@ function kindRoutes(kind: AnyKind, service: ResourceService, defaultEnvironment:
   const base = `/api/v1/${kind.plural}`;
   const envOf = (q: { environment?: string | undefined }) =>
     kind.environmentScoped ? (q.environment ?? defaultEnvironment()) : null;
+  // a kind whose resources have an owner (Route) is written by its owner's tokens: the resource
+  // service checks the owner before and after the write with the token's scopes
+  const writeEnvOf = (q: { environment?: string | undefined }) => (kind.owner ? ANY_ENVIRONMENT : envOf(q));
   const writeScope = kind.writeScope ?? 'write';
   return [
     defineRoute({
@@ -163,7 +167,7 @@ function kindRoutes(kind: AnyKind, service: ResourceService, defaultEnvironment:
       method: 'PUT',
       url: `${base}/:name`,
       scope: writeScope,
-      environment: ({ query }) => envOf(query),
+      environment: ({ query }) => writeEnvOf(query),
       summary: `Create or replace a ${kind.kind} (If-Match or metadata.version for optimistic concurrency)`,
       tag: kind.plural,
       params: nameParams,
@@ -208,7 +212,7 @@ function kindRoutes(kind: AnyKind, service: ResourceService, defaultEnvironment:
       method: 'DELETE',
       url: `${base}/:name`,
       scope: writeScope,
-      environment: ({ query }) => envOf(query),
+      environment: ({ query }) => writeEnvOf(query),
       summary: `Delete a ${kind.kind}`,
       tag: kind.plural,
       params: nameParams,

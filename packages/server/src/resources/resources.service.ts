@@ -3,7 +3,14 @@
  * all in one transaction. Committed changes are announced to listeners (streams, caches).
  */
 
-import { AlreadyExists, Conflict, canonicalJson, NotFound, ValidationFailed } from '@sluice/core';
+import {
+  AlreadyExists,
+  Conflict,
+  canonicalJson,
+  NotFound,
+  SluiceError,
+  ValidationFailed,
+} from '@sluice/core';
 import { createAuditStore } from '../audit/audit-store.kysely.js';
 import { assertMayWrite } from '../authority/write-needs.js';
 import { storageError } from '../storage/errors.js';
@@ -352,7 +359,11 @@ export class ResourceService {
     if (existing && canonicalJson(existing.spec) === canonicalJson(r.spec))
       return { resource: existing, action: 'unchanged', before: existing };
     const problems =
-      (await r.kind.check?.(ctx, { name: r.name, environment: r.environment, spec: r.spec })) ?? [];
+      (await r.kind
+        .check?.(ctx, { name: r.name, environment: r.environment, spec: r.spec })
+        .catch((error: unknown) => {
+          throw atSource(error, r.source);
+        })) ?? [];
     if (problems.length) {
       throw ValidationFailed(problems.map((p) => p.message).join('; '), {
         fields: problems.map((p) => ({ path: `${r.source}.${p.path}`, message: p.message })),
@@ -430,4 +441,11 @@ function stale(kind: AnyKind, name: string, expected: number, current: number) {
       extensions: { expectedVersion: expected, currentVersion: current < 0 ? null : current },
     },
   );
+}
+
+/** A kind's check that refused with its own code names fields under the spec: put the document's source in front. */
+function atSource(error: unknown, source: string): unknown {
+  if (!(error instanceof SluiceError) || !error.fields.length) return error;
+  const fields = error.fields.map((f) => ({ ...f, path: `${source}.${f.path}` }));
+  return new SluiceError(error, error.detail, { fields, extensions: error.extensions, cause: error.cause });
 }

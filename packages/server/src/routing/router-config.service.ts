@@ -9,7 +9,7 @@ import { readGenerations } from '../environments/generation.js';
 import { quotaExceeded } from '../http/quota.js';
 import { createResourceStore } from '../resources/resource-store.kysely.js';
 import type { Executor } from '../storage/index.js';
-import { ROUTER_GENERATION, type RouteSpec } from './route.kind.js';
+import { ROUTER_GENERATION, type RouteSpec, toRouteConfig } from './route.kind.js';
 
 export interface RouterHeartbeat {
   routerId: string;
@@ -172,7 +172,7 @@ export class RouterConfigService {
     let cursor: string | undefined;
     for (;;) {
       const page = await store.list('Route', null, { limit: 500, cursor });
-      for (const r of page) routes.push({ ...(r.spec as RouteSpec), name: r.metadata.name });
+      for (const r of page) routes.push(toRouteConfig(r.metadata.name, r.spec as RouteSpec));
       if (page.length < 500) break;
       cursor = page.at(-1)?.metadata.name;
     }

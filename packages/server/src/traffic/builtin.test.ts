@@ -37,9 +37,16 @@ async function controlPlane(): Promise<SluiceServer> {
   );
 }
 
+/** The provider of a development Service: it acts with `write:development`, as a run there does. */
+const DEVELOPMENT = {
+  environment: 'development',
+  actor: { subject: 'traffic:builtin', scopes: ['write:development'] },
+};
+
 function providerFor(server: SluiceServer, route = 'contract') {
   return createBuiltinProvider({
     route,
+    ...DEVELOPMENT,
     resources: server.resources,
     registry: server.resources.registry,
     routerConfig: server.routerConfig,
@@ -70,8 +77,51 @@ describe('builtin provider', () => {
       const route = await server.resources.get(server.resources.registry.get('Route'), null, 'shop');
       expect(route.metadata.version).toBe(2);
       expect(route.metadata.updatedBy).toBe('traffic:builtin');
+      // the Route belongs to the Service's environment
+      expect((route.spec as { environment?: string }).environment).toBe('development');
       expect((route.spec as { weights: Record<string, number> }).weights).toEqual({ blue: 0, green: 100 });
       expect((await p.read()).weights).toEqual({ blue: 0, green: 100 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('H2: neither reads nor writes a Route another environment owns, and writes with its own scope', async () => {
+    const server = await controlPlane();
+    try {
+      const development = providerFor(server, 'theirs');
+      await development.setBackends({ blue: [upstreams.urls.blue!] });
+      await development.setWeights({ blue: 100 });
+      const Route = server.resources.registry.get('Route');
+      const before = await server.resources.get(Route, null, 'theirs');
+      // a staging Service naming development's Route
+      const staging = createBuiltinProvider({
+        route: 'theirs',
+        environment: 'staging',
+        actor: { subject: 'traffic:builtin', scopes: ['write:staging'] },
+        resources: server.resources,
+        registry: server.resources.registry,
+        routerConfig: server.routerConfig,
+        router: server.router,
+      });
+      await expect(staging.read()).rejects.toMatchObject({ code: 'ROUTE_NOT_OWNED' });
+      await expect(staging.setWeights({ blue: 100 })).rejects.toMatchObject({ code: 'ROUTE_NOT_OWNED' });
+      expect((await server.resources.get(Route, null, 'theirs')).metadata.version).toBe(
+        before.metadata.version,
+      );
+      // the provider's authority is checked like any write: without development's scope, no write
+      const unscoped = createBuiltinProvider({
+        route: 'fresh',
+        ...DEVELOPMENT,
+        actor: { subject: 'traffic:builtin', scopes: ['write:staging'] },
+        resources: server.resources,
+        registry: server.resources.registry,
+        routerConfig: server.routerConfig,
+        router: server.router,
+      });
+      await unscoped.setBackends({ blue: [upstreams.urls.blue!] });
+      await expect(unscoped.setWeights({ blue: 100 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(await server.resources.find(Route, null, 'fresh')).toBeNull();
     } finally {
       await server.close();
     }
@@ -82,6 +132,7 @@ describe('builtin provider', () => {
     try {
       const p = createBuiltinProvider({
         route: 'sticky',
+        ...DEVELOPMENT,
         sticky: { maxAgeSeconds: 600 },
         resources: server.resources,
         registry: server.resources.registry,

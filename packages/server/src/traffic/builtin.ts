@@ -4,6 +4,10 @@
  * as a new router snapshot, and read back from the embedded router once it has applied it — so
  * what this provider reports is what the data plane does, not what was asked.
  *
+ * The Route belongs to the Service's environment (SECURITY.md, "Ownership"): a new one is created
+ * owned by it, one owned by another environment or by the operator is refused (ROUTE_NOT_OWNED),
+ * and the write is made with the authority of whoever the run acts for (`actor`), never admin.
+ *
  * One upstream URL per version (the router's model); a version whose weights are all still
  * zero (backends set, no split yet) cannot be routed, so that interim state is held here until
  * the first split makes the Route whole.
@@ -11,8 +15,8 @@
 import type { Router } from '@sluice/router';
 import type { RouteConfig } from '@sluice/router/config';
 import type { KindRegistry } from '../resources/registry.js';
-import type { ResourceService } from '../resources/resources.service.js';
-import type { RouteSpec } from '../routing/route.kind.js';
+import type { Actor, ResourceService } from '../resources/resources.service.js';
+import { assertOwned, type RouteSpec } from '../routing/route.kind.js';
 import type { RouterConfigService } from '../routing/router-config.service.js';
 import { TrafficApplyTimeout, TrafficCapabilityMissing, TrafficProviderUnavailable } from './errors.js';
 import { type AppliedTraffic, EMPTY_TRAFFIC } from './model.js';
@@ -32,6 +36,10 @@ export const BUILTIN_CAPABILITIES: TrafficCapabilities = Object.freeze({
 export interface BuiltinOptions {
   /** The Route resource this provider drives. */
   route: string;
+  /** The environment of the Service: the Route's owner. */
+  environment: string;
+  /** Whom the writes are made for (the run's authority in `environment`), checked like any write. */
+  actor: Pick<Actor, 'subject' | 'scopes'>;
   /** Used when the Route does not exist yet. */
   host?: string | undefined;
   pathPrefix?: string | undefined;
@@ -68,6 +76,9 @@ export function createBuiltinProvider(options: BuiltinOptions): TrafficProvider 
   const routeKind = () => options.registry.get('Route');
 
   const readApplied = async (): Promise<AppliedTraffic> => {
+    // another environment's Route is neither written nor read (its upstreams are not ours to see)
+    const resource = await options.resources.find(routeKind(), null, options.route);
+    if (resource) assertOwned(options.route, options.environment, resource.spec);
     if (options.router) {
       let table: ReturnType<Router['table']>;
       try {
@@ -80,7 +91,6 @@ export function createBuiltinProvider(options: BuiltinOptions): TrafficProvider 
       const route = table.routes.find((r) => r.name === options.route);
       return route ? fromRoute(route.config) : (staged ?? EMPTY_TRAFFIC);
     }
-    const resource = await options.resources.find(routeKind(), null, options.route);
     return resource ? fromRoute(resource.spec as RouteSpec) : (staged ?? EMPTY_TRAFFIC);
   };
 
@@ -107,12 +117,14 @@ export function createBuiltinProvider(options: BuiltinOptions): TrafficProvider 
         return;
       }
       const existing = await options.resources.find(routeKind(), null, options.route);
+      if (existing) assertOwned(options.route, options.environment, existing.spec);
       const base = (existing?.spec ?? {
         pathPrefix: options.pathPrefix ?? '/',
         ...(options.host ? { host: options.host } : {}),
       }) as Record<string, unknown>;
       const spec = {
         ...base,
+        environment: options.environment,
         ...(options.sticky ? { sticky: options.sticky } : {}),
         versions: Object.entries(next.backends).map(([name, urls]) => ({ name, url: urls[0] as string })),
         weights: next.weights,
@@ -141,7 +153,7 @@ export function createBuiltinProvider(options: BuiltinOptions): TrafficProvider 
           spec: routeKind().spec.parse(spec),
           source: `traffic:${options.route}`,
         },
-        { subject: 'traffic:builtin', requestId: null, scopes: ['admin'] },
+        { subject: options.actor.subject, requestId: null, scopes: options.actor.scopes ?? [] },
       );
       staged = null;
       const snapshot = await options.routerConfig.refresh();

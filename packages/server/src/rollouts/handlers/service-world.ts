@@ -123,6 +123,9 @@ export class ServiceWorld {
       default:
         return createBuiltinProvider({
           route,
+          environment,
+          // the run acts for its environment: the Route is written with that scope, not admin
+          actor: { subject: 'traffic:builtin', scopes: [`write:${environment}`] },
           host: spec.traffic.route.host,
           pathPrefix: spec.traffic.route.pathPrefix,
           sticky: spec.traffic.route.sticky,
