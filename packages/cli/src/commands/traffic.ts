@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { CliError, usageError } from '../errors.js';
-import { type LoadSummary, runLoad } from '../load/index.js';
+import { type LoadSummary, runLoad } from '@sluice/router/load';
 import { parseFormat, render } from '../output/format.js';
 
 /** "30s", "2m", "1h", "500ms" or plain seconds → milliseconds. */
