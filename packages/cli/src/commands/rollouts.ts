@@ -65,6 +65,10 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
     .option('-f, --file <path>', 'a plan file (plan JSON or a Rollout document): applied, then started')
     .option('--env <environment>')
     .option(
+      '--version <version>',
+      "the version to deliver: required for a Flagger Canary, replaces a plan's own",
+    )
+    .option(
       '--time-scale <n>',
       'live the plan N times faster (demos, rehearsals): every planned duration is divided by N',
     )
@@ -72,7 +76,7 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
     .action(
       async (
         name: string | undefined,
-        opts: { file?: string; env?: string; timeScale?: string; output: string },
+        opts: { file?: string; env?: string; version?: string; timeScale?: string; output: string },
       ) => {
         const format = parseFormat(opts.output);
         const timeScale = opts.timeScale === undefined ? undefined : Number(opts.timeScale);
@@ -99,7 +103,10 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
         const run = await client.request(
           'POST',
           `/api/v1/rollouts/${encodeURIComponent(target)}/start${env(opts)}`,
-          timeScale === undefined ? {} : { timeScale },
+          {
+            ...(timeScale === undefined ? {} : { timeScale }),
+            ...(opts.version === undefined ? {} : { version: opts.version }),
+          },
         );
         ctx.io.stdout(
           render(

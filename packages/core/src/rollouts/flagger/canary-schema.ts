@@ -55,7 +55,14 @@ export const flaggerAnalysisSchema = z.looseObject({
   threshold: z.int().min(1).default(1),
   maxWeight: percent.optional(),
   stepWeight: percent.positive().optional(),
-  stepWeights: z.array(percent.positive()).min(1).optional(),
+  stepWeights: z
+    .array(percent.positive())
+    .min(1)
+    .max(100)
+    .refine((ws) => ws.every((w, i) => i === 0 || w > (ws[i - 1] as number)), {
+      message: 'must rise step by step',
+    })
+    .optional(),
   iterations: z.int().min(1).optional(),
   metrics: z.array(flaggerMetricSchema).default([]),
   webhooks: z.array(flaggerWebhookSchema).default([]),

@@ -60,11 +60,8 @@ describe('translateCanary', () => {
         'error-rate': { max: 1 },
       },
     });
-    expect(stage.analysis).toMatchObject({
-      failure_limit: 4,
-      inconclusive_limit: 4,
-      on_inconclusive: 'fail',
-    });
+    expect(stage.analysis).toMatchObject({ failure_limit: 4, on_inconclusive: 'fail' });
+    expect(stage.analysis?.inconclusive_limit).toBeUndefined();
     expect(t.ignored).toEqual(['spec.service.port', 'spec.service.targetPort', 'spec.service.gateways']);
     expect(t.refused).toEqual([]);
     expect(t.loadTests).toEqual([

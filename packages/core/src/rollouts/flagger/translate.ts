@@ -6,7 +6,8 @@
  * of `stepWeights`) until `maxWeight`, then promote; a failed check counts, and `threshold`
  * failed checks roll back. Sluice's canary stage walks the same weights at the same interval,
  * and `threshold` becomes the analysis' failure limit (threshold − 1 failures are tolerated).
- * Flagger counts a check without data as failed; Sluice calls it inconclusive, with the same limit.
+ * Flagger counts a check without data as failed; Sluice calls it inconclusive and measures again
+ * until the step's patience runs out, then fails the stage (never a pass on missing data).
  */
 import type { PlanInput } from '../plan/plan-schema.js';
 import { formatDuration, parseDuration } from '../text.js';
@@ -148,11 +149,8 @@ export function translateCanary(name: string, spec: FlaggerCanarySpec, version: 
         name: CANARY_STAGE,
         strategy: 'canary',
         config: config as never,
-        analysis: {
-          failure_limit: a.threshold - 1,
-          inconclusive_limit: a.threshold - 1,
-          on_inconclusive: 'fail',
-        },
+        // too little data waits for more until the step's patience runs out, then fails
+        analysis: { failure_limit: a.threshold - 1, on_inconclusive: 'fail' },
       },
     ],
     ...(Object.keys(templates).length ? { metric_templates: templates } : {}),
