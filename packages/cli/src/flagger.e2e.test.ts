@@ -98,8 +98,17 @@ describe('a Flagger Canary through sluice', () => {
     expect(weightOf('2.0.0')).toBe(100);
     const explained = await cli('rollout', 'explain', first);
     expect(explained.code).toBe(0);
-    expect(explained.stdout).toMatch(/request-success-rate/);
-    expect(explained.stdout).toMatch(/50%/);
+    // Flagger's walk: stepWeight 10 up to maxWeight 50, then promotion
+    for (const [from, to] of [
+      [0, 10],
+      [10, 20],
+      [20, 30],
+      [30, 40],
+      [40, 50],
+      [50, 100],
+    ])
+      expect(explained.stdout).toContain(`from ${from}% to ${to}% of traffic`);
+    expect(explained.stdout).toMatch(/request-success-rate PASS/);
 
     // failing: 3.0.0 answers 500 from its first request
     const again = await cli(
@@ -133,10 +142,14 @@ describe('a Flagger Canary through sluice', () => {
       expect(run.status).toBe('rolled_back');
       return run;
     }, WAIT);
-    expect(rolledBack.reason).toMatch(/error-rate|request-success-rate/);
+    // threshold 5: four failed checks are tolerated, the fifth rolls back
+    expect(rolledBack.reason).toMatch(
+      /(error-rate|request-success-rate) .*failed 5 times, more than failure_limit 4/,
+    );
     expect(weightOf('3.0.0') ?? 0).toBe(0);
     expect(weightOf('2.0.0')).toBe(100);
     const why = await cli('rollout', 'explain', second);
-    expect(why.stdout).toMatch(/rolled back|rolls back|roll(ed)? back/i);
+    expect(why.stdout).toMatch(/error-rate FAIL: error-rate = 100 is above 1/);
+    expect(why.stdout).toMatch(/The run is rolled back/);
   });
 });
