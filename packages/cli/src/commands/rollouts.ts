@@ -62,7 +62,10 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
     .command('start')
     .description('start a run of a stored plan, or apply a plan file and start it')
     .argument('[name]', 'the Rollout resource')
-    .option('-f, --file <path>', 'a plan file (plan JSON or a Rollout document): applied, then started')
+    .option(
+      '-f, --file <path>',
+      'a plan file (plan JSON, a Rollout document or a Flagger Canary): applied, then started',
+    )
     .option('--env <environment>')
     .option(
       '--version <version>',
@@ -93,7 +96,10 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
             documents: loaded.documents,
             sources: loaded.sources,
           });
-          const plans = applied.results.filter((r: { kind: string }) => r.kind === 'Rollout');
+          // a plan, or a Flagger Canary (started with --version)
+          const plans = applied.results.filter(
+            (r: { kind: string }) => r.kind === 'Rollout' || r.kind === 'Canary',
+          );
           if (plans.length !== 1)
             throw usageError(`${opts.file} holds ${plans.length} rollout plans; name one`);
           for (const w of plans[0].warnings ?? []) ctx.io.stderr(`warning: ${w}\n`);
