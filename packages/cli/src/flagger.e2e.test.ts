@@ -60,7 +60,7 @@ describe('a Flagger Canary through sluice', () => {
 
   afterAll(async () => {
     await server?.close();
-    await retireAll(deploySpec, 'microservices', join(dir, 'data'));
+    await retireAll(deploySpec, 'microservices', join(dir, 'data'), 'staging');
   });
 
   it('applies unchanged with what Sluice ignores listed, promotes a healthy canary and rolls back a failing one', async () => {
