@@ -8,8 +8,10 @@
 import {
   type FlaggerCanarySpec,
   flaggerCanarySpecSchema,
+  type Plan,
   parsePlan,
   translateCanary,
+  validatePlan,
 } from '@sluice/core/rollouts';
 import type { z } from 'zod';
 import { checkPlanMetrics, storedTemplates } from '../analysis/templates/plan-metrics.js';
@@ -96,12 +98,26 @@ export const canaryKind: KindDefinition<FlaggerCanarySpec> = {
   recognise: recogniseFlagger,
   async check(ctx, resource) {
     const { plan } = translateCanary(resource.name, resource.spec, CHECK_VERSION);
-    const { errors } = await checkPlanMetrics(parsePlan(plan), storedTemplates(ctx.trx));
+    let parsed: Plan;
+    try {
+      parsed = parsePlan(plan);
+    } catch (error) {
+      // the schema lets through little the plan refuses; name the analysis, with the plan's words
+      const fields = (error as { fields?: { path: string; message: string }[] }).fields ?? [];
+      return fields.map((f) => ({
+        path: 'spec.analysis',
+        message: `as a Sluice plan, ${f.path}: ${f.message}`,
+      }));
+    }
+    const { errors } = await checkPlanMetrics(parsed, storedTemplates(ctx.trx));
     return errors.map((e) => ({ path: canaryPath(resource.spec, e.path), message: e.message }));
   },
   async warn(ctx, resource) {
     const t = translateCanary(resource.name, resource.spec, CHECK_VERSION);
-    const { warnings } = await checkPlanMetrics(parsePlan(t.plan), storedTemplates(ctx.trx));
+    const parsed = validatePlan(t.plan);
+    const { warnings } = parsed.ok
+      ? await checkPlanMetrics(parsed.plan, storedTemplates(ctx.trx))
+      : { warnings: [] };
     const out: string[] = [];
     if (t.ignored.length)
       out.push(`Canary "${resource.name}": accepted and ignored by Sluice: ${t.ignored.join(', ')}`);

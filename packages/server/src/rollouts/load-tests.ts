@@ -44,11 +44,6 @@ export class LoadTests {
     }
   }
 
-  /** Runs of this control plane with a load test going (for tests and status). */
-  running(): string[] {
-    return [...new Set([...this.live.keys()].map((k) => k.split('\u0000')[0] as string))];
-  }
-
   stop(): void {
     for (const abort of this.live.values()) abort.abort();
     this.live.clear();

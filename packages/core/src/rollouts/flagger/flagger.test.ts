@@ -123,6 +123,13 @@ describe('translateCanary', () => {
     expect(stage.config).toMatchObject({ initial_weight: 10, max_weight: 10, monitor_duration_minutes: 2 });
   });
 
+  it('gives a slow canary the time its steps need (Flagger has no overall deadline)', () => {
+    const t = translate({ targetRef: { name: 'web' }, analysis: { interval: '6h', stepWeight: 20 } });
+    // 20, 40 … 100: five steps of 6 h, twice over
+    expect(parsePlan(t.plan).max_duration_hours).toBe(60);
+    expect(parsePlan(translate(SEED).plan).max_duration_hours).toBe(24);
+  });
+
   it('lists other webhooks as not called and lists unknown top-level and analysis fields as ignored', () => {
     const t = translate({
       targetRef: { name: 'web' },

@@ -9,6 +9,7 @@
  * Flagger counts a check without data as failed; Sluice calls it inconclusive and measures again
  * until the step's patience runs out, then fails the stage (never a pass on missing data).
  */
+import { canaryWeight } from '../plan/canary-weight.js';
 import type { PlanInput } from '../plan/plan-schema.js';
 import { formatDuration, parseDuration } from '../text.js';
 import type { FlaggerCanarySpec } from './canary-schema.js';
@@ -140,9 +141,20 @@ export function translateCanary(name: string, spec: FlaggerCanarySpec, version: 
   if (typeof progressDeadline === 'number' && progressDeadline > 0)
     config.ready_timeout_seconds = progressDeadline;
 
+  // Flagger has no deadline for the whole analysis: give the run twice what its steps need, at least a day
+  const walk = weights as {
+    initial_weight: number;
+    increment?: number;
+    max_weight: number;
+    weights?: number[];
+  };
+  let steps = 1;
+  while (steps < 1000 && canaryWeight({ increment: 1, ...walk }, steps - 1) < walk.max_weight) steps++;
+  const leastMs = steps * intervalMs + Math.max(0, monitorMs - intervalMs);
   const plan: PlanInput = {
     name,
     version,
+    max_duration_hours: Math.max(24, Math.ceil((2 * leastMs) / 3_600_000)),
     description: `Flagger Canary ${spec.namespace ? `${spec.namespace}/` : ''}${name}`,
     stages: [
       {
