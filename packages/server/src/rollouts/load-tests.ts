@@ -40,7 +40,9 @@ export class LoadTests {
       }
       const abort = new AbortController();
       this.live.set(key, abort);
-      void this.loop(runId, test, listen.port, abort.signal).finally(() => this.live.delete(key));
+      void this.loop(runId, test, listen.port, abort.signal).finally(() => {
+        if (this.live.get(key) === abort) this.live.delete(key);
+      });
     }
   }
 
