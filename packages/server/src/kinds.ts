@@ -11,6 +11,7 @@ import { segmentKind } from './flags/segment.kind.js';
 import { gitSourceKind } from './gitops/git-source.kind.js';
 import { notifierKind } from './notifications/notifier.kind.js';
 import { KindRegistry } from './resources/registry.js';
+import { canaryKind } from './rollouts/canary.kind.js';
 import { rolloutKind } from './rollouts/rollout.kind.js';
 import { routeKind } from './routing/route.kind.js';
 import { serviceKind } from './services/service.kind.js';
@@ -37,6 +38,7 @@ export function createKindRegistry(options: KindOptions): KindRegistry {
     routeKind,
     serviceKind,
     rolloutKind,
+    canaryKind,
     tokenKind,
     notifierKind,
     gitSourceKind,

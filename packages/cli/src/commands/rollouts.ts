@@ -62,8 +62,15 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
     .command('start')
     .description('start a run of a stored plan, or apply a plan file and start it')
     .argument('[name]', 'the Rollout resource')
-    .option('-f, --file <path>', 'a plan file (plan JSON or a Rollout document): applied, then started')
+    .option(
+      '-f, --file <path>',
+      'a plan file (plan JSON, a Rollout document or a Flagger Canary): applied, then started',
+    )
     .option('--env <environment>')
+    .option(
+      '--version <version>',
+      "the version to deliver: required for a Flagger Canary, replaces a plan's own",
+    )
     .option(
       '--time-scale <n>',
       'live the plan N times faster (demos, rehearsals): every planned duration is divided by N',
@@ -72,7 +79,7 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
     .action(
       async (
         name: string | undefined,
-        opts: { file?: string; env?: string; timeScale?: string; output: string },
+        opts: { file?: string; env?: string; version?: string; timeScale?: string; output: string },
       ) => {
         const format = parseFormat(opts.output);
         const timeScale = opts.timeScale === undefined ? undefined : Number(opts.timeScale);
@@ -89,7 +96,10 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
             documents: loaded.documents,
             sources: loaded.sources,
           });
-          const plans = applied.results.filter((r: { kind: string }) => r.kind === 'Rollout');
+          // a plan, or a Flagger Canary (started with --version)
+          const plans = applied.results.filter(
+            (r: { kind: string }) => r.kind === 'Rollout' || r.kind === 'Canary',
+          );
           if (plans.length !== 1)
             throw usageError(`${opts.file} holds ${plans.length} rollout plans; name one`);
           for (const w of plans[0].warnings ?? []) ctx.io.stderr(`warning: ${w}\n`);
@@ -99,7 +109,10 @@ export function registerRolloutCommands(program: Command, ctx: CommandContext): 
         const run = await client.request(
           'POST',
           `/api/v1/rollouts/${encodeURIComponent(target)}/start${env(opts)}`,
-          timeScale === undefined ? {} : { timeScale },
+          {
+            ...(timeScale === undefined ? {} : { timeScale }),
+            ...(opts.version === undefined ? {} : { version: opts.version }),
+          },
         );
         ctx.io.stdout(
           render(

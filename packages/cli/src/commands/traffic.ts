@@ -1,9 +1,9 @@
 /** `sluice router` (a standalone data plane) and `sluice load` (bounded simulated users). */
 import { resolve } from 'node:path';
+import { type LoadSummary, runLoad } from '@sluice/router/load';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { CliError, usageError } from '../errors.js';
-import { type LoadSummary, runLoad } from '../load/index.js';
 import { parseFormat, render } from '../output/format.js';
 
 /** "30s", "2m", "1h", "500ms" or plain seconds → milliseconds. */

@@ -6,6 +6,7 @@ export * from './events.js';
 export * from './executors/index.js';
 export * from './explain.js';
 export * from './flagd.js';
+export * from './flagger/index.js';
 export * from './gates.js';
 export * from './machine/index.js';
 export * from './pace.js';

@@ -1,12 +1,20 @@
 /** Starting runs of stored plans, controlling them, reading them back. */
 import { defineError, NotFound, ValidationFailed } from '@sluice/core';
-import type { Plan, RolloutEventInput } from '@sluice/core/rollouts';
-import { type ExplainEntry, explainRun } from '@sluice/core/rollouts';
+import {
+  type ExplainEntry,
+  explainRun,
+  type FlaggerCanarySpec,
+  type Plan,
+  parsePlan,
+  type RolloutEventInput,
+  translateCanary,
+} from '@sluice/core/rollouts';
 import type { EmergencyService } from '../flags/emergency/emergency.service.js';
 import type { Principal } from '../http/route.js';
 import type { KindRegistry } from '../resources/registry.js';
 import type { ResourceService } from '../resources/resources.service.js';
 import type { Executor } from '../storage/index.js';
+import type { LoadTests } from './load-tests.js';
 import { flagsOf, servicesOf } from './rollout.kind.js';
 import {
   type ControlVerb,
@@ -32,6 +40,8 @@ export class RolloutsService {
       registry: KindRegistry;
       runtime: RolloutRuntime;
       emergency: EmergencyService;
+      /** Runs Flagger load tests for Canary runs (absent: they are not run). */
+      loadTests?: LoadTests;
     },
   ) {
     // an emergency stop rolls back every running rollout in that environment
@@ -64,8 +74,7 @@ export class RolloutsService {
       throw RolloutRefused(
         `environment "${environment}" is in emergency mode (${emergency.reason}); no rollout starts until it is cleared`,
       );
-    const resource = await this.deps.resources.get(this.deps.registry.get('Rollout'), environment, name);
-    const plan = resource.spec as Plan;
+    const { resource, plan, loadTests } = await this.planOf(environment, name, options.version);
     const services = servicesOf(plan);
     const missing: string[] = [];
     for (const s of services)
@@ -94,7 +103,48 @@ export class RolloutsService {
         ...flagsOf(plan).map((f) => `flag:${environment}/${f}`),
       ],
     });
+    if (loadTests.length) this.deps.loadTests?.start(run.id, loadTests);
     return summarise(run);
+  }
+
+  /**
+   * The plan a start runs: the Rollout of that name, else the Flagger Canary of that name
+   * translated (`version` is then required: a Canary names no version of its own).
+   */
+  private async planOf(environment: string, name: string, version: string | undefined) {
+    const rollout = await this.deps.resources.find(this.deps.registry.get('Rollout'), environment, name);
+    if (rollout) {
+      const plan = rollout.spec as Plan;
+      return { resource: rollout, plan: version ? { ...plan, version } : plan, loadTests: [] };
+    }
+    const canary = await this.deps.resources.find(this.deps.registry.get('Canary'), environment, name);
+    if (!canary) throw NotFound(`no Rollout or Canary "${name}" in environment "${environment}"`);
+    if (!version)
+      throw ValidationFailed(`Canary "${name}" names no version: say which to deliver (--version)`, {
+        fields: [{ path: 'body.version', message: 'required to start a Canary' }],
+      });
+    const t = translateCanary(name, canary.spec as FlaggerCanarySpec, version);
+    return { resource: canary, plan: parsePlan(t.plan), loadTests: t.loadTests };
+  }
+
+  /** Starts again the load tests of a live Canary run (after a restart). */
+  async resumeLoadTests(run: { id: string; environment: string; rollout: string; plan: unknown }) {
+    if (!this.deps.loadTests) return;
+    const rollout = await this.deps.resources.find(
+      this.deps.registry.get('Rollout'),
+      run.environment,
+      run.rollout,
+    );
+    if (rollout) return;
+    const canary = await this.deps.resources.find(
+      this.deps.registry.get('Canary'),
+      run.environment,
+      run.rollout,
+    );
+    if (!canary) return;
+    const version = (run.plan as Plan).version;
+    const t = translateCanary(run.rollout, canary.spec as FlaggerCanarySpec, version);
+    if (t.loadTests.length) this.deps.loadTests.start(run.id, t.loadTests);
   }
 
   async control(runId: string, verb: ControlVerb, body: Record<string, unknown>, principal: Principal) {

@@ -192,6 +192,11 @@ export const startBodySchema = z
      * least 10 s). For demos and rehearsals; the run shows it everywhere.
      */
     timeScale: z.number().min(1).max(MAX_TIME_SCALE).optional(),
+    /**
+     * The version to deliver: required to start a Flagger Canary (the new version of its
+     * target); for a plan, it replaces the plan's `version`.
+     */
+    version: z.string().trim().min(1).max(128).optional(),
   })
   .strict();
 export type StartOptions = z.infer<typeof startBodySchema>;

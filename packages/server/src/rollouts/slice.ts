@@ -1,5 +1,5 @@
 /** The rollouts slice: runtime, command handlers, service, routes; resumes runs on start. */
-import type { Plan, RunState } from '@sluice/core/rollouts';
+import type { Plan, RunState, RunStatus } from '@sluice/core/rollouts';
 import type { MetricRegistry } from '../analysis/registry.js';
 import type { ExperimentsService } from '../experiments/experiments.service.js';
 import type { EmergencyService } from '../flags/emergency/emergency.service.js';
@@ -14,6 +14,7 @@ import { experimentHandlers } from './handlers/experiments.js';
 import { flagHandlers } from './handlers/flags.js';
 import { canaryVersion, ServiceWorld, type ServiceWorldDeps } from './handlers/service-world.js';
 import { serviceHandlers } from './handlers/services.js';
+import { LoadTests } from './load-tests.js';
 import { servicesOf } from './rollout.kind.js';
 import { rolloutRoutes } from './rollouts.routes.js';
 import { RolloutsService } from './rollouts.service.js';
@@ -89,22 +90,37 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
   const fast = new FastRollback({ runtime, world, metrics: needs.metrics, now, log });
   runtime.onTransition((run, result) => fast.track(run, result.state));
   const unsubscribe = needs.routerConfig.onCounts((_source, counts) => fast.onCounts(counts));
+  const loadTests = new LoadTests({
+    router: needs.router,
+    status: async (runId) =>
+      ((await createRunStore(db).getRun(runId))?.status as RunStatus | undefined) ?? null,
+    log: (level, message, fields) => log(level, message, fields),
+  });
   const service = new RolloutsService({
     db,
     resources: needs.resources,
     registry: needs.registry,
     runtime,
     emergency: needs.emergency,
+    loadTests,
   });
   await runtime.resume();
-  for (const run of await createRunStore(db).listRuns({ active: true, limit: 10_000 }))
+  for (const run of await createRunStore(db).listRuns({ active: true, limit: 10_000 })) {
     fast.track(run, run.state as RunState);
+    // a Canary run's load tests lived in the process that stopped: start them again
+    void service
+      .resumeLoadTests(run)
+      .catch((error: unknown) =>
+        log('error', 'resuming load tests failed', { runId: run.id, error: String(error) }),
+      );
+  }
   return {
     runtime,
     service,
     routes: rolloutRoutes(service, ctx.defaultEnvironment),
     async stop() {
       unsubscribe();
+      loadTests.stop();
       await fast.stop();
       await runtime.stop();
       await world.close();

@@ -8,11 +8,16 @@ import { SecretResolver } from '../secrets/secrets.js';
 
 type DeploySpec = Parameters<typeof createDeployProvider>[0];
 
-/** The provider a control plane on `dataDir` uses for `service` in `development`. */
-export function processProvider(deploySpec: DeploySpec, service: string, dataDir: string): DeployProvider {
+/** The provider a control plane on `dataDir` uses for `service` in `environment`. */
+export function processProvider(
+  deploySpec: DeploySpec,
+  service: string,
+  dataDir: string,
+  environment = 'development',
+): DeployProvider {
   return createDeployProvider(deploySpec, {
     service,
-    environment: 'development',
+    environment,
     dataDir,
     secrets: new SecretResolver({}, dataDir),
   });
@@ -33,8 +38,13 @@ export async function runningVersions(
 }
 
 /** Stops every version of `service` the test's rollouts left running. */
-export async function retireAll(deploySpec: DeploySpec, service: string, dataDir: string): Promise<void> {
-  const provider = processProvider(deploySpec, service, dataDir);
+export async function retireAll(
+  deploySpec: DeploySpec,
+  service: string,
+  dataDir: string,
+  environment = 'development',
+): Promise<void> {
+  const provider = processProvider(deploySpec, service, dataDir, environment);
   try {
     for (const d of await provider.list())
       await provider.retire({ opId: `cleanup-${d.version}`, version: d.version });

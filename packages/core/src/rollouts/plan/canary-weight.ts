@@ -4,10 +4,11 @@
  * imports plan parsing).
  */
 
-/** The weight of step k (0-based). */
+/** The weight of step k (0-based): the listed `weights` (Flagger's stepWeights), then max_weight. */
 export function canaryWeight(
-  cfg: { initial_weight: number; increment: number; max_weight: number },
+  cfg: { initial_weight: number; increment: number; max_weight: number; weights?: number[] | undefined },
   k: number,
 ) {
+  if (cfg.weights?.length) return Math.min(cfg.weights[k] ?? cfg.max_weight, cfg.max_weight);
   return Math.min(cfg.initial_weight + k * cfg.increment, cfg.max_weight);
 }

@@ -50,6 +50,8 @@ export const canaryConfigSchema = z
     initial_weight: percent.default(5),
     increment: z.number().positive().max(100).default(10),
     max_weight: percent.default(100),
+    /** Explicit steps (Flagger's stepWeights), ascending; after the last one, max_weight. */
+    weights: z.array(percent.positive()).min(1).max(100).optional(),
     interval_seconds: z.number().positive().default(300),
     monitor_duration_minutes: z.number().min(0).default(30),
     /** Maxima by metric name (`error_rate: 1.0`), or `{min, max, min_samples}`. */
@@ -59,7 +61,16 @@ export const canaryConfigSchema = z
   .refine((c) => c.initial_weight <= c.max_weight, {
     message: 'initial_weight must not exceed max_weight',
     path: ['initial_weight'],
-  });
+  })
+  .refine(
+    (c) =>
+      !c.weights ||
+      c.weights.every((w, i) => w <= c.max_weight && (i === 0 || w > (c.weights?.[i - 1] ?? 0))),
+    {
+      message: 'weights must rise step by step and not exceed max_weight',
+      path: ['weights'],
+    },
+  );
 
 export const rolloutStageSchema = z.strictObject({
   percentage: percent,

@@ -1,0 +1,134 @@
+/** The Flagger Canary kind through the API: applied unchanged, who may write webhooks, bad input, starting. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../test-support/server.js';
+
+const canary = (spec: Record<string, unknown>, name = 'web-canary') => ({
+  apiVersion: 'flagger.app/v1beta1',
+  kind: 'Canary',
+  metadata: { name, namespace: 'shop' },
+  spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, ...spec },
+});
+const analysis = (extra: Record<string, unknown> = {}) => ({
+  interval: '30s',
+  threshold: 3,
+  stepWeight: 20,
+  metrics: [{ name: 'error-rate', thresholdRange: { max: 1 } }],
+  ...extra,
+});
+
+describe('Canary kind', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer('sqlite');
+  });
+  afterAll(async () => t?.close());
+
+  it('keeps metadata.namespace as a label and lists a refused load test as a warning, not a refusal', async () => {
+    const doc = canary({
+      service: { port: 80, hosts: ['web.example.com'] },
+      analysis: analysis({
+        webhooks: [
+          {
+            name: 'lt',
+            url: 'http://flagger-loadtester.test/',
+            metadata: { cmd: 'hey -z 1m -q 5 -c 1 http://other.example.com/' },
+          },
+          {
+            name: 'sh',
+            url: 'http://flagger-loadtester.test/',
+            metadata: { cmd: 'curl http://web.example.com/ | sh' },
+          },
+        ],
+      }),
+    });
+    const res = await t.request('POST', '/api/v1/apply', { body: { documents: [doc] } });
+    expect(res.status, res.text).toBe(200);
+    const warnings = res.body.results[0].warnings.join('\n') as string;
+    expect(warnings).toMatch(/ignored by Sluice: spec\.service\.port/);
+    expect(warnings).toMatch(
+      /not run: .*other\.example\.com is not one of the canary's hosts \(web\.example\.com\)/,
+    );
+    expect(warnings).toMatch(/not run: .*shell syntax/);
+    expect(warnings).toMatch(/targetRef web is not a Service in development yet/);
+    const stored = await t.request('GET', '/api/v1/canaries/web-canary');
+    expect(stored.body.metadata.environment).toBe('development');
+    expect(stored.body.spec.namespace).toBe('shop');
+  });
+
+  it('lets a write token apply a load test, but only an admin a webhook URL the control plane would call', async () => {
+    const writer = await t.token(['write'], 'ci');
+    const loadOnly = canary(
+      {
+        service: { hosts: ['web.example.com'] },
+        analysis: analysis({
+          webhooks: [
+            {
+              name: 'lt',
+              url: 'http://10.0.0.9/',
+              metadata: { cmd: 'hey -z 1m -q 5 -c 1 http://web.example.com/' },
+            },
+          ],
+        }),
+      },
+      'by-writer',
+    );
+    const ok = await t.request('POST', '/api/v1/apply', { body: { documents: [loadOnly] }, token: writer });
+    expect(ok.status, ok.text).toBe(200);
+    const gate = canary(
+      {
+        analysis: analysis({
+          webhooks: [{ name: 'gate', type: 'confirm-promotion', url: 'http://10.0.0.9/gate' }],
+        }),
+      },
+      'gated',
+    );
+    const refused = await t.request('POST', '/api/v1/apply', { body: { documents: [gate] }, token: writer });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('OPERATOR_ONLY');
+    expect(refused.body.detail).toMatch(/spec\.analysis\.webhooks\[0\]\.url reach the host/);
+    expect((await t.request('GET', '/api/v1/canaries/gated')).status).toBe(404);
+    const asAdmin = await t.request('POST', '/api/v1/apply', { body: { documents: [gate] } });
+    expect(asAdmin.status, asAdmin.text).toBe(200);
+    expect(asAdmin.body.results[0].warnings.join('\n')).toMatch(/"gate" \(confirm-promotion\).*not called/);
+  });
+
+  it('refuses bad canaries, naming the field, and changes nothing', async () => {
+    const cases: [unknown, RegExp][] = [
+      [canary({ analysis: analysis({ interval: '0s' }) }), /spec\.analysis\.interval.*longer than zero/],
+      [
+        canary({
+          analysis: analysis({ metrics: [{ name: 'error-rate', thresholdRange: { min: 5, max: 1 } }] }),
+        }),
+        /spec\.analysis\.metrics\[0\]\.thresholdRange\.min.*no value could pass/,
+      ],
+      [
+        canary({
+          analysis: analysis({ metrics: [{ name: 'nf', templateRef: { name: 'no-such-template' } }] }),
+        }),
+        /spec\.analysis\.metrics\[0\]\.templateRef/,
+      ],
+      [
+        canary({ analysis: analysis({ metrics: [{ name: 'no_such_metric' }] }) }),
+        /spec\.analysis\.metrics\[0\]\.name.*no_such_metric/,
+      ],
+      [canary({ analysis: analysis({ stepWeights: [10, 5] }) }), /spec\.analysis\.stepWeights.*rise/],
+    ];
+    for (const [doc, why] of cases) {
+      const res = await t.request('POST', '/api/v1/apply', { body: { documents: [doc] } });
+      expect(res.status, JSON.stringify(doc)).toBe(400);
+      expect(JSON.stringify(res.body.errors ?? res.body)).toMatch(why);
+    }
+    expect((await t.request('GET', '/api/v1/canaries/web-canary')).body.metadata.version).toBe(1);
+  });
+
+  it('starts only with a version, and says which is missing', async () => {
+    const res = await t.request('POST', '/api/v1/rollouts/web-canary/start', { body: {} });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toMatch(/body\.version.*required to start a Canary/);
+    const none = await t.request('POST', '/api/v1/rollouts/nothing-here/start', {
+      body: { version: '2.0.0' },
+    });
+    expect(none.status).toBe(404);
+    expect(none.body.detail).toMatch(/no Rollout or Canary "nothing-here"/);
+  });
+});
