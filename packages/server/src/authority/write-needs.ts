@@ -7,7 +7,9 @@
  * still edit the rest of a Service an admin connected). Kinds name those fields in `hostReach`;
  * a write path that is not a resource write (a feature route) calls `writeNeeds` itself.
  * `ResourceService` enforces it on every write: resource apply, the per-kind routes, the feature
- * API, and what a rollout run writes later with its starter's scopes.
+ * API, and what a rollout run writes later with its starter's scopes. A spec that will act in
+ * another environment later (a rollout stage's `config.environment`) names it in
+ * `environmentReach`: writing it needs `write` there too.
  */
 import { canonicalJson, defineError, Forbidden } from '@sluice/core';
 import { scopesGrant } from '@sluice/core/auth';
@@ -27,6 +29,15 @@ export interface HostReach {
   why: string;
 }
 
+/** Another environment a spec acts in later; `path` is where the spec names it. */
+export interface EnvironmentReach {
+  /** Dotted path under the spec: `stages[0].config.environment`. */
+  path: string;
+  environment: string;
+  /** What acts there, for the error: `stage "flip" writes flag "checkout"`. */
+  what: string;
+}
+
 /** What the rule needs from a kind (a `KindDefinition` is one). */
 export interface WriteRule<Spec = unknown> {
   kind: string;
@@ -34,6 +45,8 @@ export interface WriteRule<Spec = unknown> {
   writeScope?: 'write' | 'admin' | undefined;
   /** The host-reaching fields a spec sets (see the module comment). */
   hostReach?: ((spec: Spec) => HostReach[]) | undefined;
+  /** The other environments a spec stored in `environment` acts in later (see the module comment). */
+  environmentReach?: ((spec: Spec, environment: string | null) => EnvironmentReach[]) | undefined;
 }
 
 export interface WriteNeeds {
@@ -76,6 +89,7 @@ export function assertMayWrite<Spec>(
   document: { name: string; environment: string | null; spec: Spec },
   options: { before?: Spec | null; source?: string } = {},
 ): void {
+  assertMayReach(scopes, rule, document, options);
   const needs = writeNeeds(rule, document, options.before);
   if (scopesGrant(scopes, needs.scope, needs.environment)) return;
   const where = needs.environment ? ` in environment "${needs.environment}"` : '';
@@ -88,6 +102,41 @@ export function assertMayWrite<Spec>(
   const fields = needs.operatorOnly.map((r) => ({ path: `${prefix}.${r.path}`, message: r.why }));
   throw OperatorOnly(
     `${rule.kind} "${document.name}": ${fields.map((f) => f.path).join(', ')} reach the host; only an admin token may set them, or refer to a name from the operator configuration (SLUICE_CONFIG). The token has ${held}`,
+    { fields },
+  );
+}
+
+/**
+ * Throws FORBIDDEN when the spec newly reaches an environment (one `before` did not reach at that
+ * path) where `scopes` grant no `write`: what a token could not write itself, it cannot set up
+ * for later either.
+ */
+function assertMayReach<Spec>(
+  scopes: readonly string[],
+  rule: WriteRule<Spec>,
+  document: { name: string; environment: string | null; spec: Spec },
+  options: { before?: Spec | null; source?: string },
+): void {
+  const reach = rule.environmentReach?.(document.spec, document.environment) ?? [];
+  if (!reach.length) return;
+  const was = new Set(
+    options.before != null
+      ? rule
+          .environmentReach?.(options.before, document.environment)
+          .map((r) => `${r.path}\u0000${r.environment}`)
+      : [],
+  );
+  const refused = reach.filter(
+    (r) => !was.has(`${r.path}\u0000${r.environment}`) && !scopesGrant(scopes, 'write', r.environment),
+  );
+  if (!refused.length) return;
+  const prefix = `${options.source ?? 'body'}.spec`;
+  const fields = refused.map((r) => ({
+    path: `${prefix}.${r.path}`,
+    message: `${r.what} in environment "${r.environment}", which the token may not write`,
+  }));
+  throw Forbidden(
+    `${rule.kind} "${document.name}": ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}; the token has ${scopes.join(', ') || 'no scopes'}`,
     { fields },
   );
 }
