@@ -36,6 +36,8 @@ export interface EnvironmentReach {
   environment: string;
   /** What acts there, for the error: `stage "flip" writes flag "checkout"`. */
   what: string;
+  /** All that decides what it does there (the whole stage): a change to it needs `write` there. */
+  value: unknown;
 }
 
 /** What the rule needs from a kind (a `KindDefinition` is one). */
@@ -107,9 +109,9 @@ export function assertMayWrite<Spec>(
 }
 
 /**
- * Throws FORBIDDEN when the spec newly reaches an environment (one `before` did not reach at that
- * path) where `scopes` grant no `write`: what a token could not write itself, it cannot set up
- * for later either.
+ * Throws FORBIDDEN when the spec reaches an environment where `scopes` grant no `write`, unless
+ * `before` reached it the same way (same path, environment and value: an admin's cross-environment
+ * stage left as it was). What a token could not write itself, it cannot set up for later either.
  */
 function assertMayReach<Spec>(
   scopes: readonly string[],
@@ -120,15 +122,9 @@ function assertMayReach<Spec>(
   const reach = rule.environmentReach?.(document.spec, document.environment) ?? [];
   if (!reach.length) return;
   const was = new Set(
-    options.before != null
-      ? rule
-          .environmentReach?.(options.before, document.environment)
-          .map((r) => `${r.path}\u0000${r.environment}`)
-      : [],
+    options.before != null ? rule.environmentReach?.(options.before, document.environment).map(reachKey) : [],
   );
-  const refused = reach.filter(
-    (r) => !was.has(`${r.path}\u0000${r.environment}`) && !scopesGrant(scopes, 'write', r.environment),
-  );
+  const refused = reach.filter((r) => !was.has(reachKey(r)) && !scopesGrant(scopes, 'write', r.environment));
   if (!refused.length) return;
   const prefix = `${options.source ?? 'body'}.spec`;
   const fields = refused.map((r) => ({
@@ -140,3 +136,6 @@ function assertMayReach<Spec>(
     { fields },
   );
 }
+
+const reachKey = (r: EnvironmentReach) =>
+  `${r.path}\u0000${r.environment}\u0000${canonicalJson(r.value ?? null)}`;

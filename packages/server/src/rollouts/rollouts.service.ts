@@ -60,7 +60,7 @@ export class RolloutsService {
         run.environment === state.environment ||
         planWrites(run.plan as Plan, run.environment).some((w) => w.environment === state.environment);
       void createRunStore(deps.db)
-        .listRuns({ active: true, limit: 1000 })
+        .listRuns({ active: true, limit: 10_000 })
         .then((all) => all.filter(touches))
         .then((runs) =>
           Promise.all(

@@ -125,6 +125,7 @@ export function planReach(plan: Plan, environment: string | null): EnvironmentRe
       path: w.path,
       environment: w.environment,
       what: `stage "${w.stage}" writes ${w.kind.toLowerCase()} "${w.name}"`,
+      value: plan.stages.find((s) => s.name === w.stage),
     }));
 }
 
