@@ -218,7 +218,14 @@ export class GitSyncer {
         appliedAt,
       })),
     );
-    if (spec.startRollouts) await this.startRollouts(applied.results, actor.subject, actor.scopes);
+    // runs started from git act in the source's environments only (a stage's config.environment
+    // naming another is refused at start), whatever the admin who configured it may do elsewhere
+    if (spec.startRollouts)
+      await this.startRollouts(
+        applied.results,
+        actor.subject,
+        spec.environments.map((e) => `write:${e}`),
+      );
     return {
       source: name,
       status: 'synced',

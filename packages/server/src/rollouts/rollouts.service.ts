@@ -33,7 +33,7 @@ export const RolloutEventIgnored = defineError('ROLLOUT_EVENT_IGNORED', 409, 'Th
 
 /**
  * Who starts a run: a token's subject and scopes (a Principal is one), or a part of Sluice
- * (`system: true`: GitOps, with the authority of the admin who configured the source).
+ * (`system: true`: GitOps, with `write` in its source's environments).
  */
 export interface RunStarter {
   subject: string;

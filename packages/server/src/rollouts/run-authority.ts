@@ -19,7 +19,7 @@ export const runAuthoritySchema = z
   .object({
     /**
      * `token`: the scopes of the token that started the run; `system`: a part of Sluice that
-     * started it (GitOps, with the authority of the admin who configured the source);
+     * started it (GitOps: `write` in its source's environments);
      * `legacy`: a run stored before authority was recorded, kept to its own environment.
      */
     kind: z.enum(['token', 'system', 'legacy']),
