@@ -6,6 +6,7 @@
  * writes and lets its rollback restore. On both databases, with the server's clock in the test's
  * hands.
  */
+import { parsePlan } from '@sluice/core/rollouts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEmergencyStore } from '../flags/emergency/emergency-store.kysely.js';
 import { migrate, openDatabase } from '../storage/index.js';
@@ -101,9 +102,7 @@ describe.each(DIALECTS)('H3: a run writes only with its starter’s authority, o
       rollout: 'legacy-xenv',
       environment: 'staging',
       rolloutVersion: 1,
-      plan: (await import('@sluice/core/rollouts')).parsePlan(
-        plan('Legacy', [flagStage('flip', 'pricing', 'production')]),
-      ),
+      plan: parsePlan(plan('Legacy', [flagStage('flip', 'pricing', 'production')])),
       startedBy: 'staging-dev',
       authority: { kind: 'legacy', scopes: ['write:staging'] },
       locks: ['flag:production/pricing'],
