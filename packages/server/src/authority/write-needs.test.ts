@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceKind } from '../services/service.kind.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
-import { type WriteRule, writeNeeds } from './write-needs.js';
+import { assertMayWrite, type WriteRule, writeNeeds } from './write-needs.js';
 
 const nginxService = (binary: string) => ({
   deploy: { provider: 'static', upstreams: { '1.0.0': ['http://127.0.0.1:9'] } },
@@ -22,6 +22,41 @@ const nginxService = (binary: string) => ({
       statusListen: '127.0.0.1:8081',
     },
   },
+});
+
+describe('environmentReach (issue 13, H3)', () => {
+  const rule: WriteRule<{ target: string; note: string }> = {
+    kind: 'Rollout',
+    environmentReach: (spec, environment) =>
+      spec.target === environment
+        ? []
+        : [{ path: 'target', environment: spec.target, what: 'a stage', value: spec }],
+  };
+  const doc = (target: string, note = 'x') => ({ name: 'r', environment: 'staging', spec: { target, note } });
+
+  it('needs write where the spec reaches, unless it reached there unchanged before', () => {
+    expect(() => assertMayWrite(['write:staging'], rule, doc('staging'))).not.toThrow();
+    expect(() => assertMayWrite(['write:staging'], rule, doc('production'))).toThrow(
+      expect.objectContaining({
+        code: 'FORBIDDEN',
+        fields: [{ path: 'body.spec.target', message: expect.stringContaining('"production"') }],
+      }),
+    );
+    expect(() =>
+      assertMayWrite(['write:staging', 'write:production'], rule, doc('production')),
+    ).not.toThrow();
+    // an admin set it up; a staging writer may store it again as it was, not change what it does there
+    expect(() =>
+      assertMayWrite(['write:staging'], rule, doc('production'), {
+        before: { target: 'production', note: 'x' },
+      }),
+    ).not.toThrow();
+    expect(() =>
+      assertMayWrite(['write:staging'], rule, doc('production', 'edited'), {
+        before: { target: 'production', note: 'x' },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+  });
 });
 
 describe('writeNeeds', () => {

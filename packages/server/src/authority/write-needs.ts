@@ -7,7 +7,9 @@
  * still edit the rest of a Service an admin connected). Kinds name those fields in `hostReach`;
  * a write path that is not a resource write (a feature route) calls `writeNeeds` itself.
  * `ResourceService` enforces it on every write: resource apply, the per-kind routes, the feature
- * API, and what a rollout run writes later with its starter's scopes.
+ * API, and what a rollout run writes later with its starter's scopes. A spec that will act in
+ * another environment later (a rollout stage's `config.environment`) names it in
+ * `environmentReach`: writing it needs `write` there too.
  *
  * Ownership: a resource of a kind not scoped to an environment may still belong to one (a
  * Route's `spec.environment`, `owner` below). The write needs the scope in the owner's
@@ -32,6 +34,17 @@ export interface HostReach {
   why: string;
 }
 
+/** Another environment a spec acts in later; `path` is where the spec names it. */
+export interface EnvironmentReach {
+  /** Dotted path under the spec: `stages[0].config.environment`. */
+  path: string;
+  environment: string;
+  /** What acts there, for the error: `stage "flip" writes flag "checkout"`. */
+  what: string;
+  /** All that decides what it does there (the whole stage): a change to it needs `write` there. */
+  value: unknown;
+}
+
 /** What the rule needs from a kind (a `KindDefinition` is one). */
 export interface WriteRule<Spec = unknown> {
   kind: string;
@@ -41,6 +54,8 @@ export interface WriteRule<Spec = unknown> {
   hostReach?: ((spec: Spec) => HostReach[]) | undefined;
   /** The environment a resource of a kind not scoped to one belongs to (see the module comment). */
   owner?: ((spec: Spec) => string | null) | undefined;
+  /** The other environments a spec stored in `environment` acts in later (see the module comment). */
+  environmentReach?: ((spec: Spec, environment: string | null) => EnvironmentReach[]) | undefined;
 }
 
 export interface WriteNeeds {
@@ -83,6 +98,7 @@ export function assertMayWrite<Spec>(
   document: { name: string; environment: string | null; spec: Spec },
   options: { before?: Spec | null; source?: string } = {},
 ): void {
+  assertMayReach(scopes, rule, document, options);
   const needs = writeNeeds(rule, document, options.before);
   const held = scopes.join(', ') || 'no scopes';
   if (rule.owner && options.before != null) {
@@ -106,3 +122,35 @@ export function assertMayWrite<Spec>(
     { fields },
   );
 }
+
+/**
+ * Throws FORBIDDEN when the spec reaches an environment where `scopes` grant no `write`, unless
+ * `before` reached it the same way (same path, environment and value: an admin's cross-environment
+ * stage left as it was). What a token could not write itself, it cannot set up for later either.
+ */
+function assertMayReach<Spec>(
+  scopes: readonly string[],
+  rule: WriteRule<Spec>,
+  document: { name: string; environment: string | null; spec: Spec },
+  options: { before?: Spec | null; source?: string },
+): void {
+  const reach = rule.environmentReach?.(document.spec, document.environment) ?? [];
+  if (!reach.length) return;
+  const was = new Set(
+    options.before != null ? rule.environmentReach?.(options.before, document.environment).map(reachKey) : [],
+  );
+  const refused = reach.filter((r) => !was.has(reachKey(r)) && !scopesGrant(scopes, 'write', r.environment));
+  if (!refused.length) return;
+  const prefix = `${options.source ?? 'body'}.spec`;
+  const fields = refused.map((r) => ({
+    path: `${prefix}.${r.path}`,
+    message: `${r.what} in environment "${r.environment}", which the token may not write`,
+  }));
+  throw Forbidden(
+    `${rule.kind} "${document.name}": ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}; the token has ${scopes.join(', ') || 'no scopes'}`,
+    { fields },
+  );
+}
+
+const reachKey = (r: EnvironmentReach) =>
+  `${r.path}\u0000${r.environment}\u0000${canonicalJson(r.value ?? null)}`;

@@ -138,8 +138,8 @@ type WriteCheck = (ctx: KindContext, resource: { environment: string | null }) =
 
 /**
  * `writeCheck` is the emergency rule every write passes first (in emergency mode only admin
- * tokens start, stop, conclude, apply or delete experiments there; a rollout's own steps act as
- * admin, so an emergency's rollback still stops its experiment).
+ * tokens start, stop, conclude, apply or delete experiments there; a rollout's rollback acts as
+ * `restoring`, so an emergency's rollback still stops its experiment).
  */
 export const experimentKind = (writeCheck: WriteCheck): KindDefinition<ExperimentSpec> => ({
   kind: 'Experiment',

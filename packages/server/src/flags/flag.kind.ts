@@ -19,13 +19,14 @@ export type EmergencyLookup = (environment: string) => { reason: string | null }
 
 /**
  * In emergency mode only admins change flags, segments and experiments (checked per written
- * resource; `what` names them in the refusal).
+ * resource; `what` names them in the refusal), and a rollout's rollback restoring what stood
+ * before (with its starter's scopes; rollouts/run-authority.ts refuses a run's forward writes).
  */
 export function emergencyWriteCheck(emergency: EmergencyLookup, what = 'flags') {
   return async (ctx: KindContext, candidate: { environment: string | null }): Promise<FieldError[]> => {
     const env = candidate.environment as string;
     const state = emergency(env);
-    if (state && !scopesGrant(ctx.scopes, 'admin', env)) {
+    if (state && !ctx.restoring && !scopesGrant(ctx.scopes, 'admin', env)) {
       throw Forbidden(
         `environment "${env}" is in emergency mode (${state.reason}); only admin tokens change ${what} until it is cleared`,
       );
@@ -235,7 +236,7 @@ export function flagKind(emergency: EmergencyLookup): KindDefinition<FlagDefinit
     async beforeDelete(ctx, resource) {
       const env = resource.metadata.environment as string;
       const state = emergency(env);
-      if (state && !scopesGrant(ctx.scopes, 'admin', env)) {
+      if (state && !ctx.restoring && !scopesGrant(ctx.scopes, 'admin', env)) {
         throw Forbidden(`environment "${env}" is in emergency mode; only admin tokens change flags`);
       }
       await refuseDeleteInUse(ctx, 'Flag', resource.metadata.name, env);

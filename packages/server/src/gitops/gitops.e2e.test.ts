@@ -118,6 +118,32 @@ describe.each(DIALECTS)('GitOps on %s', (dialect) => {
     expect((await t.request('GET', '/api/v1/flags/git-flag-2?environment=development')).status).toBe(404);
   });
 
+  it('H3: starts no run from git that would write outside the source’s environments', async () => {
+    const xenv = createTestRepository();
+    try {
+      xenv.commit(
+        {
+          'deploy/release.yaml': `name: Git Xenv
+version: 1.0.0
+stages:
+  - name: flip
+    strategy: feature_flag
+    config: {flag_key: git-xenv, environment: production}
+`,
+        },
+        'cross-environment stage',
+      );
+      const doc = source('xenv', xenv.bare, { startRollouts: true });
+      expect((await t.request('POST', '/api/v1/apply', { body: { documents: [doc] } })).status).toBe(200);
+      expect((await sync('xenv')).body.status).toBe('synced');
+      const runs = await t.request('GET', '/api/v1/rollout-runs?environment=development&rollout=git-xenv');
+      expect(runs.body.items).toEqual([]);
+      expect((await t.request('GET', '/api/v1/flags/git-xenv?environment=production')).status).toBe(404);
+    } finally {
+      xenv.remove();
+    }
+  });
+
   it('reports drift, and reverts it when the source says so', async () => {
     const current = await flag('git-flag');
     const put = await t.request('PUT', '/api/v1/flags/git-flag?environment=development', {

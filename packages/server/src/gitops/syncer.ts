@@ -7,7 +7,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Principal } from '../http/route.js';
 import type { NormalizedResource } from '../resources/documents.js';
 import { normalizeDocuments } from '../resources/documents.js';
 import type { KindRegistry } from '../resources/registry.js';
@@ -24,7 +23,12 @@ import { createSyncStore } from './sync-store.kysely.js';
 
 /** Starts runs of a Rollout version unless one exists (the rollouts slice's service). */
 export interface RolloutStarter {
-  start(environment: string, name: string, principal: Principal): Promise<unknown>;
+  /** `system`: the run carries the system's authority (the source's admin), not a token's. */
+  start(
+    environment: string,
+    name: string,
+    starter: { subject: string; scopes: readonly string[]; system?: boolean },
+  ): Promise<unknown>;
   list(filter: {
     environment?: string;
     rollout?: string;
@@ -214,7 +218,14 @@ export class GitSyncer {
         appliedAt,
       })),
     );
-    if (spec.startRollouts) await this.startRollouts(applied.results, actor.subject, actor.scopes);
+    // runs started from git act in the source's environments only (a stage's config.environment
+    // naming another is refused at start), whatever the admin who configured it may do elsewhere
+    if (spec.startRollouts)
+      await this.startRollouts(
+        applied.results,
+        actor.subject,
+        spec.environments.map((e) => `write:${e}`),
+      );
     return {
       source: name,
       status: 'synced',
@@ -297,7 +308,7 @@ export class GitSyncer {
       });
       if (runs.some((run) => run.rolloutVersion === r.version)) continue;
       await this.options.rollouts
-        .start(r.environment, r.name, { tokenId: null, subject, scopes, roles: [] })
+        .start(r.environment, r.name, { subject, scopes, system: true })
         .catch((error: unknown) => this.options.log?.(`starting rollout ${r.name} from git failed`, error));
     }
   }

@@ -5,7 +5,7 @@
  */
 import type { FieldError } from '@sluice/core';
 import type { z } from 'zod';
-import type { HostReach } from '../authority/write-needs.js';
+import type { EnvironmentReach, HostReach } from '../authority/write-needs.js';
 import type { Executor } from '../storage/index.js';
 import type { StoredResource } from './resource.schema.js';
 
@@ -59,6 +59,11 @@ export interface KindContext {
   now: Date;
   /** The caller confirmed a change the kind refuses otherwise (`?confirm=true`, `--confirm`). */
   confirm: boolean;
+  /**
+   * A rollout's rollback putting back what stood before: emergency mode lets it through (the
+   * scopes still apply). Set only by the rollout runtime (rollouts/run-authority.ts).
+   */
+  restoring?: boolean;
 }
 
 export interface KindDefinition<Spec = unknown> {
@@ -86,6 +91,11 @@ export interface KindDefinition<Spec = unknown> {
    * one needs `admin` (`authority/write-needs.ts`, enforced by the resource service).
    */
   hostReach?(spec: Spec): HostReach[];
+  /**
+   * The other environments a spec acts in later (a rollout stage's `config.environment`):
+   * setting one needs `write` there too (`authority/write-needs.ts`).
+   */
+  environmentReach?(spec: Spec, environment: string | null): EnvironmentReach[];
   /** Apply order within one file set: lower first (environments before what lives in them). */
   applyOrder?: number;
   /** False for kinds that have their own routes and cannot be applied from files (tokens). */

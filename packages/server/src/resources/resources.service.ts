@@ -32,6 +32,8 @@ export interface Actor {
   scopes?: readonly string[];
   /** The caller confirmed a change a kind refuses without it (`?confirm=true`). */
   confirm?: boolean;
+  /** A rollout's rollback restoring what stood before (see KindContext.restoring). */
+  restoring?: boolean;
 }
 
 export interface ResourceChange {
@@ -329,6 +331,7 @@ export class ResourceService {
       requestId: actor.requestId,
       now: this.now(),
       confirm: actor.confirm ?? false,
+      restoring: actor.restoring ?? false,
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Command, CommandKind, CommandOf } from '@sluice/core/rollouts';
+import type { RunAuthority } from './run-authority.js';
 
 /** The run a command belongs to, as handlers need it. */
 export interface RunContext {
@@ -6,6 +7,10 @@ export interface RunContext {
   rollout: string;
   environment: string;
   startedBy: string;
+  /** The starter's scopes, recorded at start: every write the run makes is checked with them. */
+  authority: RunAuthority;
+  /** This command belongs to a rollback (it puts back what stood before; emergency lets it through). */
+  restoring?: boolean;
 }
 
 /** What a command came to: the data the state machine expects back (see the core README). */

@@ -44,7 +44,10 @@ export class FastRollback {
   constructor(private readonly deps: FastRollbackDeps) {}
 
   /** Follows a run's transitions (the runtime's listener) and the runs active at start. */
-  track(run: Pick<RunRecord, 'id' | 'rollout' | 'environment' | 'startedBy'>, state: RunState): void {
+  track(
+    run: Pick<RunRecord, 'id' | 'rollout' | 'environment' | 'startedBy' | 'authority'>,
+    state: RunState,
+  ): void {
     const watches = watchedStages(state);
     if (watches.length === 0) {
       this.runs.delete(run.id);
@@ -56,6 +59,7 @@ export class FastRollback {
       rollout: run.rollout,
       environment: run.environment,
       startedBy: run.startedBy,
+      authority: run.authority,
     };
     this.runs.set(run.id, { context, state, watches });
     for (const w of watches) void this.target(context, w.app);

@@ -18,6 +18,7 @@ function runOf(id: string, version: string, stages: object[]): RunRecord {
     state,
     seq: 1,
     startedBy: 'ci',
+    authority: { kind: 'token', scopes: ['write:production'] },
     startedAt: new Date(T0).toISOString(),
     updatedAt: new Date(T0).toISOString(),
   };

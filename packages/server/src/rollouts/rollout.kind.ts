@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { checkPlanMetrics, storedTemplates } from '../analysis/templates/plan-metrics.js';
 import type { KindContext, KindDefinition } from '../resources/kind.js';
 import { createResourceStore } from '../resources/resource-store.kysely.js';
+import { planReach } from './run-authority.js';
 
 /** `stages[2].config.app_name` → ['stages', 2, 'config', 'app_name']. */
 export function pathSegments(path: string): (string | number)[] {
@@ -44,13 +45,6 @@ export function servicesOf(plan: Plan): string[] {
   return [...names];
 }
 
-/** The flags a plan's feature_flag stages move. */
-export function flagsOf(plan: Plan): string[] {
-  return plan.stages.flatMap((s) =>
-    s.strategy === 'feature_flag' ? [(s.config as { flag_key: string }).flag_key] : [],
-  );
-}
-
 async function missingServices(ctx: KindContext, environment: string, plan: Plan): Promise<string[]> {
   const store = createResourceStore(ctx.trx);
   const missing: string[] = [];
@@ -66,6 +60,8 @@ export const rolloutKind: KindDefinition<Plan> = {
   environmentScoped: true,
   spec: rolloutSpecSchema as unknown as z.ZodType<Plan>,
   applyOrder: 40,
+  // a stage writing another environment (config.environment) needs `write` there to be set
+  environmentReach: planReach,
   recognise(doc) {
     if (doc.kind !== undefined || !Array.isArray(doc.stages) || typeof doc.name !== 'string') return null;
     return [{ name: slugify(doc.name), spec: doc }];

@@ -15,7 +15,7 @@ import type { KindRegistry } from '../resources/registry.js';
 import type { ResourceService } from '../resources/resources.service.js';
 import type { Executor } from '../storage/index.js';
 import type { LoadTests } from './load-tests.js';
-import { flagsOf, servicesOf } from './rollout.kind.js';
+import { servicesOf } from './rollout.kind.js';
 import {
   type ControlVerb,
   type Release,
@@ -24,6 +24,13 @@ import {
   type StartOptions,
   summarise,
 } from './run.schema.js';
+import {
+  type AuthorityDeps,
+  assertMayStart,
+  planWrites,
+  systemAuthority,
+  tokenAuthority,
+} from './run-authority.js';
 import { createRunStore } from './run-store.kysely.js';
 import type { RolloutRuntime } from './runtime.js';
 
@@ -31,6 +38,16 @@ const RELEASE_SCAN = 2000;
 
 export const RolloutRefused = defineError('ROLLOUT_START_REFUSED', 409, 'The rollout cannot start');
 export const RolloutEventIgnored = defineError('ROLLOUT_EVENT_IGNORED', 409, 'The run did not act on this');
+
+/**
+ * Who starts a run: a token's subject and scopes (a Principal is one), or a part of Sluice
+ * (`system: true`: GitOps, with `write` in its source's environments).
+ */
+export interface RunStarter {
+  subject: string;
+  scopes: readonly string[];
+  system?: boolean;
+}
 
 export class RolloutsService {
   constructor(
@@ -42,31 +59,40 @@ export class RolloutsService {
       emergency: EmergencyService;
       /** Runs Flagger load tests for Canary runs (absent: they are not run). */
       loadTests?: LoadTests;
+      authority: Pick<AuthorityDeps, 'rule'>;
     },
   ) {
-    // an emergency stop rolls back every running rollout in that environment
+    // an emergency stop rolls back every running rollout in that environment, and every one
+    // writing there from another environment (a feature_flag stage's config.environment)
     deps.emergency.onChange((state) => {
       if (!state.active) return;
-      void this.list({ environment: state.environment, active: true, limit: 1000 }).then((runs) =>
-        Promise.all(
-          runs.map((r) =>
-            deps.runtime
-              .send(
-                r.id,
-                { type: 'emergency', reason: state.reason ?? 'emergency stop' },
-                state.startedBy ?? 'emergency',
-              )
-              .catch(() => null),
+      const touches = (run: { environment: string; plan: unknown }) =>
+        run.environment === state.environment ||
+        planWrites(run.plan as Plan, run.environment).some((w) => w.environment === state.environment);
+      void createRunStore(deps.db)
+        .listRuns({ active: true, limit: 10_000 })
+        .then((all) => all.filter(touches))
+        .then((runs) =>
+          Promise.all(
+            runs.map((r) =>
+              deps.runtime
+                .send(
+                  r.id,
+                  { type: 'emergency', reason: state.reason ?? 'emergency stop' },
+                  state.startedBy ?? 'emergency',
+                )
+                .catch(() => null),
+            ),
           ),
-        ),
-      );
+        )
+        .catch(() => null);
     });
   }
 
   async start(
     environment: string,
     name: string,
-    principal: Principal,
+    starter: RunStarter,
     options: StartOptions = {},
   ): Promise<RunSummary> {
     const emergency = this.deps.emergency.status(environment);
@@ -75,6 +101,22 @@ export class RolloutsService {
         `environment "${environment}" is in emergency mode (${emergency.reason}); no rollout starts until it is cleared`,
       );
     const { resource, plan, loadTests } = await this.planOf(environment, name, options.version);
+    const writes = planWrites(plan, environment);
+    const authority = starter.system ? systemAuthority(starter.scopes) : tokenAuthority(starter.scopes);
+    // what the plan shows is refused now, not at the stage: the starter's scopes must cover it
+    assertMayStart(this.deps.authority, plan, environment, authority);
+    for (const w of writes) {
+      const elsewhere = this.deps.emergency.status(w.environment);
+      if (elsewhere)
+        throw RolloutRefused(
+          `stage "${w.stage}" writes ${w.kind.toLowerCase()} "${w.name}" in environment "${w.environment}", which is in emergency mode (${elsewhere.reason}); no rollout writes there until it is cleared`,
+          {
+            fields: [
+              { path: `spec.${w.path}`, message: `environment "${w.environment}" is in emergency mode` },
+            ],
+          },
+        );
+    }
     const services = servicesOf(plan);
     const missing: string[] = [];
     for (const s of services)
@@ -96,11 +138,13 @@ export class RolloutsService {
       environment,
       rolloutVersion: resource.metadata.version,
       plan,
-      startedBy: principal.subject,
+      startedBy: starter.subject,
+      authority,
       ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+      // a flag is locked where the stage writes it (config.environment may name another)
       locks: [
         ...services.map((s) => `service:${environment}/${s}`),
-        ...flagsOf(plan).map((f) => `flag:${environment}/${f}`),
+        ...writes.filter((w) => w.kind === 'Flag').map((w) => `flag:${w.environment}/${w.name}`),
       ],
     });
     if (loadTests.length) this.deps.loadTests?.start(run.id, loadTests);

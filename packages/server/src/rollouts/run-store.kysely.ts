@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/index.js';
 import type { RolloutRunTable } from '../storage/schema.js';
+import { readAuthority } from './run-authority.js';
 import type { RunRecord, RunStore } from './run-store.js';
 
 const ACTIVE = ['pending', 'running', 'paused', 'blocked', 'rolling_back'];
@@ -15,6 +16,7 @@ const fromRun = (r: RolloutRunTable): RunRecord => ({
   state: JSON.parse(r.state),
   seq: Number(r.seq),
   startedBy: r.started_by,
+  authority: readAuthority(r.authority, r.environment),
   startedAt: r.started_at,
   updatedAt: r.updated_at,
 });
@@ -36,6 +38,7 @@ export function createRunStore(db: Executor): RunStore {
             state: JSON.stringify(run.state),
             seq: run.seq,
             started_by: run.startedBy,
+            authority: JSON.stringify(run.authority),
             started_at: run.startedAt,
             updated_at: run.updatedAt,
           })),

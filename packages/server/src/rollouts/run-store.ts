@@ -1,3 +1,5 @@
+import type { RunAuthority } from './run-authority.js';
+
 /** Where rollout runs live: the run row, its events, its commands by op id, its timers and locks. */
 export interface RunRecord {
   id: string;
@@ -9,6 +11,8 @@ export interface RunRecord {
   state: unknown;
   seq: number;
   startedBy: string;
+  /** The starter's scopes, recorded with the run (run-authority.ts). */
+  authority: RunAuthority;
   startedAt: string;
   updatedAt: string;
 }

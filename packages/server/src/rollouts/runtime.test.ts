@@ -91,6 +91,7 @@ describe.each(DIALECTS)('the rollout runtime on %s', (dialect) => {
       rolloutVersion: 1,
       plan,
       startedBy: 'tester',
+      authority: { kind: 'token', scopes: ['write:test'] },
       locks: ['service:test/api'],
     });
 
@@ -121,6 +122,7 @@ describe.each(DIALECTS)('the rollout runtime on %s', (dialect) => {
         rolloutVersion: 1,
         plan,
         startedBy: 'tester',
+        authority: { kind: 'token', scopes: ['write:test'] },
         locks: [`service:test/${service}`],
       });
     const results = await Promise.allSettled([start('a', 'api'), start('b', 'web'), start('c', 'api')]);
@@ -147,6 +149,7 @@ describe.each(DIALECTS)('the rollout runtime on %s', (dialect) => {
       state: { n: 0 },
       seq: 1,
       startedBy: 'tester',
+      authority: { kind: 'token', scopes: ['write:test'] },
       startedAt: 't0',
       updatedAt: 't0',
     });

@@ -27,6 +27,7 @@ import {
   type RunContext,
 } from './command-handler.js';
 import { GroupCommit } from './group-commit.js';
+import { isRestoring, type RunAuthority } from './run-authority.js';
 import { type BatchKey, RunBatch, type Settles } from './run-batch.js';
 import type { RunObserver } from './run-journal.js';
 import type { RunRecord } from './run-store.js';
@@ -62,6 +63,11 @@ export interface RuntimeOptions {
   onTimerFired?: (fired: TimerFired) => void;
   /** Write rows of their own in each event's transaction (the outbox, the release history). */
   observers?: readonly RunObserver[];
+  /**
+   * Why a command may not make its writes (the starter's scopes, emergency mode), or null; a
+   * refusal is the command's failed outcome (run-authority.ts, runWriteRefusal).
+   */
+  refuse?: (command: Command, run: RunContext) => string | null;
 }
 
 export interface TimerFired {
@@ -79,6 +85,8 @@ export interface StartRequest {
   rolloutVersion: number;
   plan: Plan;
   startedBy: string;
+  /** The starter's scopes (or the system's): every write of the run is checked with them. */
+  authority: RunAuthority;
   /** Run the plan this many times faster (demos, rehearsals); see core/rollouts/pace.ts. */
   timeScale?: number;
   /** Resources only one run may hold: `service:env/name`, `flag:env/key`. */
@@ -152,6 +160,7 @@ export class RolloutRuntime {
       state: result.state,
       seq: 1,
       startedBy: request.startedBy,
+      authority: request.authority,
       startedAt: new Date(at).toISOString(),
       updatedAt: new Date(at).toISOString(),
     };
@@ -173,7 +182,7 @@ export class RolloutRuntime {
     });
     this.announce(record, result);
     this.wakeFor(result);
-    this.dispatch(this.context(record), commands);
+    this.dispatch(this.context(record), result.state, commands);
     return record;
   }
 
@@ -186,6 +195,7 @@ export class RolloutRuntime {
   ): Promise<TransitionResult | null> {
     return this.serial(runId, async () => {
       let context: RunContext | undefined;
+      let state: RunState | undefined;
       let commands: Command[] = [];
       const settles: Settles = { runId, ...settle };
       const out = await this.commits.run(settles, async (batch) => {
@@ -195,7 +205,7 @@ export class RolloutRuntime {
         const at = this.now();
         const result = transition(run.state as RunState, event, at);
         const seq = run.seq + 1;
-        const state = result.state;
+        state = result.state;
         batch.advance(
           { runId, seq: run.seq, state, status: state.status, at: new Date(at).toISOString() },
           event.type,
@@ -210,7 +220,7 @@ export class RolloutRuntime {
       if (!out) return null;
       this.announce(out.run, out.result);
       this.wakeFor(out.result);
-      if (context) this.dispatch(context, commands);
+      if (context && state) this.dispatch(context, state, commands);
       return out.result;
     });
   }
@@ -223,6 +233,7 @@ export class RolloutRuntime {
       const pending = await store.pendingOps(run.id);
       this.dispatch(
         this.context(run),
+        run.state as RunState,
         pending.map((op) => op.command as Command),
       );
     }
@@ -242,7 +253,13 @@ export class RolloutRuntime {
   }
 
   private context(run: RunRecord): RunContext {
-    return { runId: run.id, rollout: run.rollout, environment: run.environment, startedBy: run.startedBy };
+    return {
+      runId: run.id,
+      rollout: run.rollout,
+      environment: run.environment,
+      startedBy: run.startedBy,
+      authority: run.authority,
+    };
   }
 
   /** Timers and notices are settled in the event's transaction; the rest become op rows. */
@@ -271,13 +288,16 @@ export class RolloutRuntime {
     return toRun;
   }
 
-  /** Runs commands one after another (their order matters), each answered by an event. */
-  private dispatch(run: RunContext, commands: Command[]): void {
+  /**
+   * Runs commands one after another (their order matters), each answered by an event. `state`
+   * is the run's state that asked for them: it says which belong to a rollback.
+   */
+  private dispatch(run: RunContext, state: RunState, commands: Command[]): void {
     if (!commands.length || this.stopped) return;
     const work = (async () => {
       for (const command of commands) {
         if (this.stopped) return;
-        const outcome = await this.execute(command, run);
+        const outcome = await this.execute(command, { ...run, restoring: isRestoring(state, command.opId) });
         await this.send(
           run.runId,
           {
@@ -311,6 +331,11 @@ export class RolloutRuntime {
       | undefined;
     if (!handler) return { ok: false, error: `this control plane cannot run "${command.kind}" commands` };
     try {
+      const refused = this.options.refuse?.(command, run);
+      if (refused) {
+        this.options.log?.('warn', refused, { runId: run.runId, opId: command.opId });
+        return { ok: false, error: refused };
+      }
       return await handler(command, run);
     } catch (error) {
       // handlers report failures as outcomes; an exception is a failure all the same

@@ -18,7 +18,9 @@ import { LoadTests } from './load-tests.js';
 import { servicesOf } from './rollout.kind.js';
 import { rolloutRoutes } from './rollouts.routes.js';
 import { RolloutsService } from './rollouts.service.js';
+import { runWriteRefusal } from './run-authority.js';
 import type { RunObserver } from './run-journal.js';
+import type { RunRecord } from './run-store.js';
 import { createRunStore } from './run-store.kysely.js';
 import { RolloutRuntime, type RuntimeOptions } from './runtime.js';
 
@@ -63,9 +65,14 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
     registry: needs.registry,
   });
   const deps = { db, resources: needs.resources, registry: needs.registry, now };
+  const authority = {
+    rule: (kind: string) => needs.registry.get(kind),
+    emergency: (environment: string) => needs.emergency.status(environment),
+  };
   const runtime = new RolloutRuntime({
     db,
     now: () => now().getTime(),
+    refuse: (command, run) => runWriteRefusal(authority, command, run),
     handlers: {
       ...flagHandlers(deps),
       ...experimentHandlers(needs.experiments),
@@ -82,7 +89,7 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
       !result.transitions.some((t) => t.stage === null && t.to === 'succeeded')
     )
       return;
-    void promoteStableVersions(deps, run.environment, run.plan as Plan, run.id).catch((error: unknown) =>
+    void promoteStableVersions(deps, run).catch((error: unknown) =>
       log('error', 'recording the new stable versions failed', { runId: run.id, error: String(error) }),
     );
   });
@@ -100,6 +107,7 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
     db,
     resources: needs.resources,
     registry: needs.registry,
+    authority,
     runtime,
     emergency: needs.emergency,
     loadTests,
@@ -128,12 +136,16 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
   };
 }
 
+/**
+ * With the starter's scopes, like every write of the run; not held back by emergency mode: it
+ * records what already serves once the run succeeded.
+ */
 async function promoteStableVersions(
   deps: { resources: ResourceService; registry: KindRegistry },
-  environment: string,
-  plan: Plan,
-  runId: string,
+  run: RunRecord,
 ) {
+  const { environment, id: runId } = run;
+  const plan = run.plan as Plan;
   const kind = deps.registry.find('Service');
   if (!kind) return;
   for (const app of servicesOf(plan)) {
@@ -149,7 +161,7 @@ async function promoteStableVersions(
         spec: kind.spec.parse({ ...(current.spec as object), stableVersion: version }),
         source: runId,
       },
-      { subject: `rollout:${runId}`, requestId: null, scopes: ['admin'] },
+      { subject: `rollout:${runId}`, requestId: null, scopes: run.authority.scopes },
     );
   }
 }

@@ -159,6 +159,8 @@ export interface RolloutRunTable {
   started_by: string;
   started_at: string;
   updated_at: string;
+  /** JSON `{kind, scopes}` (migration 013); null only from a writer older than it. */
+  authority: string | null;
 }
 
 export interface RolloutEventTable {

@@ -1,18 +1,16 @@
 /**
  * `experiment` commands of ab_test stages, through the experiments slice: start (draft →
  * active), read the verdict, conclude with the winning arm (its flag then serves that arm to
- * everyone), stop (rollback). Idempotent by state: a step already taken answers ok.
+ * everyone), stop (rollback). Idempotent by state: a step already taken answers ok. Written
+ * with the run's starter's scopes (run-authority.ts).
  */
 import type { ExperimentSpec } from '@sluice/core/experiments';
 import type { ExperimentsService } from '../../experiments/experiments.service.js';
-import type { CommandHandlers, RunContext } from '../command-handler.js';
+import type { CommandHandlers } from '../command-handler.js';
+import { runActor } from '../run-authority.js';
 
 export function experimentHandlers(experiments: ExperimentsService): CommandHandlers {
-  const actor = (run: RunContext) => ({
-    subject: `rollout:${run.runId}`,
-    requestId: null,
-    scopes: ['admin'],
-  });
+  const actor = runActor;
   return {
     async experiment(command, run) {
       const environment = command.environment ?? run.environment;

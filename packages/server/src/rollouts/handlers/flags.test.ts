@@ -9,7 +9,13 @@ import { DIALECTS } from '../../test-support/databases.js';
 import { startTestServer, type TestServer } from '../../test-support/server.js';
 import { flagHandlers } from './flags.js';
 
-const run = { runId: 'run-1', rollout: 'r', environment: 'development', startedBy: 'pat' };
+const run = {
+  runId: 'run-1',
+  rollout: 'r',
+  environment: 'development',
+  startedBy: 'pat',
+  authority: { kind: 'token' as const, scopes: ['write:development'] },
+};
 const flag = (percentage: number) => ({
   state: 'ENABLED' as const,
   variants: { on: true, off: false },

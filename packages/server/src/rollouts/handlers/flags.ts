@@ -1,6 +1,6 @@
 /**
  * `set_flag` and `restore_flag`: a feature_flag stage writes its flag through the resource
- * machinery (versioned, audited, actor `rollout:<run>`), and a rollback puts back the exact
+ * machinery (versioned, audited, actor `rollout:<run>`, with its starter's scopes), and a rollback puts back the exact
  * version that existed before the stage. What the stage wrote and what it replaced is recorded
  * in the rollout's own table (`flag-write-store.ts`) in the same transaction as the write — never
  * in the flag, whose metadata OFREP hands to every client — so a command replayed after a crash
@@ -11,8 +11,9 @@ import { createAuditStore } from '../../audit/audit-store.kysely.js';
 import type { KindRegistry } from '../../resources/registry.js';
 import type { ResourceService } from '../../resources/resources.service.js';
 import type { Executor } from '../../storage/index.js';
-import type { CommandHandler, RunContext } from '../command-handler.js';
+import type { CommandHandler } from '../command-handler.js';
 import { createFlagWriteStore } from '../flag-write-store.kysely.js';
+import { runActor } from '../run-authority.js';
 
 /** Where runs started before the write table kept their op (flag metadata); read, never written. */
 const LEGACY_OP_KEY = 'sluice.rolloutOp';
@@ -21,11 +22,7 @@ const LEGACY_PREVIOUS_KEY = 'sluice.previousVersion';
 export function flagHandlers(deps: { db: Executor; resources: ResourceService; registry: KindRegistry }) {
   const flagKind = () => deps.registry.get('Flag');
   const writes = createFlagWriteStore(deps.db);
-  const actor = (run: RunContext) => ({
-    subject: `rollout:${run.runId}`,
-    requestId: null,
-    scopes: ['admin'],
-  });
+  const actor = runActor;
 
   const setFlag: CommandHandler<'set_flag'> = async (command: CommandOf<'set_flag'>, run) => {
     const environment = command.environment ?? run.environment;

@@ -14,6 +14,7 @@ import * as m008 from './008-experiments.js';
 import * as m010 from './010-rollout-flag-writes.js';
 import * as m011 from './011-event-retention.js';
 import * as m012 from './012-install-identity.js';
+import * as m013 from './013-run-authority.js';
 import * as m016 from './016-notifications.js';
 import * as m017 from './017-gitops.js';
 import * as m018 from './018-releases.js';
@@ -35,6 +36,7 @@ export const migrations: MigrationStep[] = [
   { name: '010-rollout-flag-writes', up: m010.up },
   { name: '011-event-retention', up: m011.up },
   { name: '012-install-identity', up: m012.up },
+  { name: '013-run-authority', up: m013.up },
   { name: '016-notifications', up: m016.up },
   { name: '017-gitops', up: m017.up },
   { name: '018-releases', up: m018.up },
