@@ -19,11 +19,16 @@ export async function bootstrapAdminToken(
   const actor = { subject: 'system', requestId: null };
   if (options.adminToken) {
     if (!(await tokens.findBySecret(options.adminToken))) {
-      await tokens.create(
-        { subject: 'admin', scopes: ['admin'], roles: [], description: 'from SLUICE_ADMIN_TOKEN' },
-        actor,
-        options.adminToken,
-      );
+      try {
+        await tokens.create(
+          { subject: 'admin', scopes: ['admin'], roles: [], description: 'from SLUICE_ADMIN_TOKEN' },
+          actor,
+          options.adminToken,
+        );
+      } catch (error) {
+        // replicas first starting together on one database: another one stored it first
+        if (!(await tokens.findBySecret(options.adminToken))) throw error;
+      }
     }
     return { generated: null, file: null };
   }
