@@ -60,6 +60,7 @@ export class RolloutsService {
       /** Runs Flagger load tests for Canary runs (absent: they are not run). */
       loadTests?: LoadTests;
       authority: Pick<AuthorityDeps, 'rule'>;
+      logError?: (message: string, error: unknown) => void;
     },
   ) {
     // an emergency stop rolls back every running rollout in that environment, and every one
@@ -81,11 +82,11 @@ export class RolloutsService {
                   { type: 'emergency', reason: state.reason ?? 'emergency stop' },
                   state.startedBy ?? 'emergency',
                 )
-                .catch(() => null),
+                .catch((error) => deps.logError?.(`emergency: run ${r.id} was not stopped`, error)),
             ),
           ),
         )
-        .catch(() => null);
+        .catch((error) => deps.logError?.('emergency: the running rollouts could not be listed', error));
     });
   }
 

@@ -111,6 +111,7 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
     runtime,
     emergency: needs.emergency,
     loadTests,
+    logError: ctx.logError,
   });
   await runtime.resume();
   for (const run of await createRunStore(db).listRuns({ active: true, limit: 10_000 })) {

@@ -128,6 +128,37 @@ describe.each(DIALECTS)('H2: a Route belongs to its environment (%s)', (dialect)
     expect(await probe(`${routerUrl()}/`, 5, { host: 'late.localhost' })).toEqual({ prod: 5 });
   });
 
+  it('refuses a staging Route on a host another owner serves, even under a longer prefix the router prefers', async () => {
+    await adminRoute('prod-shop', 'shop.localhost');
+    const takeover = (extra: object) => ({
+      spec: {
+        host: 'SHOP.localhost',
+        pathPrefix: '/admin',
+        versions: [{ name: '6.6.6', url: up.urls.attacker }],
+        weights: { '6.6.6': 100 },
+        environment: 'staging',
+        ...extra,
+      },
+    });
+    for (const extra of [{}, { host: undefined }]) {
+      const res = await t.request('PUT', '/api/v1/routes/shop-admin', {
+        token: staging,
+        body: takeover(extra),
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0]).toMatchObject({
+        path: 'body.spec.host',
+        message: expect.stringMatching(/is served by Route "prod-(shop|api)" of the operator/),
+      });
+    }
+    expect((await t.request('GET', '/api/v1/routes/shop-admin')).status).toBe(404);
+    expect(await probe(`${routerUrl()}/admin`, 5, { host: 'shop.localhost' })).toEqual({ prod: 5 });
+    // an admin may mix owners on one host
+    const byAdmin = await t.request('PUT', '/api/v1/routes/shop-admin', { body: takeover({}) });
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(201);
+    expect((await t.request('DELETE', '/api/v1/routes/shop-admin')).status).toBeLessThan(300);
+  });
+
   it("lets no environment token write, re-own or delete another environment's Route", async () => {
     const spec = (environment?: string) => ({
       host: 'owned.localhost',

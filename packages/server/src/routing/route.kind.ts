@@ -8,7 +8,7 @@
  * Service's builtin traffic provider drives only a Route its own environment owns.
  */
 import { defineError, type FieldError } from '@sluice/core';
-import { ENVIRONMENT_NAME } from '@sluice/core/auth';
+import { ENVIRONMENT_NAME, scopesGrant } from '@sluice/core/auth';
 import { parseRouterSnapshot, type RouteConfig, routeSchema } from '@sluice/router/config';
 import { z } from 'zod';
 import { bumpGeneration } from '../environments/generation.js';
@@ -89,6 +89,7 @@ export const routeKind: KindDefinition<RouteSpec> = {
   check: async (ctx, candidate) => [
     ...(await ownerExists(ctx, candidate.spec)),
     ...(await checkAgainstOtherRoutes(ctx, candidate)),
+    ...(await hostOwnedElsewhere(ctx, candidate)),
   ],
   async afterChange(ctx) {
     await bumpGeneration(ctx.trx, ROUTER_GENERATION);
@@ -99,6 +100,35 @@ async function ownerExists(ctx: KindContext, spec: RouteSpec): Promise<FieldErro
   if (!spec.environment || (await createResourceStore(ctx.trx).get('Environment', null, spec.environment)))
     return [];
   return [{ path: 'spec.environment', message: `environment "${spec.environment}" does not exist` }];
+}
+
+/**
+ * A host belongs to the owner of the routes on it: an environment's token may not add a Route
+ * (say a longer prefix, which the router prefers) on a host another owner serves, nor one for any
+ * host while another owner serves one. Unlimited `write` (and the system) may mix owners.
+ */
+async function hostOwnedElsewhere(
+  ctx: KindContext,
+  candidate: { name: string; spec: RouteSpec },
+): Promise<FieldError[]> {
+  if (ctx.scopes.length === 0 || scopesGrant(ctx.scopes, 'write', null)) return [];
+  const owner = candidate.spec.environment ?? null;
+  const host = candidate.spec.host?.toLowerCase();
+  for (const other of await createResourceStore(ctx.trx).list('Route', null, { limit: 1024 })) {
+    if (other.metadata.name === candidate.name) continue;
+    const otherOwner = routeOwner(other.spec);
+    if (otherOwner === owner) continue;
+    const otherHost = (other.spec as RouteSpec).host?.toLowerCase();
+    if (host !== undefined && otherHost !== undefined && host !== otherHost) continue;
+    const whose = otherOwner ? `environment "${otherOwner}"` : 'the operator';
+    return [
+      {
+        path: 'spec.host',
+        message: `${otherHost ? `host ${otherHost}` : 'every host'} is served by Route "${other.metadata.name}" of ${whose}: a Route may not share a host with another owner's (an admin may)`,
+      },
+    ];
+  }
+  return [];
 }
 
 /** Two routes may not claim the same host and prefix: check the whole table with the change in it. */
