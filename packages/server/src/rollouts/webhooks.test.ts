@@ -42,7 +42,12 @@ describe('callWebhook', () => {
 
   it("POSTs Flagger's payload as JSON and reads a 200 as a passed check", async () => {
     received.length = 0;
-    expect(await call('/pass')).toEqual({ metric: 'webhook:acceptance', value: 1, sampleCount: 1 });
+    expect(await call('/pass')).toEqual({
+      metric: 'webhook:acceptance',
+      value: 1,
+      note: `webhook ${base}/pass answered 200`,
+      sampleCount: 1,
+    });
     expect(received).toEqual([
       {
         path: '/pass',
@@ -61,12 +66,12 @@ describe('callWebhook', () => {
   it('reads a 500, a redirect, no answer in time and no server as failed checks, saying why', async () => {
     const failed = await call('/fail');
     expect(failed.value).toBe(0);
-    expect(failed.error).toMatch(/answered 500: acceptance failed x+$/);
-    expect((failed.error ?? '').length).toBeLessThan(400);
-    expect((await call('/redirect')).error).toMatch(/answered 302/);
+    expect(failed.note).toMatch(/answered 500: acceptance failed x+$/);
+    expect((failed.note ?? '').length).toBeLessThan(400);
+    expect((await call('/redirect')).note).toMatch(/answered 302/);
     const slow = await call('/slow', 0.2);
     expect(slow).toMatchObject({ value: 0, sampleCount: 1 });
-    expect(slow.error).toMatch(/did not answer within 0\.2s/);
+    expect(slow.note).toMatch(/did not answer within 0\.2s/);
     const gone = await callWebhook({
       metric: 'webhook:gone',
       check: {
@@ -79,6 +84,6 @@ describe('callWebhook', () => {
       version: '2.0.0',
     });
     expect(gone).toMatchObject({ value: 0, sampleCount: 1 });
-    expect(gone.error).toMatch(/could not be reached: ECONNREFUSED/);
+    expect(gone.note).toMatch(/could not be reached: ECONNREFUSED/);
   });
 });

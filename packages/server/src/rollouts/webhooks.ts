@@ -34,7 +34,8 @@ export function webhookPayload(call: WebhookCall): Record<string, unknown> {
 
 export async function callWebhook(call: WebhookCall): Promise<Measurement> {
   const { metric, check } = call;
-  const failed = (why: string): Measurement => ({ metric, value: 0, error: why, sampleCount: 1 });
+  // a value with a note, not an error: an error is inconclusive, and a failed call is a failed check
+  const failed = (why: string): Measurement => ({ metric, value: 0, note: why, sampleCount: 1 });
   let res: Response;
   try {
     res = await fetch(check.url, {
@@ -51,7 +52,8 @@ export async function callWebhook(call: WebhookCall): Promise<Measurement> {
     return failed(`webhook ${check.url} could not be reached: ${messageOf(e)}`);
   }
   const body = await readBounded(res);
-  if (res.status >= 200 && res.status < 300) return { metric, value: 1, sampleCount: 1 };
+  if (res.status >= 200 && res.status < 300)
+    return { metric, value: 1, note: `webhook ${check.url} answered ${res.status}`, sampleCount: 1 };
   return failed(`webhook ${check.url} answered ${res.status}${body ? `: ${body}` : ''}`);
 }
 
