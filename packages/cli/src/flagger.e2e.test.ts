@@ -4,9 +4,12 @@
  * processes, and the CLI as a user types it. The canary's load-test webhook is the only
  * traffic: Sluice runs its hey line with its own generator through the router. Time-scaled
  * ×30 (30 s steps take 1 s; metric windows keep 30 s). Version 2.0.0 walks 10 … 50 % and
- * promotes; 3.0.0, answering 500, rolls back.
+ * promotes; 3.0.0, answering 500, rolls back; a canary whose rollout webhook answers 500
+ * rolls back too.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,5 +155,77 @@ describe('a Flagger Canary through sluice', () => {
     const why = await cli('rollout', 'explain', second);
     expect(why.stdout).toMatch(/error-rate FAIL: error-rate = 100 is above 1/);
     expect(why.stdout).toMatch(/The run is rolled back/);
+  });
+
+  it("calls a rollout webhook with Flagger's payload at each check, and rolls back when it answers 500", async () => {
+    const received: unknown[] = [];
+    const receiver = createHttpServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => {
+        text += c.toString('utf8');
+      });
+      req.on('end', () => {
+        received.push(JSON.parse(text));
+        res.writeHead(500).end('acceptance failed');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/acceptance`;
+      const hooked = {
+        apiVersion: 'flagger.app/v1beta1',
+        kind: 'Canary',
+        metadata: { name: 'microservices-hooked', namespace: 'microservices' },
+        spec: {
+          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'microservices' },
+          analysis: {
+            interval: '30s',
+            threshold: 2,
+            stepWeight: 50,
+            webhooks: [{ name: 'acceptance', url: hook, timeout: '5s', metadata: { suite: 'smoke' } }],
+          },
+        },
+      };
+      writeFileSync(join(dir, 'hooked.json'), JSON.stringify(hooked));
+      const applied = await cli('apply', '-f', join(dir, 'hooked.json'), '--env', 'staging');
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stdout + applied.stderr).not.toMatch(/acceptance.*not called/);
+      const started = await cli(
+        'rollout',
+        'start',
+        'microservices-hooked',
+        '--version',
+        '4.0.0',
+        '--env',
+        'staging',
+        '--time-scale',
+        '30',
+        '-o',
+        'json',
+      );
+      expect(started.code, started.stderr).toBe(0);
+      const id = JSON.parse(started.stdout).id as string;
+      const run = await vi.waitFor(async () => {
+        const r = await runOf(id);
+        expect(r.status).toBe('rolled_back');
+        return r;
+      }, WAIT);
+      // threshold 2: one failed call is tolerated, the second rolls back
+      expect(received).toHaveLength(2);
+      expect(received[0]).toEqual({
+        name: 'microservices-hooked',
+        namespace: 'microservices',
+        phase: 'Progressing',
+        checksum: '4.0.0',
+        metadata: { suite: 'smoke' },
+      });
+      expect(run.reason).toMatch(/webhook:acceptance .*failed 2 times, more than failure_limit 1/);
+      expect(weightOf('4.0.0') ?? 0).toBe(0);
+      const why = await cli('rollout', 'explain', id);
+      expect(why.stdout).toMatch(/webhook:acceptance FAIL: .*answered 500: acceptance failed/);
+      expect(why.stdout).toContain(`POST ${hook}`);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 });

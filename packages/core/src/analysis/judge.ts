@@ -88,7 +88,7 @@ export function judgeMetric(
   const ci = intervalOf(m, confidence);
   const level = pct(confidence);
   const ciText = ci ? `; ${level} interval ${shown(ci[0])} to ${shown(ci[1])}` : '';
-  const reading = `${t.metric} = ${shown(value)}${countsText(m)}`;
+  const reading = `${t.metric} = ${shown(value)}${countsText(m)}${m.note ? ` (${m.note})` : ''}`;
   const withCi = (reason: string) => (ci ? { interval: ci, reason } : { reason });
   const breach =
     t.max !== undefined && value > t.max

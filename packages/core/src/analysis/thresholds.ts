@@ -42,6 +42,8 @@ export const measurementSchema = z.strictObject({
   /** The provider could not be asked (unreachable, timeout, 5xx): counts toward consecutive_error_limit. */
   providerFailed: z.boolean().optional(),
   sampleCount: z.number().int().nonnegative(),
+  /** What the value means, told with it (a webhook's `answered 500: …`); unlike `error`, judged. */
+  note: z.string().max(500).optional(),
   evidence: evidenceSchema.optional(),
   histograms: histogramsSchema.optional(),
 });

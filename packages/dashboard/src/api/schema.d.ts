@@ -4142,6 +4142,7 @@ export interface operations {
                                 version: number[];
                             };
                             metric: string;
+                            note?: string;
                             providerFailed?: boolean;
                             sampleCount: number;
                             value: number | null;

@@ -92,6 +92,37 @@ describe('Canary kind', () => {
     expect(asAdmin.body.results[0].warnings.join('\n')).toMatch(/"gate" \(confirm-promotion\).*not called/);
   });
 
+  it('calls a rollout webhook as a check, and lets only an admin write one into a plan', async () => {
+    const checked = canary(
+      { analysis: analysis({ webhooks: [{ name: 'acceptance', url: 'http://10.0.0.9/run' }] }) },
+      'checked',
+    );
+    const applied = await t.request('POST', '/api/v1/apply', { body: { documents: [checked] } });
+    expect(applied.status, applied.text).toBe(200);
+    expect(applied.body.results[0].warnings.join('\n')).not.toMatch(/acceptance.*not called/);
+    // the same check written straight into a plan reaches the host just as well
+    const writer = await t.token(['write'], 'ci');
+    const plan = {
+      name: 'hooked',
+      version: '2.0.0',
+      stages: [
+        {
+          name: 'canary',
+          strategy: 'canary',
+          config: { app_name: 'web', thresholds: { 'webhook:acceptance': { min: 1, min_samples: 1 } } },
+        },
+      ],
+      metric_templates: {
+        'webhook:acceptance': { webhook: { canary: 'hooked', url: 'http://10.0.0.9/run' } },
+      },
+    };
+    const refused = await t.request('POST', '/api/v1/apply', { body: { documents: [plan] }, token: writer });
+    expect(refused.status, refused.text).toBe(403);
+    expect(refused.body.detail).toMatch(/metric_templates\.webhook:acceptance\.webhook\.url/);
+    const asAdmin = await t.request('POST', '/api/v1/apply', { body: { documents: [plan] } });
+    expect(asAdmin.status, asAdmin.text).toBe(200);
+  });
+
   it('refuses bad canaries, naming the field, and changes nothing', async () => {
     const cases: [unknown, RegExp][] = [
       [canary({ analysis: analysis({ interval: '0s' }) }), /spec\.analysis\.interval.*longer than zero/],

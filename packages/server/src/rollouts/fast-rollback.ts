@@ -131,6 +131,7 @@ export class FastRollback {
       metrics: watch.thresholds.map((t) => t.metric),
       windowMs: watch.windowMs,
       now: this.deps.now(),
+      calls: false,
     });
     const current = this.runs.get(runId);
     if (!current?.watches.some((w) => w.stage === stage && w.attempt === watch.attempt)) return;

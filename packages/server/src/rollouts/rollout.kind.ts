@@ -7,6 +7,7 @@ import { slugify } from '@sluice/core';
 import { type Plan, parsePlan } from '@sluice/core/rollouts';
 import { z } from 'zod';
 import { checkPlanMetrics, storedTemplates } from '../analysis/templates/plan-metrics.js';
+import type { HostReach } from '../authority/write-needs.js';
 import type { KindContext, KindDefinition } from '../resources/kind.js';
 import { createResourceStore } from '../resources/resource-store.kysely.js';
 import { planReach } from './run-authority.js';
@@ -53,6 +54,21 @@ async function missingServices(ctx: KindContext, environment: string, plan: Plan
   return missing;
 }
 
+/** A plan's webhook checks: URLs the control plane calls, so operator configuration. */
+export function planHostReach(plan: Plan): HostReach[] {
+  return Object.entries(plan.metric_templates ?? {}).flatMap(([metric, choice]) =>
+    typeof choice === 'object' && 'webhook' in choice
+      ? [
+          {
+            path: `metric_templates.${metric}.webhook.url`,
+            value: choice.webhook.url,
+            why: 'a webhook URL the control plane calls is operator configuration',
+          },
+        ]
+      : [],
+  );
+}
+
 export const rolloutKind: KindDefinition<Plan> = {
   kind: 'Rollout',
   plural: 'rollouts',
@@ -62,6 +78,7 @@ export const rolloutKind: KindDefinition<Plan> = {
   applyOrder: 40,
   // a stage writing another environment (config.environment) needs `write` there to be set
   environmentReach: planReach,
+  hostReach: planHostReach,
   recognise(doc) {
     if (doc.kind !== undefined || !Array.isArray(doc.stages) || typeof doc.name !== 'string') return null;
     return [{ name: slugify(doc.name), spec: doc }];

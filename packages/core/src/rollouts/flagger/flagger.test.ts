@@ -130,6 +130,42 @@ describe('translateCanary', () => {
     expect(parsePlan(translate(SEED).plan).max_duration_hours).toBe(24);
   });
 
+  it('makes a rollout webhook a check of the canary stage (1 on 2xx), its timeout capped at 60 s', () => {
+    const t = translate({
+      namespace: 'shop',
+      targetRef: { name: 'web' },
+      analysis: {
+        stepWeight: 20,
+        webhooks: [
+          {
+            name: 'acceptance',
+            url: 'http://tests.example/run',
+            timeout: '2m',
+            metadata: { suite: 'smoke' },
+          },
+          { name: 'quick', type: 'rollout', url: 'https://tests.example/quick', timeout: '5s' },
+        ],
+      },
+    });
+    const plan = parsePlan(t.plan);
+    const stage = plan.stages[0] as { config: { thresholds: Record<string, unknown> } };
+    expect(stage.config.thresholds['webhook:acceptance']).toEqual({ min: 1, min_samples: 1 });
+    expect(plan.metric_templates?.['webhook:acceptance']).toEqual({
+      webhook: {
+        canary: 'microservices-canary',
+        namespace: 'shop',
+        url: 'http://tests.example/run',
+        timeout_seconds: 60,
+        metadata: { suite: 'smoke' },
+      },
+    });
+    expect(plan.metric_templates?.['webhook:quick']).toMatchObject({
+      webhook: { timeout_seconds: 5, metadata: {} },
+    });
+    expect(t.notes.join('\n')).toMatch(/webhooks\[0\]\.timeout 2m: Sluice waits at most 1m/);
+    expect(t.notes.join('\n')).not.toMatch(/not called/);
+  });
+
   it('lists other webhooks as not called and lists unknown top-level and analysis fields as ignored', () => {
     const t = translate({
       targetRef: { name: 'web' },

@@ -8,14 +8,26 @@
  * and `threshold` becomes the analysis' failure limit (threshold − 1 failures are tolerated).
  * Flagger counts a check without data as failed; Sluice calls it inconclusive and measures again
  * until the step's patience runs out, then fails the stage (never a pass on missing data).
+ * A `rollout` webhook is a check too (`webhook:<name>`, 1 when it answers 2xx); the other
+ * webhook types are accepted and listed as not called.
  */
+import type { z } from 'zod';
 import { canaryWeight } from '../plan/canary-weight.js';
-import type { PlanInput } from '../plan/plan-schema.js';
+import type { PlanInput, webhookCheckSchema } from '../plan/plan-schema.js';
 import { formatDuration, parseDuration } from '../text.js';
 import type { FlaggerCanarySpec } from './canary-schema.js';
 import { type LoadTest, readLoadTest } from './load-test.js';
 
 export const CANARY_STAGE = 'canary';
+/** Flagger's default webhook timeout, also the most Sluice waits for one. */
+export const WEBHOOK_TIMEOUT_MS = 60_000;
+
+/** The metric a `rollout` webhook's check is recorded under. */
+export function webhookMetric(webhook: string): string {
+  return `webhook:${webhook}`;
+}
+
+type WebhookCheckInput = z.input<typeof webhookCheckSchema>;
 
 export interface CanaryTranslation {
   plan: PlanInput;
@@ -92,8 +104,8 @@ export function translateCanary(name: string, spec: FlaggerCanarySpec, version: 
   if (a.iterations !== undefined && (a.stepWeight !== undefined || a.stepWeights))
     notes.push('analysis.iterations is not used: with stepWeight(s) the weights set the number of checks');
 
-  const thresholds: Record<string, { min?: number; max?: number }> = {};
-  const templates: Record<string, string> = {};
+  const thresholds: Record<string, { min?: number; max?: number; min_samples?: number }> = {};
+  const templates: Record<string, string | { webhook: WebhookCheckInput }> = {};
   a.metrics.forEach((m, i) => {
     const at = `spec.analysis.metrics[${i}]`;
     ignored.push(...extra(m, USED.metric, `${at}.`));
@@ -126,7 +138,27 @@ export function translateCanary(name: string, spec: FlaggerCanarySpec, version: 
       } else refused.push(`${at}: ${reading.why}`);
       return;
     }
-    notes.push(`${at} "${w.name}" (${w.type}): Sluice does not call Flagger webhooks yet; it is not called`);
+    if (w.type === 'rollout') {
+      // a check like a metric: one call reads 1 (2xx) or 0, and 0 fails the step
+      const metric = webhookMetric(w.name);
+      thresholds[metric] = { min: 1, min_samples: 1 };
+      const timeoutMs = w.timeout !== undefined ? parseDuration(w.timeout) : WEBHOOK_TIMEOUT_MS;
+      templates[metric] = {
+        webhook: {
+          canary: name,
+          ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}),
+          url: w.url,
+          timeout_seconds: Math.max(1, Math.min(timeoutMs, WEBHOOK_TIMEOUT_MS)) / 1000,
+          metadata: w.metadata ?? {},
+        },
+      };
+      if (timeoutMs > WEBHOOK_TIMEOUT_MS)
+        notes.push(`${at}.timeout ${w.timeout}: Sluice waits at most ${formatDuration(WEBHOOK_TIMEOUT_MS)}`);
+      return;
+    }
+    notes.push(
+      `${at} "${w.name}" (${w.type}): Sluice does not call ${w.type} webhooks yet; it is not called`,
+    );
   });
 
   const config: Record<string, unknown> = {

@@ -14,6 +14,22 @@ import {
 } from './strategy-schemas.js';
 
 /** Stage names appear in op ids (`run/stage#1/...`), so no slashes or spaces. */
+/**
+ * A check that is a call (a Flagger `rollout` webhook): at each analysis the run POSTs Flagger's
+ * payload to `url`; a 2xx answer reads 1, anything else (or no answer in time) 0, with why.
+ * The URL reaches the host, so writing it needs an admin token (like a Canary's webhooks).
+ */
+export const webhookCheckSchema = z.strictObject({
+  /** Flagger's payload `name`: the canary's name. */
+  canary: z.string().min(1),
+  /** Flagger's payload `namespace` (the Canary's label); default: the environment. */
+  namespace: z.string().min(1).optional(),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048),
+  timeout_seconds: z.number().positive().max(60).default(60),
+  metadata: z.record(z.string(), z.string()).default({}),
+});
+export type WebhookCheck = z.infer<typeof webhookCheckSchema>;
+
 export const stageNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
   message: 'must start with a letter or digit and use only letters, digits, _ . -',
 });
@@ -75,6 +91,7 @@ export const planSchema = z.strictObject({
    * Which template each metric name of this plan reads: a MetricTemplate's name, or where a
    * built-in reads (`{provider: prometheus}`: the router's figures through Prometheus). Names
    * not listed read the built-in of that name, else the MetricTemplate of that name.
+   * `{webhook: {...}}`: the metric is a call, not a reading (`webhookCheckSchema`).
    */
   metric_templates: z
     .record(
@@ -82,6 +99,7 @@ export const planSchema = z.strictObject({
       z.union([
         z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, { message: 'must be a MetricTemplate name' }),
         z.strictObject({ provider: z.enum(['builtin', 'prometheus']) }),
+        z.strictObject({ webhook: webhookCheckSchema }),
       ]),
     )
     .optional(),

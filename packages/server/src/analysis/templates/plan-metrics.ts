@@ -11,7 +11,7 @@ import { createResourceStore } from '../../resources/resource-store.kysely.js';
 import type { Executor } from '../../storage/index.js';
 import { unitWarning } from './builtin-templates.js';
 import type { MetricTemplateSpec } from './metric-template.schema.js';
-import { resolveMetric, type TemplateLookup } from './resolve.js';
+import { isWebhookChoice, resolveMetric, type TemplateLookup } from './resolve.js';
 
 /** One metric a stage reads, where it is written, and the bounds it is held to. */
 export interface MetricUse {
@@ -60,12 +60,16 @@ export async function checkPlanMetrics(
 ): Promise<{ errors: FieldError[]; warnings: string[] }> {
   const errors: FieldError[] = [];
   const warnings: string[] = [];
+  // a webhook check is a call the run makes (checked by the plan's schema), not a reading
+  const called = (metric: string) => isWebhookChoice(plan.metric_templates?.[metric]);
   for (const metric of Object.keys(plan.metric_templates ?? {})) {
+    if (called(metric)) continue;
     const r = await resolveMetric(metric, plan.metric_templates, lookup);
     if (!r.ok) errors.push({ path: `metric_templates.${metric}`, message: r.reason });
   }
   const seen = new Set<string>();
   for (const use of metricUses(plan)) {
+    if (called(use.metric)) continue;
     const r = await resolveMetric(use.metric, plan.metric_templates, lookup);
     if (!r.ok) {
       errors.push({ path: use.path, message: `stage "${use.stage}": ${r.reason}` });

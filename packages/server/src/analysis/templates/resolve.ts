@@ -5,11 +5,19 @@
  * (a MetricTemplate's name, or `{provider: prometheus | builtin}` for a built-in), then the
  * built-in of that name, then a MetricTemplate of that name.
  */
+import type { WebhookCheck } from '@sluice/core/rollouts';
 import { BUILTIN_TEMPLATE_NAMES, builtinOnPrometheus, builtinTemplate } from './builtin-templates.js';
 import type { MetricTemplateSpec, NamedTemplate } from './metric-template.schema.js';
 
-/** What a plan writes for one metric: a MetricTemplate's name, or where a built-in reads. */
-export type TemplateChoice = string | { provider: 'builtin' | 'prometheus' };
+/**
+ * What a plan writes for one metric: a MetricTemplate's name, where a built-in reads, or a
+ * webhook the run calls instead of reading (`rollouts/webhooks.ts`; never a template).
+ */
+export type TemplateChoice = string | { provider: 'builtin' | 'prometheus' } | { webhook: WebhookCheck };
+
+export function isWebhookChoice(choice: TemplateChoice | undefined): choice is { webhook: WebhookCheck } {
+  return typeof choice === 'object' && 'webhook' in choice;
+}
 
 /** Stored MetricTemplates by name (the resources), and their names for messages. */
 export interface TemplateLookup {
@@ -33,6 +41,8 @@ export async function resolveMetric(
       reason: `metric "${metric}" names MetricTemplate "${choice}", which does not exist; known templates: ${(await lookup.names()).join(', ') || 'none'}`,
     };
   }
+  if (isWebhookChoice(choice))
+    return { ok: false, reason: `"${metric}" is a webhook the run calls, not a metric a provider reads` };
   if (choice) {
     const template = choice.provider === 'prometheus' ? builtinOnPrometheus(metric) : builtinTemplate(metric);
     if (template) return { ok: true, template };

@@ -4,11 +4,13 @@
  * idempotent by op id: providers key their side effects on it, and traffic changes are
  * absolute (setting 20% twice is 20%).
  */
-import type { CommandOf } from '@sluice/core/rollouts';
+import type { CommandOf, WebhookCheck } from '@sluice/core/rollouts';
 import type { MetricRegistry } from '../../analysis/registry.js';
+import { isWebhookChoice } from '../../analysis/templates/resolve.js';
 import { probeHealth } from '../../deploy/health.js';
 import { runSmokeTests } from '../../deploy/smoke.js';
 import type { CommandHandlers, CommandOutcome, RunContext } from '../command-handler.js';
+import { callWebhook } from '../webhooks.js';
 import type { ResolvedService, ServiceWorld } from './service-world.js';
 
 const failure = (error: unknown): CommandOutcome => ({
@@ -200,6 +202,8 @@ export async function measureApp(
     metrics: string[];
     windowMs: number;
     now: Date;
+    /** false: webhook checks are left out (the fast path reads counts; it never calls). */
+    calls?: boolean;
   },
 ): Promise<Record<string, unknown>> {
   const { app } = target;
@@ -209,8 +213,20 @@ export async function measureApp(
   const plan = await world.plan(run);
   const stage = plan.stages.find((st) => st.name === target.stage);
   const namespace = (stage?.config as { namespace?: unknown } | undefined)?.namespace;
+  // a Flagger `rollout` webhook is called, not read (rollouts/webhooks.ts)
+  const called = new Map<string, WebhookCheck>();
+  for (const m of target.metrics) {
+    const choice = plan.metric_templates?.[m];
+    if (isWebhookChoice(choice)) called.set(m, choice.webhook);
+  }
+  const read = target.metrics.filter((m) => !called.has(m));
+  const calls = Promise.all(
+    [...called]
+      .filter(() => target.calls !== false)
+      .map(([metric, check]) => callWebhook({ metric, check, environment: run.environment, version })),
+  );
   const { measurements, queries } = await metrics.check(
-    target.metrics,
+    read,
     {
       route: s.route,
       service: app,
@@ -224,7 +240,12 @@ export async function measureApp(
     },
     plan.metric_templates,
   );
-  return { measurements, queries, source: `${app}@${version}` };
+  const answers = await calls;
+  for (const [metric, check] of called) queries[metric] = `POST ${check.url}`;
+  // in the order asked
+  const byMetric = new Map([...measurements, ...answers].map((m) => [m.metric, m]));
+  const all = target.metrics.flatMap((m) => byMetric.get(m) ?? []);
+  return { measurements: all, queries, source: `${app}@${version}` };
 }
 
 /**
