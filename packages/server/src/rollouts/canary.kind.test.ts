@@ -152,6 +152,56 @@ describe('Canary kind', () => {
     expect((await t.request('GET', '/api/v1/canaries/web-canary')).body.metadata.version).toBe(1);
   });
 
+  it("refuses to start load tests aimed at a host other than the target Service's own route", async () => {
+    const writer = await t.token(['write:development'], 'dev');
+    const service = await t.request('PUT', '/api/v1/services/shop?environment=development', {
+      token: writer,
+      body: {
+        spec: {
+          deploy: { provider: 'static', upstreams: { '2.0.0': ['http://127.0.0.1:9/'] } },
+          traffic: { provider: 'builtin', route: { host: 'shop.dev.localhost' } },
+        },
+      },
+    });
+    expect(service.status, service.text).toBe(201);
+    // service.hosts is the writer's word: naming another owner's host there proves nothing
+    const aimed = (host: string, name: string) =>
+      canary(
+        {
+          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' },
+          service: { hosts: [host] },
+          analysis: analysis({
+            webhooks: [
+              {
+                name: 'lt',
+                url: 'http://flagger-loadtester.test/',
+                metadata: { cmd: `hey -z 1m -q 100 -c 10 http://${host}/` },
+              },
+            ],
+          }),
+        },
+        name,
+      );
+    const applied = await t.request('POST', '/api/v1/apply', {
+      body: { documents: [aimed('prod.example.com', 'aimed-elsewhere')] },
+      token: writer,
+    });
+    expect(applied.status, applied.text).toBe(200);
+    const start = await t.request('POST', '/api/v1/rollouts/aimed-elsewhere/start?environment=development', {
+      body: { version: '2.0.0' },
+      token: writer,
+    });
+    expect(start.status, start.text).toBe(409);
+    expect(start.body.detail).toMatch(
+      /load test "lt" targets prod\.example\.com, not shop\.dev\.localhost, the host of Route shop/,
+    );
+    const runs = await t.request(
+      'GET',
+      '/api/v1/rollout-runs?environment=development&rollout=aimed-elsewhere',
+    );
+    expect(runs.body.items).toHaveLength(0);
+  });
+
   it('starts only with a version, and says which is missing', async () => {
     const res = await t.request('POST', '/api/v1/rollouts/web-canary/start', { body: {} });
     expect(res.status).toBe(400);

@@ -20,8 +20,15 @@ export interface LoadTestDeps {
   pollMs?: number;
 }
 
+/**
+ * Requests per second all load tests of this process may send together: the generator runs in
+ * the control plane, which also serves every tenant's API and flags (SECURITY.md, Quotas).
+ */
+export const LOAD_TESTS_TOTAL_RPS = 2000;
+
 export class LoadTests {
   private readonly live = new Map<string, AbortController>();
+  private readonly rates = new Map<string, number>();
 
   constructor(private readonly deps: LoadTestDeps) {}
 
@@ -38,10 +45,25 @@ export class LoadTests {
         });
         continue;
       }
+      const total = [...this.rates.values()].reduce((a, b) => a + b, 0);
+      if (total + test.rps > LOAD_TESTS_TOTAL_RPS) {
+        this.deps.log('warn', 'a load test would pass the process budget; it is not run', {
+          runId,
+          webhook: test.webhook,
+          rps: test.rps,
+          running: total,
+          budget: LOAD_TESTS_TOTAL_RPS,
+        });
+        continue;
+      }
       const abort = new AbortController();
       this.live.set(key, abort);
+      this.rates.set(key, test.rps);
       void this.loop(runId, test, listen.port, abort.signal).finally(() => {
-        if (this.live.get(key) === abort) this.live.delete(key);
+        if (this.live.get(key) === abort) {
+          this.live.delete(key);
+          this.rates.delete(key);
+        }
       });
     }
   }
@@ -49,6 +71,7 @@ export class LoadTests {
   stop(): void {
     for (const abort of this.live.values()) abort.abort();
     this.live.clear();
+    this.rates.clear();
   }
 
   private async loop(runId: string, test: LoadTest, port: number, signal: AbortSignal): Promise<void> {
@@ -97,6 +120,7 @@ export class LoadTests {
       if (key.startsWith(`${runId}\u0000`)) {
         abort.abort();
         this.live.delete(key);
+        this.rates.delete(key);
       }
   }
 }

@@ -4,6 +4,7 @@ import {
   type ExplainEntry,
   explainRun,
   type FlaggerCanarySpec,
+  type LoadTest,
   type Plan,
   parsePlan,
   type RolloutEventInput,
@@ -13,6 +14,8 @@ import type { EmergencyService } from '../flags/emergency/emergency.service.js';
 import type { Principal } from '../http/route.js';
 import type { KindRegistry } from '../resources/registry.js';
 import type { ResourceService } from '../resources/resources.service.js';
+import { routeOwner } from '../routing/route.kind.js';
+import type { ServiceSpec } from '../services/service.schema.js';
 import type { Executor } from '../storage/index.js';
 import type { LoadTests } from './load-tests.js';
 import { servicesOf } from './rollout.kind.js';
@@ -169,7 +172,56 @@ export class RolloutsService {
         fields: [{ path: 'body.version', message: 'required to start a Canary' }],
       });
     const t = translateCanary(name, canary.spec as FlaggerCanarySpec, version);
-    return { resource: canary, plan: parsePlan(t.plan), loadTests: t.loadTests };
+    const { own, foreign } = await this.ownLoadTests(
+      environment,
+      canary.spec as FlaggerCanarySpec,
+      t.loadTests,
+    );
+    if (foreign.length)
+      throw RolloutRefused(
+        `Canary "${name}": ${foreign.map((f) => `load test "${f.test.webhook}" targets ${f.test.host}, ${f.why}`).join('; ')}; a load test goes only to the target Service's own route`,
+        {
+          fields: foreign.map((f) => ({
+            path: 'spec.analysis.webhooks',
+            message: `${f.test.webhook}: ${f.why}`,
+          })),
+        },
+      );
+    return { resource: canary, plan: parsePlan(t.plan), loadTests: own };
+  }
+
+  /**
+   * A Canary's load tests may load only its target Service's own route: the host of the Route it
+   * drives (owned by this environment), or, before that Route exists, the host the Service gives
+   * it. `service.hosts` alone is the writer's word and proves nothing (SECURITY.md, Ownership).
+   */
+  private async ownLoadTests(environment: string, spec: FlaggerCanarySpec, tests: readonly LoadTest[]) {
+    const own: LoadTest[] = [];
+    const foreign: { test: LoadTest; why: string }[] = [];
+    if (!tests.length) return { own, foreign };
+    const service = await this.deps.resources.find(
+      this.deps.registry.get('Service'),
+      environment,
+      spec.targetRef.name,
+    );
+    let host: string | undefined;
+    let why = `Service ${spec.targetRef.name} does not exist in ${environment}`;
+    if (service) {
+      const traffic = (service.spec as ServiceSpec).traffic.route;
+      const routeName = traffic.name ?? spec.targetRef.name;
+      const route = await this.deps.resources.find(this.deps.registry.get('Route'), null, routeName);
+      if (route && routeOwner(route.spec) !== environment)
+        why = `Route ${routeName} does not belong to ${environment}`;
+      else {
+        host = ((route?.spec as { host?: string } | undefined)?.host ?? traffic.host)?.toLowerCase();
+        why = host ? `not ${host}, the host of Route ${routeName}` : `Route ${routeName} names no host`;
+      }
+    }
+    for (const test of tests) {
+      if (host !== undefined && test.host === host) own.push(test);
+      else foreign.push({ test, why });
+    }
+    return { own, foreign };
   }
 
   /** Starts again the load tests of a live Canary run (after a restart). */
@@ -189,7 +241,8 @@ export class RolloutsService {
     if (!canary) return;
     const version = (run.plan as Plan).version;
     const t = translateCanary(run.rollout, canary.spec as FlaggerCanarySpec, version);
-    if (t.loadTests.length) this.deps.loadTests.start(run.id, t.loadTests);
+    const { own } = await this.ownLoadTests(run.environment, canary.spec as FlaggerCanarySpec, t.loadTests);
+    if (own.length) this.deps.loadTests.start(run.id, own);
   }
 
   async control(runId: string, verb: ControlVerb, body: Record<string, unknown>, principal: Principal) {
