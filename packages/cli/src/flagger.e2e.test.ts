@@ -92,10 +92,8 @@ describe('a Flagger Canary through sluice', () => {
     );
     expect(started.code, started.stderr).toBe(0);
     const first = JSON.parse(started.stdout).id as string;
-    const promoted = await vi.waitFor(async () => {
-      const run = await runOf(first);
-      expect(run.status).toBe('succeeded');
-      return run;
+    await vi.waitFor(async () => {
+      expect((await runOf(first)).status).toBe('succeeded');
     }, WAIT);
     expect(weightOf('2.0.0')).toBe(100);
     const explained = await cli('rollout', 'explain', first);
