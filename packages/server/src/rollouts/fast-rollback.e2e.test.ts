@@ -72,7 +72,9 @@ describe('fast rollback from pushed router counts', () => {
   const canaryWeight = () => weights().find((v) => v.name === '2.0.0')?.weight ?? null;
 
   beforeAll(async () => {
-    server = await createServer(configFromEnv({}, { dataDir, adminToken: ADMIN, port: 0 }));
+    server = await createServer(
+      configFromEnv({}, { dataDir, adminToken: ADMIN, port: 0, routerPort: 0, routerAdminPort: 0 }),
+    );
     url = await server.listen();
     const token = (await api('POST', '/api/v1/tokens', { subject: 'edge', scopes: ['router'] })).body.token;
     edge = await runStandaloneRouter({

@@ -15,7 +15,7 @@ import {
   ReactFlow,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import { duration, Status } from '../../ui/Status';
 import type { Stage } from './types';
 
@@ -73,11 +73,18 @@ export default function RunDag(props: {
   const shape = stages.map((s) => `${s.name}<${s.dependencies.join(',')}`).join('|');
   // biome-ignore lint/correctness/useExhaustiveDependencies: the layout changes only with the plan's shape
   const positions = useMemo(() => layout(stages), [shape]);
+  // Every live update builds new node objects; React Flow treats a node without `measured` as
+  // not yet measured and hides it until its size is observed again, which may never happen (the
+  // card's size did not change): the graph went blank mid-run. Keep what it measured.
+  const measured = useRef(new Map<string, { width: number; height: number }>());
   const now = Date.now();
   const nodes: StageNode[] = stages.map((s) => ({
     id: s.name,
     type: 'stage',
     position: positions.get(s.name) ?? { x: 0, y: 0 },
+    initialWidth: WIDTH,
+    initialHeight: HEIGHT,
+    ...(measured.current.has(s.name) ? { measured: measured.current.get(s.name) } : {}),
     data: { stage: s, selected: s.name === selected, now },
     ariaLabel: `stage ${s.name}: ${s.status}, weight ${s.weight}%${s.waitingFor ? `, waits for ${s.waitingFor}` : ''}`,
     connectable: false,
@@ -105,7 +112,10 @@ export default function RunDag(props: {
         elementsSelectable
         onNodeClick={(_e, n) => onSelect(n.id)}
         onNodesChange={(changes) => {
-          for (const c of changes) if (c.type === 'select' && c.selected) onSelect(c.id);
+          for (const c of changes) {
+            if (c.type === 'select' && c.selected) onSelect(c.id);
+            if (c.type === 'dimensions' && c.dimensions) measured.current.set(c.id, c.dimensions);
+          }
         }}
       >
         <Background />
