@@ -86,15 +86,24 @@ export const routeKind: KindDefinition<RouteSpec> = {
   name: routeNameSchema,
   applyOrder: 25,
   owner: (spec) => spec.environment ?? null,
-  check: async (ctx, candidate) => [
-    ...(await ownerExists(ctx, candidate.spec)),
-    ...(await checkAgainstOtherRoutes(ctx, candidate)),
-    ...(await hostOwnedElsewhere(ctx, candidate)),
-  ],
+  check: async (ctx, candidate) => {
+    // every other Route, read once for both table-wide checks
+    const others = (await createResourceStore(ctx.trx).list('Route', null, { limit: 1024 })).filter(
+      (r) => r.metadata.name !== candidate.name,
+    );
+    return [
+      ...(await ownerExists(ctx, candidate.spec)),
+      ...checkAgainstOtherRoutes(others, candidate),
+      ...hostOwnedElsewhere(ctx, others, candidate),
+    ];
+  },
   async afterChange(ctx) {
     await bumpGeneration(ctx.trx, ROUTER_GENERATION);
   },
 };
+
+/** Another stored Route, as the table-wide checks read it. */
+type OtherRoute = { metadata: { name: string }; spec: unknown };
 
 async function ownerExists(ctx: KindContext, spec: RouteSpec): Promise<FieldError[]> {
   if (!spec.environment || (await createResourceStore(ctx.trx).get('Environment', null, spec.environment)))
@@ -107,15 +116,15 @@ async function ownerExists(ctx: KindContext, spec: RouteSpec): Promise<FieldErro
  * (say a longer prefix, which the router prefers) on a host another owner serves, nor one for any
  * host while another owner serves one. Unlimited `write` (and the system) may mix owners.
  */
-async function hostOwnedElsewhere(
+function hostOwnedElsewhere(
   ctx: KindContext,
+  others: readonly OtherRoute[],
   candidate: { name: string; spec: RouteSpec },
-): Promise<FieldError[]> {
+): FieldError[] {
   if (ctx.scopes.length === 0 || scopesGrant(ctx.scopes, 'write', null)) return [];
   const owner = candidate.spec.environment ?? null;
   const host = candidate.spec.host?.toLowerCase();
-  for (const other of await createResourceStore(ctx.trx).list('Route', null, { limit: 1024 })) {
-    if (other.metadata.name === candidate.name) continue;
+  for (const other of others) {
     const otherOwner = routeOwner(other.spec);
     if (otherOwner === owner) continue;
     const otherHost = (other.spec as RouteSpec).host?.toLowerCase();
@@ -132,15 +141,13 @@ async function hostOwnedElsewhere(
 }
 
 /** Two routes may not claim the same host and prefix: check the whole table with the change in it. */
-async function checkAgainstOtherRoutes(
-  ctx: KindContext,
+function checkAgainstOtherRoutes(
+  others: readonly OtherRoute[],
   candidate: { name: string; spec: RouteSpec },
-): Promise<FieldError[]> {
-  const others = (await createResourceStore(ctx.trx).list('Route', null, { limit: 1024 }))
-    .filter((r) => r.metadata.name !== candidate.name)
-    .map((r) => toRouteConfig(r.metadata.name, r.spec as RouteSpec));
+): FieldError[] {
+  const routes = others.map((r) => toRouteConfig(r.metadata.name, r.spec as RouteSpec));
   try {
-    parseRouterSnapshot({ version: 0, routes: [...others, toRouteConfig(candidate.name, candidate.spec)] });
+    parseRouterSnapshot({ version: 0, routes: [...routes, toRouteConfig(candidate.name, candidate.spec)] });
     return [];
   } catch (error) {
     return ((error as { fields?: FieldError[] }).fields ?? []).map((f) => ({
