@@ -1,5 +1,6 @@
+import { NotFound } from '@sluice/core';
 import { z } from 'zod';
-import { type AnyRoute, defineRoute } from '../http/route.js';
+import { type AnyRoute, defineRoute, type RouteContext } from '../http/route.js';
 import type { RolloutsService } from './rollouts.service.js';
 import {
   type ControlVerb,
@@ -14,6 +15,24 @@ const runParams = z.object({ id: z.string().min(1).max(200) }).strict();
 
 export function rolloutRoutes(rollouts: RolloutsService, defaultEnvironment: () => string): AnyRoute[] {
   const env = (q: { environment?: string | undefined }) => q.environment ?? defaultEnvironment();
+  /**
+   * A run as a token may see it: one in an environment it cannot read does not exist for it
+   * (404, as a missing id), so run ids of other environments cannot be probed.
+   */
+  async function runSeenBy(
+    id: string,
+    authorize: RouteContext<unknown, unknown, unknown>['authorize'],
+    need: 'read' | 'write',
+  ) {
+    const run = await rollouts.get(id);
+    try {
+      authorize('read', run.environment);
+    } catch {
+      throw NotFound(`rollout run "${id}" does not exist`);
+    }
+    authorize(need, run.environment);
+    return run;
+  }
   /** The run's own environment decides what an environment-limited token may do to it. */
   const controls: AnyRoute[] = (Object.keys(controlBodies) as ControlVerb[]).map((verb) =>
     defineRoute({
@@ -27,8 +46,7 @@ export function rolloutRoutes(rollouts: RolloutsService, defaultEnvironment: () 
       body: controlBodies[verb] as z.ZodType<Record<string, unknown>>,
       response: z.object({ run: runSummarySchema, notes: z.array(z.string()) }),
       async handler({ params, body, principal, authorize }) {
-        const run = await rollouts.get(params.id);
-        authorize('write', run.environment);
+        await runSeenBy(params.id, authorize, 'write');
         return rollouts.control(params.id, verb, body ?? {}, principal);
       },
     }),
@@ -100,9 +118,7 @@ export function rolloutRoutes(rollouts: RolloutsService, defaultEnvironment: () 
       params: runParams,
       response: runSummarySchema,
       async handler({ params, authorize }) {
-        const run = await rollouts.get(params.id);
-        authorize('read', run.environment);
-        return run;
+        return runSeenBy(params.id, authorize, 'read');
       },
     }),
     defineRoute({
@@ -114,8 +130,7 @@ export function rolloutRoutes(rollouts: RolloutsService, defaultEnvironment: () 
       tag: 'rollouts',
       params: runParams,
       async handler({ params, authorize }) {
-        const run = await rollouts.get(params.id);
-        authorize('read', run.environment);
+        await runSeenBy(params.id, authorize, 'read');
         return { items: await rollouts.history(params.id) };
       },
     }),
@@ -129,8 +144,7 @@ export function rolloutRoutes(rollouts: RolloutsService, defaultEnvironment: () 
       params: runParams,
       response: z.object({ lines: z.array(z.string()) }),
       async handler({ params, authorize }) {
-        const run = await rollouts.get(params.id);
-        authorize('read', run.environment);
+        await runSeenBy(params.id, authorize, 'read');
         return { lines: await rollouts.explain(params.id) };
       },
     }),

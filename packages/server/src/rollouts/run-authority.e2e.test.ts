@@ -164,6 +164,34 @@ describe.each(DIALECTS)('H3: a run writes only with its starter’s authority, o
     expect((await t.request('GET', '/api/v1/flags/own?environment=staging')).body.spec).toEqual(ORIGINAL);
   });
 
+  it('hides a run from a token that cannot read its environment: 404, as an id that does not exist', async () => {
+    await t.request('PUT', '/api/v1/flags/prod-only?environment=production', { body: { spec: ORIGINAL } });
+    await t.request('POST', '/api/v1/apply?environment=production', {
+      body: { documents: [plan('Prod Only', [flagStage('flip', 'prod-only')])] },
+    });
+    const started = await t.request('POST', '/api/v1/rollouts/prod-only/start?environment=production', {
+      body: {},
+    });
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    const missing = await t.request('GET', '/api/v1/rollout-runs/no-such-run', { token: staging });
+    expect(missing.status).toBe(404);
+    for (const path of ['', '/history', '/explain']) {
+      const seen = await t.request('GET', `/api/v1/rollout-runs/${id}${path}`, { token: staging });
+      expect(seen.status, path).toBe(404);
+      expect(seen.body.detail).toBe(`rollout run "${id}" does not exist`);
+    }
+    const abort = await t.request('POST', `/api/v1/rollout-runs/${id}/abort`, { token: staging, body: {} });
+    expect(abort.status).toBe(404);
+    expect((await run(id)).status).toBe('running');
+    // a token that reads production but may not write there learns nothing new: 403, not 404
+    const reader = await t.token(['read:production'], 'prod-reader');
+    expect((await t.request('GET', `/api/v1/rollout-runs/${id}`, { token: reader })).status).toBe(200);
+    const denied = await t.request('POST', `/api/v1/rollout-runs/${id}/abort`, { token: reader, body: {} });
+    expect(denied.status).toBe(403);
+    await t.request('POST', `/api/v1/rollout-runs/${id}/abort`, { body: { reason: 'test over' } });
+  });
+
   it('lets an admin’s staging run write a production flag', async () => {
     await t.request('POST', '/api/v1/apply?environment=staging', {
       body: { documents: [plan('Admin Cross', [flagStage('flip', 'admin-cross', 'production')])] },
