@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestDatabase } from '../test-support/databases.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
 interface Received {
@@ -79,8 +80,8 @@ describe('Canary webhooks, end to end', () => {
   const calls = (hook: string) => received.filter((r) => r.hook === hook);
 
   /** A Service on static upstreams, and a Canary of it with these webhooks; returns the run id. */
-  async function startCanary(name: string, webhooks: unknown[], threshold = 2): Promise<string> {
-    const service = await t.request('PUT', `/api/v1/services/${name}?environment=development`, {
+  async function startCanary(name: string, webhooks: unknown[], threshold = 2, on = t): Promise<string> {
+    const service = await on.request('PUT', `/api/v1/services/${name}?environment=development`, {
       body: {
         spec: {
           stableVersion: '1.0.0',
@@ -99,10 +100,10 @@ describe('Canary webhooks, end to end', () => {
         analysis: { interval: '1m', threshold, stepWeight: 50, maxWeight: 50, webhooks },
       },
     };
-    const applied = await t.request('POST', '/api/v1/apply', { body: { documents: [canary] } });
+    const applied = await on.request('POST', '/api/v1/apply', { body: { documents: [canary] } });
     expect(applied.status, applied.text).toBe(200);
     expect((applied.body.results[0].warnings ?? []).join('\n')).not.toMatch(/not called/);
-    const started = await t.request('POST', `/api/v1/rollouts/${name}-canary/start`, {
+    const started = await on.request('POST', `/api/v1/rollouts/${name}-canary/start`, {
       body: { version: '2.0.0' },
     });
     expect(started.status, started.text).toBe(201);
@@ -186,5 +187,33 @@ describe('Canary webhooks, end to end', () => {
     expect(done.stages[0].weight).toBe(0);
     const explained = (await t.request('GET', `/api/v1/rollout-runs/${id}/explain`)).body.lines.join('\n');
     expect(explained).toMatch(/pre-rollout webhook "smoke" failed 2 time\(s\), the analysis' threshold/);
+  });
+
+  it('keeps holding for confirm-promotion across a restart of the control plane, then promotes', async () => {
+    const db = await createTestDatabase('sqlite');
+    let a: TestServer | undefined = await startTestServer('sqlite', { now, database: db });
+    let b: TestServer | undefined;
+    const main = t;
+    try {
+      answers.set('durable-gate', 403);
+      t = a;
+      const id = await startCanary('durable', [hook('durable-gate', 'confirm-promotion')], 2, a);
+      await untilAdvancing(id, 'holding for promotion', (r) =>
+        r.waitingFor.join(' ').includes('confirm-promotion webhook "durable-gate"'),
+      );
+      await a.close();
+      a = undefined;
+      answers.set('durable-gate', 200);
+      b = await startTestServer('sqlite', { now, database: db });
+      t = b;
+      const done = await untilAdvancing(id, 'succeeded after restart', (r) => r.status === 'succeeded');
+      expect(done.stages[0].weight).toBe(100);
+      expect(calls('durable-gate').at(-1)?.body.phase).toBe('Progressing');
+    } finally {
+      t = main;
+      await a?.close();
+      await b?.close();
+      await db.drop();
+    }
   });
 });
