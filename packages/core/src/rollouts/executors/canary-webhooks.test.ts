@@ -206,6 +206,25 @@ describe('canary webhooks', () => {
     expect(h.explain()).toMatch(/a manual rollback was asked for \(webhook answered 200\)/);
   });
 
+  it('rollback: also asked while a confirm-rollout holds (phase Waiting); a yes ends the wait in a rollback', () => {
+    const h = new Recorded(plan([hook('confirm-rollout', 'gate'), hook('rollback', 'abort')]));
+    h.answer(false);
+    h.fire('canary');
+    expect(h.call()).toMatchObject({ hook: 'rollback', phase: 'Waiting' });
+    h.answer(false, 'webhook answered 404');
+    // no rollback asked: the confirm hook is asked again
+    expect(h.call()).toMatchObject({ hook: 'confirm-rollout', name: 'gate' });
+    h.answer(false);
+    h.fire('canary');
+    h.answer(true, 'webhook answered 200');
+    expect(h.stage('canary').error).toMatch(/rollback webhook "abort" answered 2xx/);
+    // nothing was deployed or routed: nothing to put back
+    expect(h.state.status).toBe('rolled_back');
+    expect(h.log.some((c) => c.kind === 'deploy' || c.kind === 'set_traffic' || c.kind === 'retire')).toBe(
+      false,
+    );
+  });
+
   it('post-rollout: told after promotion (Succeeded); a failure is a warning, the result stands', () => {
     const h = new Recorded(plan([hook('post-rollout', 'tell')]));
     h.ok('deploy');

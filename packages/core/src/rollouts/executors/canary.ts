@@ -47,6 +47,8 @@ export interface HookProgress {
   failures: number;
   /** post-rollout: how the walk ended (Flagger's phase in the payload). */
   phase?: FlaggerPhase;
+  /** rollback, asked while a confirm-rollout or pre-rollout hook held the walk: ask that one again next. */
+  resume?: HookProgress;
 }
 
 export interface CanaryExec {
@@ -181,7 +183,7 @@ function afterHooks(
         out({ ...next, phase: 'verified', awaiting: '' }, { emits: [], signal: { type: 'acted' } }),
       );
     case 'rollback':
-      return withEmits(measure(ctx, next));
+      return withEmits(done.resume ? callHook(ctx, next, done.resume) : measure(ctx, next));
     case 'post-rollout':
       return withEmits(
         out({ ...next, phase: 'done', awaiting: '' }, { emits: [], signal: { type: 'completed' } }),
@@ -291,6 +293,12 @@ function hold(ctx: Ctx, exec: CanaryExec, progress: HookProgress, waitingFor: st
 function answer(outcome: CommandOutcome): string {
   const said = outcome.data.answer;
   return typeof said === 'string' ? said : 'it answered';
+}
+
+/** Still asking confirm-rollout: the canary was never deployed. */
+function beforeDeploy(exec: CanaryExec): boolean {
+  if (exec.phase !== 'hook' && exec.phase !== 'hold') return false;
+  return exec.hook?.type === 'confirm-rollout' || exec.hook?.resume?.type === 'confirm-rollout';
 }
 
 /** Analysis goes on in these phases (checks, breaches and promotion apply). */
@@ -453,7 +461,8 @@ export const canaryExecutor: StrategyExecutor<'canary', CanaryExec> = {
 
   onTimer(ctx, exec, step) {
     if (step !== exec.awaiting) return idle(exec);
-    if (exec.phase === 'hold' && exec.hook) return callHook(ctx, exec, exec.hook);
+    // a held confirm-rollout or pre-rollout: the rollback hooks first (Flagger asks them while waiting)
+    if (exec.phase === 'hold' && exec.hook) return runHooks(ctx, exec, 'rollback', { resume: exec.hook });
     if (exec.phase !== 'wait') return idle(exec);
     // each interval, before measuring, ask the rollback hooks (Flagger's manual rollback)
     return runHooks(ctx, exec, 'rollback');
@@ -506,7 +515,10 @@ export const canaryExecutor: StrategyExecutor<'canary', CanaryExec> = {
   resume: (_ctx, exec) => idle(exec),
   // after the workload is put back, the post-rollout hooks hear of it (their answer is only told)
   rollback: (ctx, exec) => [
-    ...workloadRollback(ctx, ctx.stage.config.app_name, ctx.stage.config, exec?.stableRetired ?? false),
+    // stopped while confirm-rollout held it: nothing was deployed or routed, nothing to put back
+    ...(exec && beforeDeploy(exec)
+      ? []
+      : workloadRollback(ctx, ctx.stage.config.app_name, ctx.stage.config, exec?.stableRetired ?? false)),
     ...hooksOf(ctx, 'post-rollout').map((hook, i) => ({
       step: `rollback/post-rollout/${i}`,
       body: hookBody(ctx, hook, 'Failed'),
