@@ -71,11 +71,6 @@ export class EventHooks {
     }
   };
 
-  /** Resolves once every call under way has ended (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-
   private send(run: RunRecord, hook: StageWebhook, payload: Record<string, unknown>): void {
     if (this.inFlight >= MAX_IN_FLIGHT) {
       this.log('warn', 'event webhook skipped: too many calls under way', {
