@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { thresholdSchema } from '../analysis/index.js';
-import { smokeTestSchema } from './plan/strategy-schemas.js';
+import { STAGE_WEBHOOK_TYPES, smokeTestSchema } from './plan/strategy-schemas.js';
 
 /** `canary` is the version this run delivers, `stable` the one it replaces. */
 export const roleSchema = z.enum(['canary', 'stable']);
@@ -20,6 +20,20 @@ export const flagdFlagSchema = z.strictObject({
 });
 export type FlagdFlag = z.infer<typeof flagdFlagSchema>;
 export type JsonLogic = z.infer<ReturnType<typeof z.json>>;
+
+/** The phase a Flagger webhook's payload names (Flagger's `CanaryPhase`). */
+export const flaggerPhaseSchema = z.enum([
+  'Initializing',
+  'Initialized',
+  'Waiting',
+  'Progressing',
+  'WaitingPromotion',
+  'Promoting',
+  'Finalising',
+  'Succeeded',
+  'Failed',
+]);
+export type FlaggerPhase = z.infer<typeof flaggerPhaseSchema>;
 
 const base = { opId: z.string().min(1), stage: z.string().nullable() };
 
@@ -104,6 +118,21 @@ export const commandSchema = z.discriminatedUnion('kind', [
     experiment: z.string(),
     environment: z.string().optional(),
     arm: z.string().optional(),
+  }),
+  z.strictObject({
+    ...base,
+    /** POST Flagger's payload to a stage's webhook; ok: it answered 2xx in time. */
+    kind: z.literal('call_webhook'),
+    hook: z.enum(STAGE_WEBHOOK_TYPES),
+    name: z.string(),
+    url: z.string(),
+    timeoutSeconds: z.number().positive(),
+    /** The payload: `name`, `namespace` (default: the run's environment), `phase`, `checksum`, `metadata`. */
+    canary: z.string(),
+    namespace: z.string().optional(),
+    phase: flaggerPhaseSchema,
+    checksum: z.string(),
+    metadata: z.record(z.string(), z.string()),
   }),
   z.strictObject({
     ...base,

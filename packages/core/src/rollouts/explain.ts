@@ -5,7 +5,7 @@
  */
 import { formatCount, formatReading } from '../analysis/index.js';
 import type { CheckRecord } from './executors/common.js';
-import type { TransitionRecord } from './machine/tx.js';
+import { NOTED, type TransitionRecord } from './machine/tx.js';
 
 export interface ExplainEntry {
   at: number;
@@ -95,6 +95,11 @@ export function explainRun(history: readonly ExplainEntry[]): string[] {
           ...metricLines(t.check),
         );
         lastCheck = t.check.decision === 'fail' ? t.check.reason : '';
+        continue;
+      }
+      if (t.stage && t.reason.startsWith(NOTED)) {
+        // a webhook held or released the walk (a confirm hook, pre-rollout failures)
+        out.push(`${when} ${t.stage}: ${t.reason.slice(NOTED.length)}.`);
         continue;
       }
       const weights = /^weight (\d+)% -> (\d+)%$/.exec(t.reason);

@@ -54,8 +54,22 @@ async function missingServices(ctx: KindContext, environment: string, plan: Plan
   return missing;
 }
 
-/** A plan's webhook checks: URLs the control plane calls, so operator configuration. */
+/** A plan's webhook checks and stage webhooks: URLs the control plane calls, so operator configuration. */
 export function planHostReach(plan: Plan): HostReach[] {
+  const why = 'a webhook URL the control plane calls is operator configuration';
+  const stageHooks = plan.stages.flatMap((stage, i) =>
+    stage.strategy === 'canary'
+      ? (stage.config.webhooks ?? []).map((w, j) => ({
+          path: `stages[${i}].config.webhooks[${j}].url`,
+          value: w.url,
+          why,
+        }))
+      : [],
+  );
+  return [...stageHooks, ...checkHooks(plan)];
+}
+
+function checkHooks(plan: Plan): HostReach[] {
   return Object.entries(plan.metric_templates ?? {}).flatMap(([metric, choice]) =>
     typeof choice === 'object' && 'webhook' in choice
       ? [

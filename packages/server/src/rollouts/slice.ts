@@ -9,6 +9,7 @@ import type { KindRegistry } from '../resources/registry.js';
 import type { ResourceService } from '../resources/resources.service.js';
 import type { SliceContext } from '../slice.js';
 import type { CommandHandlers } from './command-handler.js';
+import { EventHooks } from './event-hooks.js';
 import { FastRollback } from './fast-rollback.js';
 import { experimentHandlers } from './handlers/experiments.js';
 import { flagHandlers } from './handlers/flags.js';
@@ -93,6 +94,9 @@ export async function rolloutsSlice(ctx: SliceContext, needs: RolloutsNeeds): Pr
       log('error', 'recording the new stable versions failed', { runId: run.id, error: String(error) }),
     );
   });
+  // Flagger's event webhooks hear every notice of a run (fire and forget, bounded)
+  const events = new EventHooks(log, () => now().getTime());
+  runtime.onTransition(events.onTransition);
   // canaries judged as the routers push their counts (decisive failures roll back at once)
   const fast = new FastRollback({ runtime, world, metrics: needs.metrics, now, log });
   runtime.onTransition((run, result) => fast.track(run, result.state));

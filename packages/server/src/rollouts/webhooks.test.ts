@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../test-support/sluice-process.js';
-import { callWebhook } from './webhooks.js';
+import { callStageWebhook, callWebhook } from './webhooks.js';
 
 describe('callWebhook', () => {
   let server: Server;
@@ -85,5 +85,44 @@ describe('callWebhook', () => {
     });
     expect(gone).toMatchObject({ value: 0, sampleCount: 1 });
     expect(gone.note).toMatch(/could not be reached: ECONNREFUSED/);
+  });
+
+  it("calls a stage's webhook with the phase it is given; ok only on a 2xx in time, never throwing", async () => {
+    received.length = 0;
+    const stageCall = (path: string, timeoutSeconds = 5) =>
+      callStageWebhook(
+        {
+          opId: 'r/canary#1/hook/confirm-promotion/3/call_webhook',
+          stage: 'canary',
+          kind: 'call_webhook',
+          hook: 'confirm-promotion',
+          name: 'gate',
+          url: `${base}${path}`,
+          timeoutSeconds,
+          canary: 'web-canary',
+          namespace: 'shop',
+          phase: 'WaitingPromotion',
+          checksum: '2.0.0',
+          metadata: { who: 'qa' },
+        },
+        'staging',
+      );
+    expect(await stageCall('/pass')).toEqual({
+      ok: true,
+      data: { answer: `webhook ${base}/pass answered 200`, status: 200 },
+    });
+    expect(received[0]?.body).toEqual({
+      name: 'web-canary',
+      namespace: 'shop',
+      phase: 'WaitingPromotion',
+      checksum: '2.0.0',
+      metadata: { who: 'qa' },
+    });
+    const refused = await stageCall('/fail');
+    expect(refused).toMatchObject({ ok: false, data: { status: 500 } });
+    expect(refused.error).toMatch(/answered 500: acceptance failed/);
+    const slow = await stageCall('/slow', 0.2);
+    expect(slow.ok).toBe(false);
+    expect(slow.error).toMatch(/did not answer within 0\.2s/);
   });
 });

@@ -42,6 +42,8 @@ export interface ExecStep<E> {
   waitingFor?: string;
   /** The metric check this step followed from, for the run's history. */
   checked?: CheckRecord;
+  /** Something worth the run's history and a notice (a webhook holding or releasing the walk). */
+  noted?: string;
 }
 
 /** A stage's live metric watch (see `StrategyExecutor.watching`). */

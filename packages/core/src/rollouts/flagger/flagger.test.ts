@@ -166,7 +166,47 @@ describe('translateCanary', () => {
     expect(t.notes.join('\n')).not.toMatch(/not called/);
   });
 
-  it('lists other webhooks as not called and lists unknown top-level and analysis fields as ignored', () => {
+  it('gives the other webhook types to the canary stage, to be called at their points', () => {
+    const types = [
+      'confirm-rollout',
+      'pre-rollout',
+      'confirm-traffic-increase',
+      'confirm-promotion',
+      'post-rollout',
+      'rollback',
+      'event',
+    ] as const;
+    const t = translate({
+      namespace: 'shop',
+      targetRef: { name: 'web' },
+      analysis: {
+        stepWeight: 20,
+        webhooks: types.map((type) => ({
+          name: `${type} hook`,
+          type,
+          url: `http://gate.example/${type}`,
+          timeout: '10s',
+          metadata: { type },
+        })),
+      },
+    });
+    const stage = parsePlan(t.plan).stages[0] as { config: { webhooks: unknown[] } };
+    expect(stage.config.webhooks).toEqual(
+      types.map((type) => ({
+        type,
+        name: `${type} hook`,
+        canary: 'microservices-canary',
+        namespace: 'shop',
+        url: `http://gate.example/${type}`,
+        timeout_seconds: 10,
+        metadata: { type },
+      })),
+    );
+    expect(parsePlan(t.plan).metric_templates).toBeUndefined();
+    expect(t.notes.join('\n')).not.toMatch(/not called/);
+  });
+
+  it('lists unknown top-level and analysis fields as ignored', () => {
     const t = translate({
       targetRef: { name: 'web' },
       skipAnalysis: false,
@@ -177,7 +217,6 @@ describe('translateCanary', () => {
       },
     });
     expect(t.ignored).toEqual(['spec.skipAnalysis', 'spec.analysis.mirror']);
-    expect(t.notes.join('\n')).toMatch(/"gate" \(confirm-promotion\).*not called/);
   });
 });
 

@@ -8,12 +8,17 @@
  * and `threshold` becomes the analysis' failure limit (threshold − 1 failures are tolerated).
  * Flagger counts a check without data as failed; Sluice calls it inconclusive and measures again
  * until the step's patience runs out, then fails the stage (never a pass on missing data).
- * A `rollout` webhook is a check too (`webhook:<name>`, 1 when it answers 2xx); the other
- * webhook types are accepted and listed as not called.
+ * A `rollout` webhook is a check too (`webhook:<name>`, 1 when it answers 2xx). The other types
+ * go to the stage's `webhooks`, called at Flagger's points with Flagger's meaning: confirm-rollout
+ * before the deploy (waits), pre-rollout before the first traffic (failures count toward the
+ * threshold), confirm-traffic-increase and confirm-promotion (hold the weight), rollback each
+ * interval (2xx rolls back), post-rollout after promotion or rollback, event for each notice.
+ * A webhook with `metadata.cmd` is a load test Sluice runs itself (load-test.ts).
  */
 import type { z } from 'zod';
 import { canaryWeight } from '../plan/canary-weight.js';
 import type { PlanInput, webhookCheckSchema } from '../plan/plan-schema.js';
+import type { stageWebhookSchema } from '../plan/strategy-schemas.js';
 import { formatDuration, parseDuration } from '../text.js';
 import type { FlaggerCanarySpec } from './canary-schema.js';
 import { type LoadTest, readLoadTest } from './load-test.js';
@@ -28,6 +33,7 @@ export function webhookMetric(webhook: string): string {
 }
 
 type WebhookCheckInput = z.input<typeof webhookCheckSchema>;
+type StageWebhookInput = z.input<typeof stageWebhookSchema>;
 
 export interface CanaryTranslation {
   plan: PlanInput;
@@ -124,6 +130,7 @@ export function translateCanary(name: string, spec: FlaggerCanarySpec, version: 
 
   const loadTests: LoadTest[] = [];
   const refused: string[] = [];
+  const stageWebhooks: StageWebhookInput[] = [];
   const hosts = spec.service.hosts ?? [];
   a.webhooks.forEach((w, i) => {
     const at = `spec.analysis.webhooks[${i}]`;
@@ -138,27 +145,25 @@ export function translateCanary(name: string, spec: FlaggerCanarySpec, version: 
       } else refused.push(`${at}: ${reading.why}`);
       return;
     }
+    const timeoutMs = w.timeout !== undefined ? parseDuration(w.timeout) : WEBHOOK_TIMEOUT_MS;
+    if (timeoutMs > WEBHOOK_TIMEOUT_MS)
+      notes.push(`${at}.timeout ${w.timeout}: Sluice waits at most ${formatDuration(WEBHOOK_TIMEOUT_MS)}`);
+    const call: WebhookCheckInput = {
+      canary: name,
+      ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}),
+      url: w.url,
+      timeout_seconds: Math.max(1, Math.min(timeoutMs, WEBHOOK_TIMEOUT_MS)) / 1000,
+      metadata: w.metadata ?? {},
+    };
     if (w.type === 'rollout') {
       // a check like a metric: one call reads 1 (2xx) or 0, and 0 fails the step
       const metric = webhookMetric(w.name);
       thresholds[metric] = { min: 1, min_samples: 1 };
-      const timeoutMs = w.timeout !== undefined ? parseDuration(w.timeout) : WEBHOOK_TIMEOUT_MS;
-      templates[metric] = {
-        webhook: {
-          canary: name,
-          ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}),
-          url: w.url,
-          timeout_seconds: Math.max(1, Math.min(timeoutMs, WEBHOOK_TIMEOUT_MS)) / 1000,
-          metadata: w.metadata ?? {},
-        },
-      };
-      if (timeoutMs > WEBHOOK_TIMEOUT_MS)
-        notes.push(`${at}.timeout ${w.timeout}: Sluice waits at most ${formatDuration(WEBHOOK_TIMEOUT_MS)}`);
+      templates[metric] = { webhook: call };
       return;
     }
-    notes.push(
-      `${at} "${w.name}" (${w.type}): Sluice does not call ${w.type} webhooks yet; it is not called`,
-    );
+    // called by the canary stage at Flagger's point for its type (executors/canary.ts)
+    stageWebhooks.push({ ...call, type: w.type, name: w.name });
   });
 
   const config: Record<string, unknown> = {
@@ -168,6 +173,7 @@ export function translateCanary(name: string, spec: FlaggerCanarySpec, version: 
     interval_seconds: intervalMs / 1000,
     monitor_duration_minutes: monitorMs / 60_000,
     thresholds,
+    ...(stageWebhooks.length ? { webhooks: stageWebhooks } : {}),
   };
   const progressDeadline = (spec as { progressDeadlineSeconds?: unknown }).progressDeadlineSeconds;
   if (typeof progressDeadline === 'number' && progressDeadline > 0)

@@ -106,7 +106,15 @@ export function rollbackResult(tx: Tx, name: string, step: string, outcome: Comm
   const rb = s.rollback;
   const current = rb?.steps[rb.index];
   if (!rb || !current || current.step !== step) return;
-  if (!outcome.ok) rb.failed.push(`${current.body.kind}: ${outcome.error ?? 'unknown'}`);
+  // a post-rollout webhook only hears of the rollback: its failure is told, the rollback stands
+  if (!outcome.ok && current.body.kind === 'call_webhook')
+    notify(
+      tx,
+      'warning',
+      `${current.body.hook} webhook "${current.body.name}" failed: ${outcome.error ?? 'unknown'}`,
+      name,
+    );
+  else if (!outcome.ok) rb.failed.push(`${current.body.kind}: ${outcome.error ?? 'unknown'}`);
   rb.index += 1;
   const next = rb.steps[rb.index];
   if (next) {

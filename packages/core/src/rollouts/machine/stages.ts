@@ -13,6 +13,7 @@ import {
   dropPending,
   emit,
   execContext,
+  NOTED,
   notify,
   record,
   setRun,
@@ -134,6 +135,10 @@ export function applyExecStep(tx: Tx, name: string, step: ExecStep<unknown>) {
   const s = stageRun(tx, name);
   s.exec = step.exec;
   if (step.checked) recordCheck(tx, name, step.checked);
+  if (step.noted) {
+    record(tx, name, s.status, s.status, `${NOTED}${step.noted}`);
+    notify(tx, 'info', `stage ${name}: ${step.noted}`, name);
+  }
   if (step.weight !== undefined) {
     const weight = Math.min(100, Math.max(0, step.weight));
     if (weight !== s.weight) {

@@ -26,6 +26,9 @@ export interface TransitionRecord {
   check?: CheckRecord;
 }
 
+/** How an executor step's `noted` reads in the run's history (explain tells it as it is). */
+export const NOTED = 'noted: ';
+
 export interface Tx {
   state: RunState;
   now: number;

@@ -11,25 +11,12 @@ import {
   featureFlagConfigSchema,
   progressiveConfigSchema,
   shadowConfigSchema,
+  webhookCheckSchema,
 } from './strategy-schemas.js';
 
-/** Stage names appear in op ids (`run/stage#1/...`), so no slashes or spaces. */
-/**
- * A check that is a call (a Flagger `rollout` webhook): at each analysis the run POSTs Flagger's
- * payload to `url`; a 2xx answer reads 1, anything else (or no answer in time) 0, with why.
- * The URL reaches the host, so writing it needs an admin token (like a Canary's webhooks).
- */
-export const webhookCheckSchema = z.strictObject({
-  /** Flagger's payload `name`: the canary's name. */
-  canary: z.string().min(1),
-  /** Flagger's payload `namespace` (the Canary's label); default: the environment. */
-  namespace: z.string().min(1).optional(),
-  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048),
-  timeout_seconds: z.number().positive().max(60).default(60),
-  metadata: z.record(z.string(), z.string()).default({}),
-});
-export type WebhookCheck = z.infer<typeof webhookCheckSchema>;
+export { type WebhookCheck, webhookCheckSchema } from './strategy-schemas.js';
 
+/** Stage names appear in op ids (`run/stage#1/...`), so no slashes or spaces. */
 export const stageNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
   message: 'must start with a letter or digit and use only letters, digits, _ . -',
 });

@@ -34,6 +34,48 @@ export const healthCheckSchema = z.strictObject({
   timeout_seconds: z.number().positive().default(5),
 });
 
+/**
+ * A check that is a call (a Flagger `rollout` webhook): at each analysis the run POSTs Flagger's
+ * payload to `url`; a 2xx answer reads 1, anything else (or no answer in time) 0, with why.
+ * The URL reaches the host, so writing it needs an admin token (like a Canary's webhooks).
+ */
+export const webhookCheckSchema = z.strictObject({
+  /** Flagger's payload `name`: the canary's name. */
+  canary: z.string().min(1),
+  /** Flagger's payload `namespace` (the Canary's label); default: the environment. */
+  namespace: z.string().min(1).optional(),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).max(2048),
+  timeout_seconds: z.number().positive().max(60).default(60),
+  metadata: z.record(z.string(), z.string()).default({}),
+});
+export type WebhookCheck = z.infer<typeof webhookCheckSchema>;
+
+/** Flagger's webhook types a canary stage calls at its own points (`rollout` is a check instead). */
+export const STAGE_WEBHOOK_TYPES = [
+  'confirm-rollout',
+  'pre-rollout',
+  'confirm-traffic-increase',
+  'confirm-promotion',
+  'post-rollout',
+  'rollback',
+  'event',
+] as const;
+
+/**
+ * A call a canary stage makes at a point of its walk, with Flagger's payload and meaning:
+ * confirm-rollout before the deploy (no answer 2xx: wait), pre-rollout before the first traffic
+ * (a failure counts toward the analysis' failure limit), confirm-traffic-increase before each
+ * weight increase and confirm-promotion before promotion (no: hold the weight, keep analysing),
+ * post-rollout after promotion or rollback (its answer changes nothing), rollback at each analysis
+ * interval (2xx: roll back), event for each notice (fire and forget). Admin only, like checks.
+ */
+export const stageWebhookSchema = webhookCheckSchema.extend({
+  type: z.enum(STAGE_WEBHOOK_TYPES),
+  name: z.string().min(1).max(253),
+});
+export type StageWebhook = z.infer<typeof stageWebhookSchema>;
+export type StageWebhookType = StageWebhook['type'];
+
 export const blueGreenConfigSchema = z.strictObject({
   ...workload,
   smoke_tests: z.array(smokeTestSchema).default([]),
@@ -57,6 +99,8 @@ export const canaryConfigSchema = z
     /** Maxima by metric name (`error_rate: 1.0`), or `{min, max, min_samples}`. */
     thresholds: thresholdMapSchema.default({}),
     ready_timeout_seconds: z.number().positive().default(300),
+    /** Calls at points of the walk (Flagger's webhook types other than `rollout`). */
+    webhooks: z.array(stageWebhookSchema).max(50).default([]),
   })
   .refine((c) => c.initial_weight <= c.max_weight, {
     message: 'initial_weight must not exceed max_weight',

@@ -61,6 +61,7 @@ const commandKinds = [
   'set_flag',
   'restore_flag',
   'measure',
+  'call_webhook',
 ] as const;
 
 export const scenarioSchema = z.strictObject({

@@ -122,6 +122,9 @@ export function simulate(
       failuresUsed.set(idx, (failuresUsed.get(idx) ?? 0) + 1);
       return { type: 'command_result', opId: command.opId, ok: false, error: failure.error };
     }
+    // a rollback webhook answering 2xx asks for a rollback: the simulated one never does
+    if (command.kind === 'call_webhook' && command.hook === 'rollback')
+      return { type: 'command_result', opId: command.opId, ok: false, error: 'simulated: no rollback asked' };
     if (command.kind === 'measure') {
       const measurements = readings(scenario, command.stage, command.metrics, elapsed);
       return { type: 'command_result', opId: command.opId, ok: true, data: { measurements } };

@@ -1,6 +1,7 @@
 /**
  * Service commands: `deploy` (ensure a version runs and is ready), `health_check`,
- * `smoke_test`, `set_traffic` (weights by role, mirroring), `retire`, and `measure`. Each is
+ * `smoke_test`, `set_traffic` (weights by role, mirroring), `retire`, `measure`, and
+ * `call_webhook` (a canary stage's Flagger webhook). Each is
  * idempotent by op id: providers key their side effects on it, and traffic changes are
  * absolute (setting 20% twice is 20%).
  */
@@ -10,7 +11,7 @@ import { isWebhookChoice } from '../../analysis/templates/resolve.js';
 import { probeHealth } from '../../deploy/health.js';
 import { runSmokeTests } from '../../deploy/smoke.js';
 import type { CommandHandlers, CommandOutcome, RunContext } from '../command-handler.js';
-import { callWebhook } from '../webhooks.js';
+import { callStageWebhook, callWebhook } from '../webhooks.js';
 import type { ResolvedService, ServiceWorld } from './service-world.js';
 
 const failure = (error: unknown): CommandOutcome => ({
@@ -155,6 +156,8 @@ export function serviceHandlers(
         return failure(error);
       }
     },
+    // a canary stage's Flagger webhook: never throws; the executor reads ok (2xx) or not
+    call_webhook: (c: CommandOf<'call_webhook'>, run) => callStageWebhook(c, run.environment),
     async measure(c: CommandOf<'measure'>, run) {
       try {
         const app = c.target.app ?? (await dependencyApp(world, run, c.target.flagKey));
