@@ -27,6 +27,7 @@ import {
   sharedState,
   stateSteps,
 } from './flag-state.js';
+import { jsonSteps } from './json-steps.js';
 
 /** An evaluation's result; `PROVIDER_NOT_READY` before the first set arrives. */
 export type SluiceResult<T> = Omit<EvaluationResult<T>, 'errorCode'> & {
@@ -269,34 +270,24 @@ export class SluiceClient {
     }
     let pending = head ? sharedState(head.id) : undefined;
     if (!pending) {
-      const raw = typeof payload === 'string' ? parseJson(payload) : payload;
-      const peek = raw as { version?: unknown; digest?: unknown } | null;
-      if (
-        before &&
-        (peek?.digest === before.sync.digest || (peek?.version as number) < before.sync.version)
-      ) {
-        if (from === 'server') this.becomeReady();
-        return;
-      }
-      let steps: Steps<FlagState>;
-      if (kind === 'delta') {
-        if (!before) throw new DeltaGap(-1, -1);
-        steps = deltaSteps(before, raw);
-      } else steps = stateSteps(parseSync(raw), before);
-      pending = inSlices(steps);
+      pending = inSlices(updateSteps(payload, before, kind));
       if (head) {
         const id = head.id;
         const mine = pending;
         rememberState(id, mine);
         mine.then(
           (s) => {
-            if (s.sync.version !== head.version || s.sync.digest !== head.digest) forgetState(id, mine);
+            if (s?.sync.version !== head.version || s.sync.digest !== head.digest) forgetState(id, mine);
           },
           () => forgetState(id, mine),
         );
       }
     }
     const next = await pending;
+    if (!next) {
+      if (from === 'server') this.becomeReady();
+      return;
+    }
     this.state = next;
     if (from === 'server') {
       this.becomeReady();
@@ -472,6 +463,33 @@ export class SluiceClient {
   }
 }
 
+/**
+ * Parses (in steps, see json-steps.ts) and compiles an update; undefined when it is older than
+ * the state served or the same set.
+ */
+function* updateSteps(
+  payload: unknown,
+  before: FlagState | undefined,
+  kind: 'set' | 'delta',
+): Steps<FlagState | undefined> {
+  let raw = payload;
+  if (typeof payload === 'string') {
+    try {
+      raw = yield* jsonSteps(payload);
+    } catch (error) {
+      throw new Error(`the flag set is not JSON: ${(error as Error).message}`);
+    }
+  }
+  const peek = raw as { version?: unknown; digest?: unknown } | null;
+  if (before && (peek?.digest === before.sync.digest || (peek?.version as number) < before.sync.version))
+    return undefined;
+  if (kind === 'delta') {
+    if (!before) throw new DeltaGap(-1, -1);
+    return yield* deltaSteps(before, raw);
+  }
+  return yield* stateSteps(parseSync(raw), before);
+}
+
 /** A slice of compile work before the event loop gets a turn (ms). */
 const SLICE_MS = 4;
 
@@ -488,14 +506,6 @@ async function inSlices<T>(steps: Steps<T>): Promise<T> {
       if (performance.now() >= end) break;
     }
     await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`the flag set is not JSON: ${(error as Error).message}`);
   }
 }
 

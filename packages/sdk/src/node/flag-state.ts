@@ -184,19 +184,19 @@ export function payloadHead(text: string): PayloadHead | undefined {
  * in one process receiving the same change compile it once, even while it is being compiled.
  * Keyed by environment, version and digest; the last few are kept.
  */
-const shared = new Map<string, Promise<FlagState>>();
+const shared = new Map<string, Promise<FlagState | undefined>>();
 const SHARED_MAX = 4;
 
-export function sharedState(id: string): Promise<FlagState> | undefined {
+export function sharedState(id: string): Promise<FlagState | undefined> | undefined {
   return shared.get(id);
 }
 
-export function rememberState(id: string, state: Promise<FlagState>): void {
+export function rememberState(id: string, state: Promise<FlagState | undefined>): void {
   shared.delete(id);
   shared.set(id, state);
   while (shared.size > SHARED_MAX) shared.delete(shared.keys().next().value as string);
 }
 
-export function forgetState(id: string, state: Promise<FlagState>): void {
+export function forgetState(id: string, state: Promise<FlagState | undefined>): void {
   if (shared.get(id) === state) shared.delete(id);
 }
