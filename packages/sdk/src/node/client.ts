@@ -193,10 +193,7 @@ export class SluiceClient {
       };
     }
     try {
-      return evaluate(state.set, key, type, defaultValue, context, {
-        now: Math.floor(Date.now() / 1000),
-        overlay: state.overlay,
-      });
+      return evaluate(state.set, key, type, defaultValue, context, state.evaluation);
     } catch (error) {
       return {
         value: defaultValue,

@@ -13,6 +13,7 @@ import {
   type CompiledFlagSet,
   type CompiledSources,
   compileFlagSetInSteps,
+  type EvaluateOptions,
   FlagSetDeltaSchema,
   type FlagSetSync,
   FlagSetSyncSchema,
@@ -23,6 +24,8 @@ export interface FlagState {
   readonly sync: FlagSetSync;
   readonly set: CompiledFlagSet;
   readonly overlay: KillOverlay;
+  /** What every evaluation on this state passes the engine: one object, not one per call. */
+  readonly evaluation: EvaluateOptions;
   /** The compiled flags, for the next state to reuse. */
   readonly sources: CompiledSources | undefined;
   /** The flags changed since the state it was compiled from (`since`: version|digest). */
@@ -72,15 +75,14 @@ export function* stateSteps(sync: FlagSetSync, previous?: FlagState): Steps<Flag
     { flags: sync.flags, ...(sync.metadata ? { metadata: sync.metadata } : {}) },
     { segments: sync.segments, mode: 'flagd', keepSources: true, reuse: previous?.sources },
   );
-  const state: FlagState = {
-    sync,
-    set,
-    sources,
-    overlay: { killed: new Set(sync.killed), emergency: sync.emergency },
-  };
+  const overlay: KillOverlay = { killed: new Set(sync.killed), emergency: sync.emergency };
+  const state: FlagState = { sync, set, sources, overlay, evaluation: { overlay, clock: epochSeconds } };
   if (!previous) return state;
   return { ...state, changed: { since: idOf(previous), flags: yield* changedSteps(previous, state) } };
 }
+
+/** `$flagd.timestamp`, read only by the rules that use it. */
+const epochSeconds = () => Math.floor(Date.now() / 1000);
 
 const idOf = (state: FlagState) => `${state.sync.version}|${state.sync.digest}`;
 
