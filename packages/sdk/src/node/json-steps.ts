@@ -98,14 +98,15 @@ function* objectSteps(
 const AT_ONCE = 64 * 1024;
 
 /**
- * JSON.parse(text) in steps: a step per member of the payload and of its `flags`.
+ * JSON.parse(text) in steps: a step per member of the payload and of its `flags` (`changed`).
  * @throws SyntaxError as JSON.parse(text) does
  */
 export function* jsonSteps(text: string): Steps<unknown> {
   const start = skipSpace(text, 0);
   if (text.length < AT_ONCE || text[start] !== '{') return JSON.parse(text);
   try {
-    const parsed = yield* objectSteps(text, start, (key) => key === 'flags');
+    // the flags of a whole set, or those a large delta writes
+    const parsed = yield* objectSteps(text, start, (key) => key === 'flags' || key === 'changed');
     if (parsed && skipSpace(text, parsed.end) === text.length) return parsed.value;
   } catch {
     // a piece that does not parse: the whole text's parse names the error
