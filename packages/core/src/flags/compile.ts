@@ -1,9 +1,11 @@
 import type { z } from 'zod';
 import type { FieldError } from '../errors/index.js';
+import { MAX_EVALUATION_COST, MAX_FLAG_OPERATIONS } from './budget.js';
 import { FLAGD_OPS, SLUICE_OPS } from './custom-ops.js';
 import { FlagDefinitionInvalid } from './errors.js';
 import { jsonProblem, MAX_DEPTH } from './json-value.js';
 import {
+  type CompileAllowance,
   childPath,
   LogicCompiler,
   type LogicEnv,
@@ -15,7 +17,15 @@ import {
 import { STANDARD_OPS } from './logic-ops.js';
 import { checkPrerequisites } from './prerequisites.js';
 import { deepFreeze, resolved } from './results.js';
-import { type FlagDefinition, type FlagMetadata, FlagSetDocumentSchema, SegmentsSchema } from './schema.js';
+import {
+  FLAG_KEY_PATTERN,
+  type FlagDefinition,
+  type FlagMetadata,
+  FlagSchema,
+  type FlagSetDocument,
+  FlagSetDocumentSchema,
+  SegmentsSchema,
+} from './schema.js';
 import type {
   CompiledFlag,
   CompiledFlagSet,
@@ -78,7 +88,18 @@ function zodPath(path: readonly PropertyKey[]): string {
  * @throws SluiceError FLAG_DEFINITION_INVALID with one `{path, message}` per problem.
  */
 export function compileFlagSet(doc: unknown, options: CompileOptions = {}): CompiledFlagSet {
-  const strict = (options.mode ?? 'strict') === 'strict';
+  const steps = compileFlagSetInSteps(doc, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value.set;
+  }
+}
+
+/** The whole document checked at once: the exact problems a bad document is refused with. */
+function validateWhole(
+  doc: unknown,
+  options: CompileOptions,
+): { document: FlagSetDocument; segments: Record<string, JsonValue> } {
   // recursion below (zod, the rule compiler) needs bounded nesting; check it without recursing
   const tooDeep = [tooDeepAt(doc, ''), tooDeepAt(options.segments, 'segments')].filter(
     (p) => p !== undefined,
@@ -99,60 +120,200 @@ export function compileFlagSet(doc: unknown, options: CompileOptions = {}): Comp
     }
   }
   if (!parsed.success || !segmentsParsed.success) throw invalid(fields);
+  return { document: parsed.data, segments: segmentsParsed.data };
+}
 
-  const document = parsed.data;
-  const env = environment(document.$evaluators ?? {}, segmentsParsed.data);
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Everything but the flags, checked as the whole document would be; undefined when something is
+ * wrong (the whole document is then checked at once, for its exact problems).
+ */
+function validateOutside(doc: Record<string, unknown>, options: CompileOptions) {
+  const outside = { ...doc, flags: {} };
+  if (tooDeepAt(outside, '') !== undefined || tooDeepAt(options.segments, 'segments') !== undefined)
+    return undefined;
+  const parsed = FlagSetDocumentSchema.safeParse(outside);
+  const segments = SegmentsSchema.safeParse(options.segments ?? {});
+  if (!parsed.success || !segments.success) return undefined;
+  const { flags: _, ...top } = parsed.data;
+  return { top, segments: segments.data };
+}
+
+/** One flag checked as the whole document checks it (a flag sits two levels deep there). */
+function validFlag(key: string, raw: unknown): FlagDefinition | undefined {
+  if (jsonProblem(raw, MAX_DEPTH - 2, true) !== undefined || !FLAG_KEY_PATTERN.test(key)) return undefined;
+  const parsed = FlagSchema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * A compiled flag kept for the next compile of the set: an SDK taking the whole set again after a
+ * reconnect, or a one-flag change, compiles only the flags whose definitions differ.
+ */
+export interface CompiledSource {
+  /** The definition as received: the unchanged flags of a delta are the same objects. */
+  readonly raw: unknown;
+  /** Its JSON text: the content key when a whole new set arrives. */
+  readonly text: string;
+  readonly definition: FlagDefinition;
+  readonly flag: CompiledFlag;
+  readonly problems: readonly FlagSetProblem[];
+  /** What it took from the set's allowance. */
+  readonly operations: number;
+  readonly foldUnits: number;
+}
+
+export interface CompiledSources {
+  /** What a compiled flag depends on besides its definition: mode, segments, $evaluators, metadata. */
+  readonly context: string;
+  readonly flags: ReadonlyMap<string, CompiledSource>;
+}
+
+export interface SteppedCompileOptions extends CompileOptions {
+  /** Keep each flag's compiled form for the next compile (`sources` of the result). */
+  keepSources?: boolean;
+  /** A previous compile's sources: flags with the same definition and context are taken from it. */
+  reuse?: CompiledSources | undefined;
+}
+
+export interface SteppedCompile {
+  readonly set: CompiledFlagSet;
+  /** With `keepSources` or `reuse`. */
+  readonly sources: CompiledSources | undefined;
+}
+
+/**
+ * `compileFlagSet` one flag at a time: the generator yields after each flag, so a caller can
+ * spread a large set over several turns of its event loop; it returns the set (or throws) as
+ * `compileFlagSet` does, which is this generator run to its end. A reused flag is the object the
+ * previous compile made; it is taken only while the set's allowance cannot bind a flag (more
+ * left than one flag may spend), where a flag compiles the same whatever came before it.
+ */
+export function* compileFlagSetInSteps(
+  doc: unknown,
+  options: SteppedCompileOptions = {},
+): Generator<undefined, SteppedCompile, undefined> {
+  const strict = (options.mode ?? 'strict') === 'strict';
+  const outside = isRecord(doc) && isRecord(doc.flags) ? validateOutside(doc, options) : undefined;
+  const whole = outside ? undefined : validateWhole(doc, options);
+  const top = outside?.top ?? (whole as { document: FlagSetDocument }).document;
+  const segments = outside?.segments ?? (whole as { segments: Record<string, JsonValue> }).segments;
+  const rawFlags = outside ? (doc as { flags: Record<string, unknown> }).flags : whole!.document.flags;
+
+  const env = environment(top.$evaluators ?? {}, segments);
   const allowance = setAllowance();
   const problems: FlagSetProblem[] = [];
-  for (const name of Object.keys(segmentsParsed.data)) {
+  for (const name of Object.keys(segments)) {
     problems.push(...sharedProblems({ segment: name }, childPath('segments', name), env));
   }
   if (strict) {
-    for (const name of Object.keys(document.$evaluators ?? {})) {
+    for (const name of Object.keys(top.$evaluators ?? {})) {
       problems.push(...sharedProblems({ $ref: name }, childPath('$evaluators', name), env));
     }
   }
   const shared = problems.length;
-  const prerequisites = checkPrerequisites(document.flags);
 
-  const setMetadata = deepFreeze({ ...document.metadata });
+  const keep = options.keepSources === true || options.reuse !== undefined;
+  const context = keep
+    ? JSON.stringify([strict, segments, top.$evaluators ?? null, top.metadata ?? null])
+    : '';
+  const reuse = options.reuse?.context === context ? options.reuse.flags : undefined;
+  const sources = keep ? new Map<string, CompiledSource>() : undefined;
+  const setMetadata = deepFreeze({ ...top.metadata });
+  const definitions: Record<string, FlagDefinition> = outside ? {} : whole!.document.flags;
   const flags = new Map<string, CompiledFlag>();
-  for (const [key, definition] of Object.entries(document.flags)) {
-    const path = childPath('flags', key);
-    const compiler = new LogicCompiler(OPS, env, allowance);
-    const targeting = hasTargeting(definition.targeting)
-      ? compiler.compile(definition.targeting, childPath(path, 'targeting'))
-      : undefined;
-    if (
-      definition.targeting !== undefined &&
-      (typeof definition.targeting !== 'object' || Array.isArray(definition.targeting))
-    ) {
-      compiler.problem(
-        childPath(path, 'targeting'),
-        'targeting must be a JsonLogic rule (an object) or null',
-        true,
-      );
+  const having: string[] = [];
+  for (const key of Object.keys(rawFlags)) {
+    const raw = rawFlags[key];
+    const unbound = allowance.operations >= MAX_FLAG_OPERATIONS && allowance.foldUnits >= MAX_EVALUATION_COST;
+    const before = unbound ? reuse?.get(key) : undefined;
+    const text = before && before.raw !== raw ? JSON.stringify(raw) : undefined;
+    if (before && (before.raw === raw || before.text === text)) {
+      allowance.operations -= before.operations;
+      allowance.foldUnits -= before.foldUnits;
+      flags.set(key, before.flag);
+      problems.push(...before.problems);
+      if (outside) definitions[key] = before.definition;
+      if (before.definition.prerequisites?.length) having.push(key);
+      sources?.set(key, before.raw === raw ? before : { ...before, raw });
+      yield;
+      continue;
     }
-    const own = compiler.problems.map((p) => problemOf(p, key));
-    own.push(...unknownVariants(key, definition, path, env), ...variantTypeProblems(definition, path, key));
+    let definition = raw as FlagDefinition;
+    if (outside) {
+      // a bad flag: the whole document's check throws with its exact problems
+      definition = validFlag(key, raw) ?? (validateWhole(doc, options).document.flags[key] as FlagDefinition);
+      definitions[key] = definition;
+    }
+    if (definition.prerequisites?.length) having.push(key);
+    const operations = allowance.operations;
+    const foldUnits = allowance.foldUnits;
+    const { flag, own } = compileFlag(key, definition, env, allowance, strict, setMetadata);
+    flags.set(key, flag);
     problems.push(...own);
-    const failing = own.find((p) => p.kind !== 'lenient');
-    const parseError = failing
-      ? `Invalid targeting configuration for flag '${key}': ${failing.message} (at ${failing.path})`
-      : undefined;
-    flags.set(key, buildFlag(key, definition, targeting, strict ? undefined : parseError, setMetadata));
+    // a flag the set's allowance may have bound compiles differently elsewhere: not kept
+    if (sources && unbound) {
+      sources.set(key, {
+        raw,
+        text: text ?? JSON.stringify(raw),
+        definition,
+        flag,
+        problems: own,
+        operations: operations - allowance.operations,
+        foldUnits: foldUnits - allowance.foldUnits,
+      });
+    }
+    yield;
   }
+  const document: FlagSetDocument = outside ? { ...top, flags: definitions } : whole!.document;
+  const fields: FieldError[] = [];
   // flagd mode keeps every rule problem with its flag; prerequisites are Sluice's and always checked
   if (strict) fields.push(...problems.slice(0, shared).map(plain));
-  fields.push(...prerequisites);
+  fields.push(...checkPrerequisites(definitions, having));
   if (strict) fields.push(...problems.slice(shared).map(plain));
   if (fields.length > 0) throw invalid(dedupe(fields));
-  return Object.freeze({
+  const set: CompiledFlagSet = Object.freeze({
     flags,
     metadata: setMetadata,
     problems: Object.freeze(dedupeProblems(problems)),
     document,
   });
+  return { set, sources: sources ? { context, flags: sources } : undefined };
+}
+
+function compileFlag(
+  key: string,
+  definition: FlagDefinition,
+  env: LogicEnv,
+  allowance: CompileAllowance,
+  strict: boolean,
+  setMetadata: Readonly<FlagMetadata>,
+): { flag: CompiledFlag; own: FlagSetProblem[] } {
+  const path = childPath('flags', key);
+  const compiler = new LogicCompiler(OPS, env, allowance);
+  const targeting = hasTargeting(definition.targeting)
+    ? compiler.compile(definition.targeting, childPath(path, 'targeting'))
+    : undefined;
+  if (
+    definition.targeting !== undefined &&
+    (typeof definition.targeting !== 'object' || Array.isArray(definition.targeting))
+  ) {
+    compiler.problem(
+      childPath(path, 'targeting'),
+      'targeting must be a JsonLogic rule (an object) or null',
+      true,
+    );
+  }
+  const own = compiler.problems.map((p) => problemOf(p, key));
+  own.push(...unknownVariants(key, definition, path, env), ...variantTypeProblems(definition, path, key));
+  const failing = own.find((p) => p.kind !== 'lenient');
+  const parseError = failing
+    ? `Invalid targeting configuration for flag '${key}': ${failing.message} (at ${failing.path})`
+    : undefined;
+  return { flag: buildFlag(key, definition, targeting, strict ? undefined : parseError, setMetadata), own };
 }
 
 /** The path of the first value nested deeper than MAX_DEPTH (a walk without recursion). */

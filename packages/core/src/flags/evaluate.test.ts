@@ -79,6 +79,22 @@ describe('evaluate', () => {
     expect(evaluate(set, 'clock', 'string', 'x', {}).value).toBe('unknown');
   });
 
+  it('reads a clock only for a rule that reads $flagd.timestamp, once per evaluation; `now` wins', () => {
+    let reads = 0;
+    const clock = () => {
+      reads++;
+      return 1_800_000_000;
+    };
+    expect(evaluate(set, 'static', 'object', {}, {}, { clock }).reason).toBe('STATIC');
+    expect(evaluate(set, 'whoami', 'string', 'x', {}, { clock }).value).toBe('me');
+    expect(reads).toBe(0);
+    expect(evaluate(set, 'clock', 'string', 'x', {}, { clock }).value).toBe('after');
+    expect(reads).toBe(1);
+    expect(evaluate(set, 'clock', 'string', 'x', {}, { clock, now: 1_600_000_000 }).value).toBe('before');
+    expect(reads).toBe(1);
+    expect(evaluate(set, 'clock', 'string', 'x', {}).value).toBe('unknown');
+  });
+
   it('gives rules $flagd.flagKey, which a caller cannot override', () => {
     expect(evaluate(set, 'whoami', 'string', 'x', { $flagd: { flagKey: 'other' } }).value).toBe('me');
   });

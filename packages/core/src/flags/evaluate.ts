@@ -22,6 +22,7 @@ const runtime: Runtime = {
   ctx: EMPTY_CONTEXT,
   flagKey: '',
   timestamp: null,
+  clock: undefined,
   merged: undefined,
   prev: undefined,
   budget: 0,
@@ -101,6 +102,7 @@ function resolveFlag<T>(
     runtime.ctx = ctx;
     runtime.flagKey = flag.key;
     runtime.timestamp = options?.now ?? null;
+    runtime.clock = options?.clock;
     runtime.merged = undefined;
     runtime.prev = undefined;
     runtime.budget = MAX_EVALUATION_COST;

@@ -4,7 +4,14 @@ export {
   MAX_FLAG_OPERATIONS,
   MAX_SET_OPERATIONS,
 } from './budget.js';
-export { compileFlagSet } from './compile.js';
+export {
+  type CompiledSource,
+  type CompiledSources,
+  compileFlagSet,
+  compileFlagSetInSteps,
+  type SteppedCompile,
+  type SteppedCompileOptions,
+} from './compile.js';
 export { FlagDefinitionInvalid } from './errors.js';
 export { evaluate, evaluateAll } from './evaluate.js';
 export { jsonValue, MAX_DEPTH } from './json-value.js';

@@ -78,6 +78,7 @@ const FOLD_RUNTIME: Runtime = {
   ctx: {},
   flagKey: '',
   timestamp: null,
+  clock: undefined,
   merged: undefined,
   prev: undefined,
   budget: 0,

@@ -6,6 +6,8 @@ export interface Runtime {
   flagKey: string;
   /** `$flagd.timestamp`, epoch seconds; null when the caller gave no clock. */
   timestamp: number | null;
+  /** Epoch seconds when `timestamp` is null: read once, when a rule first reads the timestamp. */
+  clock: (() => number) | undefined;
   /** The context with `$flagd` merged in, built only when a rule reads the whole context. */
   merged: Record<string, unknown> | undefined;
   /**
@@ -28,7 +30,7 @@ export function readPath(data: unknown, parts: readonly string[], rt: Runtime, t
   if (topLevel && parts[0] === '$flagd') {
     if (parts.length === 1) return flagdObject(rt);
     const name = parts[1];
-    value = name === 'flagKey' ? rt.flagKey : name === 'timestamp' ? (rt.timestamp ?? undefined) : undefined;
+    value = name === 'flagKey' ? rt.flagKey : name === 'timestamp' ? timestampOf(rt) : undefined;
     i = 2;
   }
   for (; i < parts.length; i++) {
@@ -38,8 +40,14 @@ export function readPath(data: unknown, parts: readonly string[], rt: Runtime, t
   return value;
 }
 
+/** The evaluation's timestamp: the caller's, or its clock read now and kept for the evaluation. */
+function timestampOf(rt: Runtime): number | undefined {
+  if (rt.timestamp === null && rt.clock) rt.timestamp = rt.clock();
+  return rt.timestamp ?? undefined;
+}
+
 export function flagdObject(rt: Runtime): Record<string, unknown> {
-  return { flagKey: rt.flagKey, timestamp: rt.timestamp ?? undefined };
+  return { flagKey: rt.flagKey, timestamp: timestampOf(rt) };
 }
 
 /** The whole evaluation context as the rule sees it, `$flagd` included. */

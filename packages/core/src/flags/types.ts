@@ -61,6 +61,11 @@ export interface KillOverlay {
 export interface EvaluateOptions {
   /** Epoch seconds, exposed to rules as `$flagd.timestamp`. Without it the entry is absent. */
   now?: number;
+  /**
+   * Epoch seconds, read only when a rule reads `$flagd.timestamp` (once per evaluation); for a
+   * caller that would otherwise read the clock for every evaluation. `now` wins when both are given.
+   */
+  clock?: () => number;
   overlay?: KillOverlay;
 }
 

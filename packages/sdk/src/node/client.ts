@@ -15,15 +15,19 @@ import { Backoff, type BackoffOptions } from '../stream/backoff.js';
 import { describe, readEventStream, StreamRefused } from '../stream/sse.js';
 import { readCache, writeCache } from './cache.js';
 import {
-  applyDelta,
   changedFlags,
-  compileState,
   DeltaGap,
+  deltaSteps,
   type FlagState,
+  forgetState,
+  parseSync,
   payloadHead,
   rememberState,
+  type Steps,
   sharedState,
+  stateSteps,
 } from './flag-state.js';
+import { jsonSteps } from './json-steps.js';
 
 /** An evaluation's result; `PROVIDER_NOT_READY` before the first set arrives. */
 export type SluiceResult<T> = Omit<EvaluationResult<T>, 'errorCode'> & {
@@ -83,6 +87,7 @@ export class SluiceClient {
   private readonly base: string;
   private triedServer = false;
   private cacheWrites: Promise<void> = Promise.resolve();
+  private updates: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -188,10 +193,7 @@ export class SluiceClient {
       };
     }
     try {
-      return evaluate(state.set, key, type, defaultValue, context, {
-        now: Math.floor(Date.now() / 1000),
-        overlay: state.overlay,
-      });
+      return evaluate(state.set, key, type, defaultValue, context, state.evaluation);
     } catch (error) {
       return {
         value: defaultValue,
@@ -238,34 +240,50 @@ export class SluiceClient {
   }
 
   /**
-   * Applies a whole set or a delta unless it is older than the one served. A delta that does not
-   * start from the version served makes the client refetch the whole set.
+   * Takes updates one at a time, in the order they came: a delta waits for the set before it to be
+   * served. Rejects with what `apply` throws.
    */
-  private apply(payload: unknown, from: 'server' | 'bootstrap', kind: 'set' | 'delta' = 'set'): void {
+  private update(
+    payload: unknown,
+    from: 'server' | 'bootstrap',
+    kind: 'set' | 'delta' = 'set',
+  ): Promise<void> {
+    const done = this.updates.then(() => this.apply(payload, from, kind));
+    this.updates = done.catch(() => {});
+    return done;
+  }
+
+  /**
+   * Applies a whole set or a delta unless it is older than the one served. A delta that does not
+   * start from the version served makes the client refetch the whole set. The new state is
+   * compiled in slices while the current one serves, then replaces it in one assignment.
+   */
+  private async apply(payload: unknown, from: 'server' | 'bootstrap', kind: 'set' | 'delta'): Promise<void> {
     const before = this.state;
     const head = typeof payload === 'string' ? payloadHead(payload) : undefined;
     if (before && head && (head.version < before.sync.version || head.digest === before.sync.digest)) {
       if (from === 'server') this.becomeReady();
       return;
     }
-    let next = head ? sharedState(head.id) : undefined;
-    let flagsChanged: string[] | undefined;
-    if (!next) {
-      const raw = typeof payload === 'string' ? parseJson(payload) : payload;
-      const peek = raw as { version?: unknown; digest?: unknown } | null;
-      if (
-        before &&
-        (peek?.digest === before.sync.digest || (peek?.version as number) < before.sync.version)
-      ) {
-        if (from === 'server') this.becomeReady();
-        return;
+    let pending = head ? sharedState(head.id) : undefined;
+    if (!pending) {
+      pending = inSlices(updateSteps(payload, before, kind));
+      if (head) {
+        const id = head.id;
+        const mine = pending;
+        rememberState(id, mine);
+        mine.then(
+          (s) => {
+            if (s?.sync.version !== head.version || s.sync.digest !== head.digest) forgetState(id, mine);
+          },
+          () => forgetState(id, mine),
+        );
       }
-      if (kind === 'delta') {
-        if (!before) throw new DeltaGap(-1, -1);
-        ({ state: next, flagsChanged } = applyDelta(before, raw));
-      } else next = compileState(raw);
-      if (head && head.version === next.sync.version && head.digest === next.sync.digest)
-        rememberState(head.id, next);
+    }
+    const next = await pending;
+    if (!next) {
+      if (from === 'server') this.becomeReady();
+      return;
     }
     this.state = next;
     if (from === 'server') {
@@ -273,7 +291,7 @@ export class SluiceClient {
       if (this.options.cacheFile) this.saveCache(this.options.cacheFile);
     }
     if (!before) return;
-    flagsChanged ??= changedFlags(before, next);
+    const flagsChanged = changedFlags(before, next);
     if (flagsChanged.length) this.emit('change', { flagsChanged, version: next.sync.version });
   }
 
@@ -284,16 +302,6 @@ export class SluiceClient {
     );
   }
 
-  /** A delta; after a gap in versions, the whole set from `GET /api/v1/sdk/flag-set`. */
-  private applyDelta(text: string): void {
-    try {
-      this.apply(text, 'server', 'delta');
-    } catch (error) {
-      if (!(error instanceof DeltaGap)) throw error;
-      void this.refetch();
-    }
-  }
-
   private async refetch(): Promise<void> {
     try {
       const res = await (this.options.fetch ?? fetch)(this.target('/api/v1/sdk/flag-set'), {
@@ -302,13 +310,10 @@ export class SluiceClient {
       });
       const text = await res.text();
       if (res.status !== 200) throw new StreamRefused(res.status, describe(text, res.statusText));
-      this.apply(text, 'server');
+      await this.update(text, 'server');
     } catch (error) {
       if (this.stop.signal.aborted) return;
-      this.fail(
-        error instanceof Error ? error : new Error(String(error)),
-        isBadSet(error) ? 'error' : 'stale',
-      );
+      this.failWith(error);
     }
   }
 
@@ -347,14 +352,19 @@ export class SluiceClient {
         if (!this.stop.signal.aborted) this.fail(new Error('the server closed the stream'), 'stale');
       } catch (error) {
         if (this.stop.signal.aborted) return;
-        const refused = error instanceof StreamRefused && (error.status === 401 || error.status === 403);
-        this.fail(
-          error instanceof Error ? error : new Error(String(error)),
-          refused || isBadSet(error) ? 'error' : 'stale',
-        );
+        this.failWith(error);
       }
       await this.sleep(this.backoff.next());
     }
+  }
+
+  /** `error` when the server refuses the token or sends a bad set; `stale` otherwise. */
+  private failWith(error: unknown): void {
+    const refused = error instanceof StreamRefused && (error.status === 401 || error.status === 403);
+    this.fail(
+      error instanceof Error ? error : new Error(String(error)),
+      refused || isBadSet(error) ? 'error' : 'stale',
+    );
   }
 
   private async loadLocal(): Promise<void> {
@@ -370,7 +380,7 @@ export class SluiceClient {
     for (const [, read] of sources) {
       try {
         const payload = await read();
-        if (payload !== undefined) this.apply(payload, 'bootstrap');
+        if (payload !== undefined) await this.update(payload, 'bootstrap');
       } catch (error) {
         this.problem = error instanceof Error ? error : new Error(String(error));
       }
@@ -386,20 +396,37 @@ export class SluiceClient {
     return `${this.base}${path}${env ? `?environment=${encodeURIComponent(env)}` : ''}`;
   }
 
+  /**
+   * One connection. Updates compile after the event that carried them (see `update`); a bad one
+   * ends the connection with its error, as a bad frame does, or is reported when the stream has
+   * already ended.
+   */
   private async streamOnce(): Promise<void> {
-    await readEventStream({
-      url: this.target('/api/v1/sdk/stream'),
-      headers: this.headers(),
-      signal: this.stop.signal,
-      idleTimeoutMs: this.options.idleTimeoutMs ?? 45_000,
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-      onEvent: (event) => {
-        if (event.event === 'flag-set') this.apply(event.data, 'server');
-        else if (event.event === 'flag-set-delta') this.applyDelta(event.data);
-        else if (event.event === 'closed')
-          throw new StreamRefused(401, describe(event.data, 'the server closed the stream'));
-      },
-    });
+    const connection = new AbortController();
+    let open = true;
+    const failed = (error: unknown) => {
+      if (error instanceof DeltaGap) void this.refetch();
+      else if (this.stop.signal.aborted) return;
+      else if (open) connection.abort(error instanceof Error ? error : new Error(String(error)));
+      else this.failWith(error);
+    };
+    try {
+      await readEventStream({
+        url: this.target('/api/v1/sdk/stream'),
+        headers: this.headers(),
+        signal: AbortSignal.any([this.stop.signal, connection.signal]),
+        idleTimeoutMs: this.options.idleTimeoutMs ?? 45_000,
+        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+        onEvent: (event) => {
+          if (event.event === 'flag-set') this.update(event.data, 'server').catch(failed);
+          else if (event.event === 'flag-set-delta') this.update(event.data, 'server', 'delta').catch(failed);
+          else if (event.event === 'closed')
+            throw new StreamRefused(401, describe(event.data, 'the server closed the stream'));
+        },
+      });
+    } finally {
+      open = false;
+    }
   }
 
   private async poll(): Promise<void> {
@@ -410,7 +437,7 @@ export class SluiceClient {
         signal: this.stop.signal,
       });
       if (res.status === 200) {
-        this.apply(await res.text(), 'server');
+        await this.update(await res.text(), 'server');
         etag = res.headers.get('etag') ?? undefined;
       } else if (res.status === 304) this.becomeReady();
       else throw new StreamRefused(res.status, describe(await res.text().catch(() => ''), res.statusText));
@@ -433,11 +460,49 @@ export class SluiceClient {
   }
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(`the flag set is not JSON: ${(error as Error).message}`);
+/**
+ * Parses (in steps, see json-steps.ts) and compiles an update; undefined when it is older than
+ * the state served or the same set.
+ */
+function* updateSteps(
+  payload: unknown,
+  before: FlagState | undefined,
+  kind: 'set' | 'delta',
+): Steps<FlagState | undefined> {
+  let raw = payload;
+  if (typeof payload === 'string') {
+    try {
+      raw = yield* jsonSteps(payload);
+    } catch (error) {
+      throw new Error(`the flag set is not JSON: ${(error as Error).message}`);
+    }
+  }
+  const peek = raw as { version?: unknown; digest?: unknown } | null;
+  if (before && (peek?.digest === before.sync.digest || (peek?.version as number) < before.sync.version))
+    return undefined;
+  if (kind === 'delta') {
+    if (!before) throw new DeltaGap(-1, -1);
+    return yield* deltaSteps(before, raw);
+  }
+  return yield* stateSteps(parseSync(raw), before);
+}
+
+/** A slice of compile work before the event loop gets a turn (ms). */
+const SLICE_MS = 4;
+
+/**
+ * Runs steps in slices of about SLICE_MS, letting the event loop run between them (timers,
+ * I/O, evaluations on the state still served). A small update ends within its first slice.
+ */
+async function inSlices<T>(steps: Steps<T>): Promise<T> {
+  for (;;) {
+    const end = performance.now() + SLICE_MS;
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (performance.now() >= end) break;
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 

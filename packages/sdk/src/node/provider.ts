@@ -83,19 +83,27 @@ export class SluiceProvider implements Provider {
     return this.resolve(key, 'object', defaultValue as never, context) as Promise<ResolutionDetails<T>>;
   }
 
-  /** A settled promise: the evaluation itself is synchronous and never throws. */
+  /**
+   * A settled promise: the evaluation itself is synchronous and never throws. A result the engine
+   * computed when it compiled the flag (frozen, shared by every evaluation that reaches it) gets
+   * one settled promise, kept with it: most evaluations allocate nothing.
+   */
   private resolve<T>(
     key: string,
     type: FlagValueType,
     defaultValue: T,
     context: EvaluationContext,
   ): Promise<ResolutionDetails<T>> {
-    return Promise.resolve(
-      toDetails(this.client.evaluate(key, type, defaultValue as never, context) as SluiceResult<T>),
-    );
+    const result = this.client.evaluate(key, type, defaultValue as never, context) as SluiceResult<T>;
+    if (!Object.isFrozen(result)) return Promise.resolve(result as ResolutionDetails<T>);
+    let settled = SETTLED.get(result);
+    if (!settled) {
+      settled = Promise.resolve(result as ResolutionDetails<unknown>);
+      SETTLED.set(result, settled);
+    }
+    return settled as Promise<ResolutionDetails<T>>;
   }
 }
 
-function toDetails<T>(result: SluiceResult<T>): ResolutionDetails<T> {
-  return result as ResolutionDetails<T>;
-}
+/** Settled promises of the engine's precomputed results; they go with their compiled flags. */
+const SETTLED = new WeakMap<object, Promise<ResolutionDetails<unknown>>>();
