@@ -181,7 +181,15 @@ export async function createServer(
     };
     add(ofrepSlice(ctx, evaluation));
     add(featureApiSlice(ctx, { ...evaluation, resources: resources.service }));
-    add(sdkSyncSlice(ctx, { flagSets: flags.flagSets, tokens: tokens.service, emergency: emergency.status }));
+    add(
+      sdkSyncSlice(ctx, {
+        flagSets: flags.flagSets,
+        tokens: tokens.service,
+        emergency: emergency.status,
+        recordEvaluations: (environment, flag, variant, count) =>
+          insight.insight.recordEvaluation(environment, flag, variant, count),
+      }),
+    );
     add(
       watchSlice(ctx, {
         resources: resources.service,

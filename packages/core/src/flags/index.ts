@@ -31,7 +31,18 @@ export {
   type VariantValue,
   VariantValueSchema,
 } from './schema.js';
-export { type FlagSetDelta, FlagSetDeltaSchema, type FlagSetSync, FlagSetSyncSchema } from './sync.js';
+export {
+  type FlagSetDelta,
+  FlagSetDeltaSchema,
+  type FlagSetSync,
+  FlagSetSyncSchema,
+  type ImpressionBatch,
+  ImpressionBatchSchema,
+  type ImpressionResult,
+  ImpressionResultSchema,
+  MAX_IMPRESSION_COUNT,
+  MAX_IMPRESSION_ITEMS,
+} from './sync.js';
 export type {
   BulkEvaluation,
   CompiledFlag,

@@ -5,7 +5,7 @@
  * them with `compileFlagSet(…, {mode: 'flagd'})`, which validates them, as the server does.
  */
 import { z } from 'zod';
-import { FlagMetadataSchema } from './schema.js';
+import { FlagKeySchema, FlagMetadataSchema } from './schema.js';
 
 export const FlagSetSyncSchema = z.object({
   environment: z.string().min(1),
@@ -45,3 +45,53 @@ export const FlagSetDeltaSchema = z.object({
 });
 
 export type FlagSetDelta = z.infer<typeof FlagSetDeltaSchema>;
+
+/** Impression items one batch may carry: an SDK's distinct (flag, variant, reason) in one interval. */
+export const MAX_IMPRESSION_ITEMS = 1000;
+/** Evaluations one item may report: far above any interval's real count, below float precision trouble. */
+export const MAX_IMPRESSION_COUNT = 1_000_000_000;
+
+/** An instant as ISO 8601 with an offset, or milliseconds since the epoch. */
+const InstantSchema = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]);
+
+/**
+ * What an in-process SDK evaluated in one interval (`POST /api/v1/sdk/impressions`): counts per
+ * flag, variant and reason, without users or contexts, so they cannot expose anyone to an
+ * experiment. The server adds them to the same evaluation counters as its own evaluations.
+ */
+export const ImpressionBatchSchema = z
+  .object({
+    /** Start of the interval counted. */
+    from: InstantSchema,
+    /** End of the interval counted; not before `from`. */
+    to: InstantSchema,
+    items: z
+      .array(
+        z
+          .object({
+            flag: FlagKeySchema,
+            /** Absent for results without a variant (a disabled flag, an error): not counted. */
+            variant: z.string().min(1).max(128).optional(),
+            reason: z.string().min(1).max(64).optional(),
+            count: z.number().int().min(1).max(MAX_IMPRESSION_COUNT),
+          })
+          .strict(),
+      )
+      .max(MAX_IMPRESSION_ITEMS),
+  })
+  .strict()
+  .meta({ id: 'ImpressionBatch' });
+
+export type ImpressionBatch = z.infer<typeof ImpressionBatchSchema>;
+
+export const ImpressionResultSchema = z
+  .object({
+    environment: z.string(),
+    /** Items added to the evaluation counts. */
+    accepted: z.number().int(),
+    /** Items not counted: a flag or variant the environment does not have, or no variant. */
+    ignored: z.number().int(),
+  })
+  .meta({ id: 'ImpressionResult' });
+
+export type ImpressionResult = z.infer<typeof ImpressionResultSchema>;

@@ -1142,6 +1142,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sdk/impressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evaluation counts of an in-process SDK (flag, variant, count per interval), added to the evaluation insight; no users */
+        post: operations["postApiV1SdkImpressions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sdk/stream": {
         parameters: {
             query?: never;
@@ -1871,6 +1888,21 @@ export interface components {
             }[];
             source: string;
             status: string;
+        };
+        ImpressionBatch: {
+            from: string | number;
+            items: {
+                count: number;
+                flag: string;
+                reason?: string;
+                variant?: string;
+            }[];
+            to: string | number;
+        };
+        ImpressionResult: {
+            accepted: number;
+            environment: string;
+            ignored: number;
         };
         NotifierStatus: {
             counts: {
@@ -5412,6 +5444,42 @@ export interface operations {
                         };
                         version: number;
                     };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postApiV1SdkImpressions: {
+        parameters: {
+            query?: {
+                /** @description for read/write/admin tokens; an sdk:<env> token uses its own */
+                environment?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImpressionBatch"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImpressionResult"];
                 };
             };
             /** @description Error */

@@ -56,21 +56,21 @@ export class EvaluationInsight {
   }
 
   /**
-   * Counts one evaluation. Cheap: the entry is found by environment, flag and variant in
-   * `index` (the callers' own strings, no key built: a bulk OFREP answer records 50 of these),
-   * else by its key in `pending`, then incremented.
+   * Counts `count` evaluations (one by default; an SDK's impressions report many). Cheap: the
+   * entry is found by environment, flag and variant in `index` (the callers' own strings, no key
+   * built: a bulk OFREP answer records 50 of these), else by its key in `pending`, then added to.
    */
-  recordEvaluation(environment: string, flag: string, variant: string): void {
+  recordEvaluation(environment: string, flag: string, variant: string, count = 1): void {
     const known = this.index.get(environment)?.get(flag)?.get(variant);
     if (known) {
-      known.count++;
+      known.count += count;
       return;
     }
     const key = `${environment}\u0000${flag}\u0000${variant}`;
     let entry = this.pending.get(key);
-    if (entry) entry.count++;
+    if (entry) entry.count += count;
     else {
-      entry = { environment, flag, variant, count: 1, exported: 0 };
+      entry = { environment, flag, variant, count, exported: 0 };
       this.pending.set(key, entry);
     }
     let flags = this.index.get(environment);
