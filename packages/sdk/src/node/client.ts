@@ -10,6 +10,7 @@ import {
   evaluate,
   type FlagValueOf,
   type FlagValueType,
+  type ImpressionBatch,
 } from '@sluice/core/flags';
 import { Backoff, type BackoffOptions } from '../stream/backoff.js';
 import { describe, readEventStream, StreamRefused } from '../stream/sse.js';
@@ -27,6 +28,7 @@ import {
   sharedState,
   stateSteps,
 } from './flag-state.js';
+import { ImpressionCounter, type ImpressionStats } from './impressions.js';
 import { jsonSteps } from './json-steps.js';
 
 /** An evaluation's result; `PROVIDER_NOT_READY` before the first set arrives. */
@@ -55,7 +57,19 @@ export interface SluiceClientOptions {
   idleTimeoutMs?: number;
   backoff?: BackoffOptions;
   fetch?: typeof fetch;
+  /**
+   * Impressions: evaluation counts per flag, variant and reason (no users, no contexts), sent to
+   * the server every `impressionsIntervalMs` and on `close()`. Default on; `false` turns them off.
+   */
+  impressions?: boolean;
+  /** How often impressions are sent (ms). Default 10,000. */
+  impressionsIntervalMs?: number;
 }
+
+/** Distinct (flag, variant, reason) counted between sends at most; evaluations past it are dropped. */
+export const MAX_IMPRESSION_TALLIES = 10_000;
+/** How long one impressions request may take before its counts wait for the next send (ms). */
+const IMPRESSIONS_TIMEOUT_MS = 5_000;
 
 export interface FlagsChanged {
   /** Keys whose answers may have changed. */
@@ -89,6 +103,8 @@ export class SluiceClient {
   private cacheWrites: Promise<void> = Promise.resolve();
   private updates: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly impressions: ImpressionCounter | undefined;
+  private readonly impressionsTimer: ReturnType<typeof setInterval> | undefined;
 
   /**
    * Starts following the environment at once.
@@ -102,6 +118,18 @@ export class SluiceClient {
     if (!options.token) throw new Error('token: an sdk:<env> token is required');
     this.base = options.url.replace(/\/+$/, '');
     this.backoff = new Backoff(options.backoff);
+    if (options.impressions !== false) {
+      const interval = options.impressionsIntervalMs ?? 10_000;
+      if (!Number.isFinite(interval) || interval < 100)
+        throw new Error(`impressionsIntervalMs: ${interval} is not a number of milliseconds ≥ 100`);
+      this.impressions = new ImpressionCounter({
+        maxTallies: MAX_IMPRESSION_TALLIES,
+        send: (batch) => this.sendImpressions(batch),
+      });
+      this.impressionsTimer = setInterval(() => void this.impressions?.flush(), interval);
+      // counting must not keep a process alive that has nothing else to do
+      this.impressionsTimer.unref();
+    }
     void this.run();
   }
 
@@ -193,7 +221,11 @@ export class SluiceClient {
       };
     }
     try {
-      return evaluate(state.set, key, type, defaultValue, context, state.evaluation);
+      const result = evaluate(state.set, key, type, defaultValue, context, state.evaluation);
+      // a key the set does not have is not counted: random keys cannot grow the tallies
+      if (this.impressions !== undefined && result.errorCode !== 'FLAG_NOT_FOUND')
+        this.impressions.count(key, result.variant, result.reason);
+      return result;
     } catch (error) {
       return {
         value: defaultValue,
@@ -230,13 +262,61 @@ export class SluiceClient {
   }
 
   /**
-   * Stops following the server; evaluation keeps answering from the last set.
+   * Sends the impressions counted so far now (they also go every `impressionsIntervalMs` and on
+   * `close()`). Never rejects: counts the server did not take wait for the next send.
+   * @example
+   * await client.flushImpressions();
+   */
+  flushImpressions(): Promise<void> {
+    return this.impressions?.flush() ?? Promise.resolve();
+  }
+
+  /**
+   * Impressions counted and not yet delivered, dropped (past the bound of distinct flag, variant
+   * and reason, or refused by the server as invalid) and delivered, in evaluations.
+   * @example
+   * client.impressionStats(); // { pending: 12, dropped: 0, delivered: 4051 }
+   */
+  impressionStats(): ImpressionStats {
+    return this.impressions?.stats() ?? { pending: 0, dropped: 0, delivered: 0 };
+  }
+
+  /**
+   * Stops following the server and sends the impressions counted; evaluation keeps answering
+   * from the last set.
    * @example
    * await client.close();
    */
   async close(): Promise<void> {
     this.stop.abort(new Error('closed'));
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.impressionsTimer !== undefined) clearInterval(this.impressionsTimer);
+    await this.flushImpressions();
+  }
+
+  /** One impressions request; rejects when the counts should be kept for the next send. */
+  private async sendImpressions(batch: ImpressionBatch): Promise<'sent' | 'refused'> {
+    const signal = AbortSignal.timeout(IMPRESSIONS_TIMEOUT_MS);
+    // a fetch that ignores its signal must not hold `close()` either
+    const timedOut = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+    );
+    timedOut.catch(() => {});
+    const res = await Promise.race([
+      (this.options.fetch ?? fetch)(this.target('/api/v1/sdk/impressions'), {
+        method: 'POST',
+        headers: { ...this.headers(), 'content-type': 'application/json' },
+        body: JSON.stringify(batch),
+        signal,
+      }),
+      timedOut,
+    ]);
+    const text = await Promise.race([res.text(), timedOut]).catch(() => '');
+    if (res.ok) return 'sent';
+    // a server that will never take this batch (invalid, or no such endpoint): drop it, don't retry forever
+    if (res.status === 400 || res.status === 404 || res.status === 413 || res.status === 422)
+      return 'refused';
+    throw new Error(`impressions: ${res.status} ${describe(text, res.statusText)}`);
   }
 
   /**
