@@ -55,6 +55,8 @@ export const serverConfigSchema = z
         streamsPerToken: z.coerce.number().int().min(1).default(2_000),
         /** OFREP change streams in this process. */
         streams: z.coerce.number().int().min(1).default(20_000),
+        /** In-process SDK sync streams one token may hold (`GET /api/v1/sdk/stream`). */
+        sdkStreamsPerToken: z.coerce.number().int().min(1).default(5_000),
         /** Tracking events one token may send per second, as a token bucket of one second. */
         eventsPerSecond: z.coerce.number().int().min(1).default(100_000),
         /** Days events are kept; older ones are pruned hourly. */
@@ -106,6 +108,7 @@ export function configFromEnv(
   const quotas: Record<string, unknown> = {
     streamsPerToken: pick('SLUICE_QUOTA_STREAMS_PER_TOKEN'),
     streams: pick('SLUICE_QUOTA_STREAMS'),
+    sdkStreamsPerToken: pick('SLUICE_QUOTA_SDK_STREAMS_PER_TOKEN'),
     eventsPerSecond: pick('SLUICE_QUOTA_EVENTS_PER_SECOND'),
     eventsRetentionDays: pick('SLUICE_EVENTS_RETENTION_DAYS'),
     routersPerToken: pick('SLUICE_QUOTA_ROUTERS_PER_TOKEN'),
