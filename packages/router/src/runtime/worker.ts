@@ -10,7 +10,7 @@ import { AgentPool, Mirror } from '../proxy/index.js';
 import { compileTable, EMPTY_TABLE, type RoutingTable } from '../table/index.js';
 import { type MirrorComparison, type RequestOutcome, RouterMetrics } from '../telemetry/index.js';
 import { closeServer, createProxyServer, liveOrigins } from './serve.js';
-import { type OutcomeBatch, seriesKey, type ToWorker, type UnhealthyKeys } from './worker-protocol.js';
+import { type OutcomeBatch, seriesKey, type ToWorker } from './worker-protocol.js';
 
 /** How long outcomes wait to be sent together (the counts feed coalesces over 100 ms). */
 const BATCH_MS = 20;
