@@ -113,8 +113,10 @@ const rows = [];
 for (const [name, port, pid] of systems) {
   wrk(port, 2, connections); // warm-up: connections, JIT
   const cpu = cpuSeconds(pid);
+  const own = cpuSeconds(pid, { children: false });
   const r = wrk(port, seconds, connections);
   r.cpuUs = ((cpuSeconds(pid) - cpu) / r.requests) * 1e6;
+  r.ownCpuUs = ((cpuSeconds(pid, { children: false }) - own) / r.requests) * 1e6;
   rows.push([name, r]);
 }
 loads.push(loadavg());
@@ -155,7 +157,8 @@ const [sluice, bare, two] = [
 ];
 console.log(
   `Router ÷ bare undici proxy: req/s ${fmt(sluice.rps / bare.rps)}, CPU per request (bare ÷ router) ${fmt(bare.cpuUs / sluice.cpuUs)}; ` +
-    `2 workers ÷ 1: req/s ${fmt(two.rps / sluice.rps)}, CPU per request ${fmt(two.cpuUs / sluice.cpuUs)}.`,
+    `2 workers ÷ 1: req/s ${fmt(two.rps / sluice.rps)}, CPU per request ${fmt(two.cpuUs / sluice.cpuUs)} ` +
+    `(of the 2-worker router's ${fmt(two.cpuUs, 1)} µs, its primary ${fmt(two.ownCpuUs, 1)}).`,
 );
 console.log(
   'CPU µs/request: user + system time of that process and its children (NGINX: master + worker; ' +

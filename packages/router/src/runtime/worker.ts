@@ -3,13 +3,14 @@
  * table the primary sends, and sends back every request's outcome in batches (the primary's
  * metrics are the router's). Started by `WorkerGroup`; not a public entry point.
  */
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RouterSnapshot } from '../config/index.js';
 import { AgentPool, Mirror } from '../proxy/index.js';
 import { compileTable, EMPTY_TABLE, type RoutingTable } from '../table/index.js';
 import { type MirrorComparison, type RequestOutcome, RouterMetrics } from '../telemetry/index.js';
-import { closeServer, createProxyServer, liveOrigins } from './serve.js';
+import { createProxyServer, liveOrigins } from './serve.js';
 import { type OutcomeBatch, seriesKey, type ToWorker } from './worker-protocol.js';
 
 /** How long outcomes wait to be sent together (the counts feed coalesces over 100 ms). */
@@ -77,6 +78,29 @@ class RelayedMetrics extends RouterMetrics {
   }
 }
 
+/**
+ * Lets the connections handed to this worker finish their requests (idle ones close at once,
+ * busy ones when their response is done), cutting what is left after `graceMs`. The server
+ * never listened, so node's server.close() would not wait for them: this waits itself.
+ */
+function drain(server: Server, connections: Set<Socket>, graceMs: number): Promise<void> {
+  server.close(() => {}); // stops node's slow-client checks; says "not running", as expected
+  const deadline = Date.now() + graceMs;
+  return new Promise((resolve) => {
+    const check = () => {
+      server.closeIdleConnections();
+      if (connections.size === 0) return resolve();
+      if (Date.now() >= deadline) {
+        server.closeAllConnections();
+        for (const socket of connections) socket.destroy();
+        return resolve();
+      }
+      setTimeout(check, 25);
+    };
+    check();
+  });
+}
+
 function run(init: Extract<ToWorker, { type: 'init' }>): void {
   const { settings } = init;
   const metrics = new RelayedMetrics();
@@ -117,12 +141,18 @@ function run(init: Extract<ToWorker, { type: 'init' }>): void {
   server.emit('listening');
 
   let closing = false;
+  const connections = new Set<Socket>();
   process.on('message', (msg: ToWorker, handle?: Socket) => {
     switch (msg.type) {
       case 'connection':
         if (!handle) return;
-        if (closing) handle.destroy();
-        else server.emit('connection', handle);
+        if (closing) {
+          handle.destroy();
+          return;
+        }
+        connections.add(handle);
+        handle.once('close', () => connections.delete(handle));
+        server.emit('connection', handle);
         return;
       case 'config':
         swap(msg.snapshot);
@@ -135,7 +165,7 @@ function run(init: Extract<ToWorker, { type: 'init' }>): void {
       case 'close':
         closing = true;
         for (const socket of tunnels) socket.destroy();
-        void closeServer(server, msg.graceMs).then(() => {
+        void drain(server, connections, msg.graceMs).then(() => {
           agents.close();
           metrics.flush(() => process.disconnect?.());
         });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RouterSnapshotInput } from '../config/index.js';
 import { request, startUpstream, type Upstream } from '../test-support/upstream.js';
 import { createRouter } from './router.js';
@@ -104,6 +104,28 @@ describe('a router with two workers', () => {
       expect(counts).toEqual({ v1: 180, v2: 20 });
     } finally {
       await router.close();
+    }
+  });
+
+  it('lets a request in flight finish when it closes', async () => {
+    const slow = await startUpstream('slow', (_req, res) => {
+      setTimeout(() => res.end('late'), 300);
+      return true;
+    });
+    const router = await createRouter({ listen: { port: 0 }, workers: 2 });
+    try {
+      await router.applyConfig({
+        version: 1,
+        routes: [{ name: 'api', versions: [{ name: 'slow', url: slow.url }], weights: { slow: 100 } }],
+      });
+      const inFlight = request(router.status().listen?.port ?? 0, '/');
+      await vi.waitFor(() => expect(slow.seen).toHaveLength(1), { timeout: 10_000, interval: 10 });
+      await router.close();
+      const reply = await inFlight;
+      expect(reply.status).toBe(200);
+      expect(reply.body).toBe('late');
+    } finally {
+      await slow.close();
     }
   });
 
