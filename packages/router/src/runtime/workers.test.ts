@@ -107,6 +107,65 @@ describe('a router with two workers', () => {
     }
   });
 
+  it("sheds a version the primary's health checks find down, in every worker", async () => {
+    const sick = await startUpstream('sick', (req, res) => {
+      if (!req.url?.startsWith('/healthz')) return false;
+      res.writeHead(503).end();
+      return true;
+    });
+    const router = await createRouter({ listen: { port: 0 }, workers: 2 });
+    try {
+      await router.applyConfig({
+        version: 1,
+        routes: [
+          {
+            name: 'api',
+            versions: [
+              { name: 'v1', url: v1.url },
+              { name: 'sick', url: sick.url },
+            ],
+            weights: { v1: 50, sick: 50 },
+            healthCheck: { path: '/healthz', intervalMs: 100, unhealthyThreshold: 1 },
+          },
+        ],
+      });
+      await vi.waitFor(
+        () => expect(router.status().health.find((h) => h.version === 'sick')?.healthy).toBe(false),
+        {
+          timeout: 10_000,
+          interval: 20,
+        },
+      );
+      // 20 connections, so 10 to each worker: none goes to the shed version
+      expect(new Set(await send(router.status().listen?.port ?? 0, 20))).toEqual(new Set(['v1']));
+    } finally {
+      await router.close();
+      await sick.close();
+    }
+  });
+
+  it('replaces a worker that died, and keeps serving', async () => {
+    const router = await createRouter({ listen: { port: 0 }, workers: 2 });
+    try {
+      await router.applyConfig(snapshot(1, { v1: 0, v2: 100 }));
+      const [first, second] = router.status().workers?.map((w) => w.pid) ?? [];
+      process.kill(first as number, 'SIGKILL');
+      await vi.waitFor(
+        () => {
+          const pids = router.status().workers?.map((w) => w.pid) ?? [];
+          expect(pids).toHaveLength(2);
+          expect(pids).not.toContain(first);
+          expect(pids).toContain(second);
+        },
+        { timeout: 20_000, interval: 50 },
+      );
+      // the new worker got the configuration in force when it started
+      expect(new Set(await send(router.status().listen?.port ?? 0, 10))).toEqual(new Set(['v2']));
+    } finally {
+      await router.close();
+    }
+  });
+
   it('lets a request in flight finish when it closes', async () => {
     const slow = await startUpstream('slow', (_req, res) => {
       setTimeout(() => res.end('late'), 300);
