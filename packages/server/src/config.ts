@@ -31,6 +31,13 @@ export const serverConfigSchema = z
     routerPort: z.coerce.number().int().min(0).max(65535).default(4280),
     /** Follows the router's port (the next one up) unless set, so a second instance moves both. */
     routerAdminPort: z.coerce.number().int().min(0).max(65535).optional(),
+    /** Worker processes of the embedded router (1: it proxies in this process; more use more cores). */
+    routerWorkers: z.coerce
+      .number()
+      .int('SLUICE_ROUTER_WORKERS must be a whole number from 1 to 64')
+      .min(1, 'SLUICE_ROUTER_WORKERS must be a whole number from 1 to 64')
+      .max(64, 'SLUICE_ROUTER_WORKERS must be a whole number from 1 to 64')
+      .default(1),
     /** Run the embedded router in this process (off in most tests). */
     embeddedRouter: z.boolean().default(true),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -97,6 +104,7 @@ export function configFromEnv(
     defaultEnvironment: pick('SLUICE_DEFAULT_ENV'),
     routerPort: pick('SLUICE_ROUTER_PORT'),
     routerAdminPort: pick('SLUICE_ROUTER_ADMIN_PORT'),
+    routerWorkers: pick('SLUICE_ROUTER_WORKERS'),
     logLevel: pick('SLUICE_LOG_LEVEL'),
     logFormat: pick('SLUICE_LOG_FORMAT'),
     logRequests: pick('SLUICE_LOG_REQUESTS'),
