@@ -1,7 +1,7 @@
 // bench/traffic/clients: which upstream client should the router use? Bare node:http proxies
 // that differ only in their upstream client (proto-proxy.mjs), the Sluice router and NGINX
-// (1 worker, 90:10) measured in the same run, in interleaved rounds so that the load other jobs
-// put on the machine falls on every row alike. Needs wrk and nginx.
+// (1 worker, 90:10) measured in the same run, in interleaved rounds (in a different order each
+// round) so that the load other jobs put on the machine falls on every row alike. Needs wrk and nginx.
 // Usage: node bench/traffic/clients.mjs [seconds=10] [connections=32] [rounds=3] [modes=all] [before]
 // `before`: another build of the router to measure in the same run, e.g. the one before a change:
 //   git archive <rev> packages/core packages/router tsconfig.base.json | tar -x -C bench/.work/before
@@ -80,7 +80,11 @@ await Promise.all([...Object.values(ports), ...systems.map(([, p]) => p)].map(wa
 const results = new Map(systems.map(([name]) => [name, []]));
 const loads = [loadavg()];
 for (let round = 0; round < rounds; round++) {
-  for (const [name, port, pid] of systems) {
+  // A different order each round (rotated, every other one reversed): a row always measured
+  // right after the same other one carries that one's leftovers (caches, the machine's state).
+  const order = [...systems.slice(round % systems.length), ...systems.slice(0, round % systems.length)];
+  if (round % 2 === 1) order.reverse();
+  for (const [name, port, pid] of order) {
     wrk(port, 2, connections); // warm-up: connections, JIT
     const cpu = cpuSeconds(pid);
     const r = wrk(port, seconds, connections);

@@ -134,14 +134,18 @@ const TICK = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Lin
 /**
  * CPU seconds (user + system) used so far by a process and its children (an NGINX master and
  * its worker). CPU time per request barely moves with the machine's other load, unlike req/s.
+ * `reaped`: also the children that ended and were waited for (NGINX workers replaced by a reload);
+ * `children: false`: the process alone (a router's primary without its workers).
  */
-export function cpuSeconds(pid) {
+export function cpuSeconds(pid, { reaped = false, children = true } = {}) {
   let ticks = 0;
   const visit = (p) => {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(fields[11]) + Number(fields[12]);
+      if (reaped) ticks += Number(fields[13]) + Number(fields[14]);
+      if (!children) return;
       for (const child of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(' ')) {
         if (child.trim()) visit(child.trim());
       }

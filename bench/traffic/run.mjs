@@ -33,6 +33,8 @@ const PORTS = {
   haproxy: 18093,
   bareNode: 18094,
   bareUndici: 18095,
+  sluice2: 18096,
+  sluice2Admin: 18097,
 };
 
 requireTools(['wrk', 'nginx', 'haproxy']);
@@ -74,6 +76,16 @@ const router = start(process.execPath, [
   `http://127.0.0.1:${PORTS.blue}`,
   `http://127.0.0.1:${PORTS.green}`,
 ]);
+// The same router with two worker processes (and its primary, which accepts and counts).
+const router2 = start(process.execPath, [
+  `${here}sluice-router.mjs`,
+  String(PORTS.sluice2),
+  String(PORTS.sluice2Admin),
+  `http://127.0.0.1:${PORTS.blue}`,
+  `http://127.0.0.1:${PORTS.green}`,
+  '',
+  '2',
+]);
 const bareNode = start(process.execPath, [
   `${here}bare-node-proxy.mjs`,
   String(PORTS.bareNode),
@@ -92,6 +104,7 @@ const systems = [
   ['bare node:http proxy, http.Agent (no split)', PORTS.bareNode, bareNode.pid],
   ['bare node:http proxy, undici (no split)', PORTS.bareUndici, bareUndici.pid],
   ['Sluice router (Node)', PORTS.sluice, router.pid],
+  ['Sluice router, 2 workers (primary + workers)', PORTS.sluice2, router2.pid],
   ['NGINX 1 worker', PORTS.nginx, nginx.pid],
   ['HAProxy 1 thread', PORTS.haproxy, haproxy.pid],
 ];
@@ -100,14 +113,19 @@ const rows = [];
 for (const [name, port, pid] of systems) {
   wrk(port, 2, connections); // warm-up: connections, JIT
   const cpu = cpuSeconds(pid);
+  const own = cpuSeconds(pid, { children: false });
   const r = wrk(port, seconds, connections);
   r.cpuUs = ((cpuSeconds(pid) - cpu) / r.requests) * 1e6;
+  r.ownCpuUs = ((cpuSeconds(pid, { children: false }) - own) / r.requests) * 1e6;
   rows.push([name, r]);
 }
 loads.push(loadavg());
 
 // The split the router actually made over the whole run (warm-up included).
 const versions = await fetch(`http://127.0.0.1:${PORTS.sluiceAdmin}/versions?windowMs=600000`).then((r) =>
+  r.json(),
+);
+const versions2 = await fetch(`http://127.0.0.1:${PORTS.sluice2Admin}/versions?windowMs=600000`).then((r) =>
   r.json(),
 );
 stopAll();
@@ -129,4 +147,20 @@ for (const [name, r] of rows) {
 }
 const split = versions.versions.map((v) => `${v.version} ${v.totals.requests}`).join(', ');
 console.log(`\nSluice split over the run (90/10 configured): ${split}`);
-console.log('CPU µs/request: user + system time of that process (NGINX: master + worker) per request.');
+const split2 = versions2.versions.map((v) => `${v.version} ${v.totals.requests}`).join(', ');
+console.log(`Sluice with 2 workers, split counted by its primary: ${split2}`);
+const row = (prefix) => rows.find(([n]) => n.startsWith(prefix))?.[1];
+const [sluice, bare, two] = [
+  row('Sluice router (Node)'),
+  row('bare node:http proxy, undici'),
+  row('Sluice router, 2'),
+];
+console.log(
+  `Router ÷ bare undici proxy: req/s ${fmt(sluice.rps / bare.rps)}, CPU per request (bare ÷ router) ${fmt(bare.cpuUs / sluice.cpuUs)}; ` +
+    `2 workers ÷ 1: req/s ${fmt(two.rps / sluice.rps)}, CPU per request ${fmt(two.cpuUs / sluice.cpuUs)} ` +
+    `(of the 2-worker router's ${fmt(two.cpuUs, 1)} µs, its primary ${fmt(two.ownCpuUs, 1)}).`,
+);
+console.log(
+  'CPU µs/request: user + system time of that process and its children (NGINX: master + worker; ' +
+    'the 2-worker router: primary + workers) per request.',
+);

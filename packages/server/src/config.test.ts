@@ -25,5 +25,14 @@ describe('configuration', () => {
     expect(() => configFromEnv({ SLUICE_LOG_FORMAT: 'xml' })).toThrow(/logFormat/);
     expect(() => configFromEnv({ SLUICE_LOG_REQUESTS: 'yes please' })).toThrow(/logRequests/);
     expect(() => configFromEnv({ SLUICE_ROUTER_ADMIN_PORT: '70000' })).toThrow(/routerAdminPort/);
+    for (const bad of ['0', '65', '1.5', 'two']) {
+      expect(() => configFromEnv({ SLUICE_ROUTER_WORKERS: bad })).toThrow(/routerWorkers/);
+    }
+  });
+
+  it('runs the embedded router in one process unless told how many workers to use', () => {
+    expect(configFromEnv({}).routerWorkers).toBe(1);
+    expect(configFromEnv({ SLUICE_ROUTER_WORKERS: '2' }).routerWorkers).toBe(2);
+    expect(configFromEnv({ SLUICE_ROUTER_WORKERS: '2' }, { routerWorkers: '4' }).routerWorkers).toBe(4);
   });
 });

@@ -31,6 +31,13 @@ export const serverConfigSchema = z
     routerPort: z.coerce.number().int().min(0).max(65535).default(4280),
     /** Follows the router's port (the next one up) unless set, so a second instance moves both. */
     routerAdminPort: z.coerce.number().int().min(0).max(65535).optional(),
+    /** Worker processes of the embedded router (1: it proxies in this process; more use more cores). */
+    routerWorkers: z.coerce
+      .number()
+      .int('SLUICE_ROUTER_WORKERS must be a whole number from 1 to 64')
+      .min(1, 'SLUICE_ROUTER_WORKERS must be a whole number from 1 to 64')
+      .max(64, 'SLUICE_ROUTER_WORKERS must be a whole number from 1 to 64')
+      .default(1),
     /** Run the embedded router in this process (off in most tests). */
     embeddedRouter: z.boolean().default(true),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -55,6 +62,8 @@ export const serverConfigSchema = z
         streamsPerToken: z.coerce.number().int().min(1).default(2_000),
         /** OFREP change streams in this process. */
         streams: z.coerce.number().int().min(1).default(20_000),
+        /** In-process SDK sync streams one token may hold (`GET /api/v1/sdk/stream`). */
+        sdkStreamsPerToken: z.coerce.number().int().min(1).default(5_000),
         /** Tracking events one token may send per second, as a token bucket of one second. */
         eventsPerSecond: z.coerce.number().int().min(1).default(100_000),
         /** Days events are kept; older ones are pruned hourly. */
@@ -95,6 +104,7 @@ export function configFromEnv(
     defaultEnvironment: pick('SLUICE_DEFAULT_ENV'),
     routerPort: pick('SLUICE_ROUTER_PORT'),
     routerAdminPort: pick('SLUICE_ROUTER_ADMIN_PORT'),
+    routerWorkers: pick('SLUICE_ROUTER_WORKERS'),
     logLevel: pick('SLUICE_LOG_LEVEL'),
     logFormat: pick('SLUICE_LOG_FORMAT'),
     logRequests: pick('SLUICE_LOG_REQUESTS'),
@@ -106,6 +116,7 @@ export function configFromEnv(
   const quotas: Record<string, unknown> = {
     streamsPerToken: pick('SLUICE_QUOTA_STREAMS_PER_TOKEN'),
     streams: pick('SLUICE_QUOTA_STREAMS'),
+    sdkStreamsPerToken: pick('SLUICE_QUOTA_SDK_STREAMS_PER_TOKEN'),
     eventsPerSecond: pick('SLUICE_QUOTA_EVENTS_PER_SECOND'),
     eventsRetentionDays: pick('SLUICE_EVENTS_RETENTION_DAYS'),
     routersPerToken: pick('SLUICE_QUOTA_ROUTERS_PER_TOKEN'),

@@ -30,6 +30,7 @@ export function registerTrafficCommands(program: Command, ctx: CommandContext): 
     .option('--admin-port <port>', 'status and metrics port', '4281')
     .option('--state-dir <dir>', 'where the last configuration is kept', './.sluice-router')
     .option('--id <id>', 'router id reported to the control plane')
+    .option('--workers <n>', 'worker processes that proxy, 1–64 (more use more cores)', '1')
     .action(
       async (opts: {
         controlPlane: string;
@@ -39,7 +40,10 @@ export function registerTrafficCommands(program: Command, ctx: CommandContext): 
         adminPort: string;
         stateDir: string;
         id?: string;
+        workers: string;
       }) => {
+        const workers = positiveInt('--workers', opts.workers);
+        if (workers < 1 || workers > 64) throw usageError(`--workers takes 1 to 64 (got ${workers})`);
         const token = opts.routerToken ?? ctx.io.env.SLUICE_ROUTER_TOKEN;
         if (!token) throw usageError('a router token is needed: --router-token or SLUICE_ROUTER_TOKEN');
         const { runStandaloneRouter, stderrLogger } = await import('@sluice/router');
@@ -52,6 +56,7 @@ export function registerTrafficCommands(program: Command, ctx: CommandContext): 
           stateDir: resolve(ctx.io.cwd, opts.stateDir),
           ...(opts.id ? { routerId: opts.id } : {}),
           log: stderrLogger,
+          router: { workers },
         });
         const status = router.router.status();
         ctx.io.stdout(

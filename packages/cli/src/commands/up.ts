@@ -11,6 +11,7 @@ interface UpOptions {
   flagsFile?: string;
   keepServices?: boolean;
   stopServices?: boolean;
+  routerWorkers?: string;
 }
 
 export function registerUpCommand(
@@ -28,6 +29,10 @@ export function registerUpCommand(
       '--flags-file <path>',
       'flagd flags file (JSON or YAML) loaded into the default environment, reloaded on change',
     )
+    .option(
+      '--router-workers <n>',
+      'worker processes of the embedded router, 1–64 (SLUICE_ROUTER_WORKERS, default 1)',
+    )
     .option('--keep-services', 'on SQLite: leave the service versions Sluice started running when it stops')
     .option('--stop-services', 'on PostgreSQL: stop the service versions Sluice started here when it stops')
     .action(async (opts: UpOptions) => {
@@ -37,7 +42,12 @@ export function registerUpCommand(
       const { defaultDashboardDir } = await import('@sluice/server/dashboard');
       const { createUpLogger } = await import('./logger.js');
       const { servicesOnExit, settleVersions } = await import('./up-services.js');
-      const config = configFromEnv(ctx.io.env, { port: opts.port, host: opts.host, dataDir: opts.dataDir });
+      const config = configFromEnv(ctx.io.env, {
+        port: opts.port,
+        host: opts.host,
+        dataDir: opts.dataDir,
+        routerWorkers: opts.routerWorkers,
+      });
       const logger = createUpLogger(config, ctx.io.isTty);
       // the web UI at `/`, when packages/dashboard is built (npm start builds it)
       const server = await createServer(config, { logger, dashboardDir: defaultDashboardDir() });

@@ -5,9 +5,9 @@ import type { CompiledRoute } from '../table/index.js';
 import type { RouterMetrics } from '../telemetry/index.js';
 import type { AgentPool } from './agents.js';
 import { sendProblem, UpstreamTimeout, UpstreamUnavailable } from './errors.js';
-import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
+import { clientResponseHeaders, upstreamRequestHeaderList } from './headers.js';
 import type { Selection } from './select.js';
-import { targetOf, upstreamPath } from './target.js';
+import { upstreamPath } from './target.js';
 
 export interface ForwardDeps {
   agents: AgentPool;
@@ -71,12 +71,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   ) {
     const { version } = selection;
     this.canReplay = replayable(req);
-    const headers = upstreamRequestHeaders(req, {
-      upstreamHost: targetOf(version).host,
+    const headers = upstreamRequestHeaderList(req, {
+      upstreamHost: version.url.host,
       preserveHost: route.config.preserveHost,
       trustForwarded: deps.trustForwarded === true,
-      frameChunked: false,
-    }) as Record<string, string | string[]>;
+    });
     this.request = {
       path: upstreamPath(route, version, path),
       method: req.method ?? 'GET',

@@ -13,6 +13,8 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+const HOP_BY_HOP_LENGTHS = new Set([...HOP_BY_HOP].map((name) => name.length));
+
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
   const value = headers.connection;
   const tokens = new Set<string>();
@@ -59,8 +61,9 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardOpt
   headers['x-forwarded-proto'] = typeof proto === 'string' ? proto : 'http';
   headers['x-forwarded-host'] = typeof host === 'string' ? host : (req.headers.host ?? '');
   headers.host = options.preserveHost ? (req.headers.host ?? options.upstreamHost) : options.upstreamHost;
-  // The router answered any `Expect: 100-continue` itself.
-  delete headers.expect;
+  // The router answered any `Expect: 100-continue` itself. (Only deleted when there: a delete
+  // turns the object into a slow dictionary for everyone who reads it after.)
+  if (headers.expect !== undefined) delete headers.expect;
   // A body of unknown length goes on chunked. Node only chunks POST/PUT/PATCH by default; a
   // DELETE or GET body would otherwise go out unframed, and the upstream would read it as the
   // next request. (undici, the forwarding client, frames it itself and refuses the header.)
@@ -74,6 +77,43 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardOpt
   return headers;
 }
 
+/** Request headers the router writes itself, so the client's lines of those names are dropped. */
+const SET_BY_ROUTER = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'expect']);
+
+/**
+ * The request headers of `upstreamRequestHeaders` as one flat name/value list, built from the
+ * client's raw lines (the forwarding path: undici takes the list as it is, with no header
+ * object to build and walk). Same headers as the object form; a repeated end-to-end header goes
+ * on as the client sent it, line by line, instead of comma-joined.
+ */
+export function upstreamRequestHeaderList(req: IncomingMessage, options: ForwardOptions): string[] {
+  const raw = req.rawHeaders;
+  const listed = req.headers.connection === undefined ? undefined : connectionTokens(req.headers);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || SET_BY_ROUTER.has(lower) || listed?.has(lower) === true) continue;
+    out.push(name, raw[i + 1] as string);
+  }
+  const clientIp = req.socket.remoteAddress ?? '';
+  const prior = req.headers['x-forwarded-for'];
+  const trusted = options.trustForwarded === true;
+  const proto = trusted ? req.headers['x-forwarded-proto'] : undefined;
+  const host = trusted ? req.headers['x-forwarded-host'] : undefined;
+  out.push(
+    'host',
+    options.preserveHost ? (req.headers.host ?? options.upstreamHost) : options.upstreamHost,
+    'x-forwarded-for',
+    prior ? `${prior}, ${clientIp}` : clientIp,
+    'x-forwarded-proto',
+    typeof proto === 'string' ? proto : 'http',
+    'x-forwarded-host',
+    typeof host === 'string' ? host : (req.headers.host ?? ''),
+  );
+  return out;
+}
+
 /**
  * Response headers sent back to the client, from the upstream's raw header lines (name, value,
  * name, value…, as undici hands them over): end-to-end ones only, in order, repeats kept.
@@ -83,16 +123,19 @@ export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
   let listed: Set<string> | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = (raw[i] as Buffer).toString('latin1');
-    const lower = name.toLowerCase();
-    if (lower === 'connection') {
-      listed ??= new Set();
-      for (const t of (raw[i + 1] as Buffer).toString('latin1').split(',')) {
-        const token = t.trim().toLowerCase();
-        if (token) listed.add(token);
+    // only names as long as a hop-by-hop one are lower-cased and looked up (most are not)
+    if (HOP_BY_HOP_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase();
+      if (lower === 'connection') {
+        listed ??= new Set();
+        for (const t of (raw[i + 1] as Buffer).toString('latin1').split(',')) {
+          const token = t.trim().toLowerCase();
+          if (token) listed.add(token);
+        }
+        continue;
       }
-      continue;
+      if (HOP_BY_HOP.has(lower)) continue;
     }
-    if (HOP_BY_HOP.has(lower)) continue;
     out.push(name, (raw[i + 1] as Buffer).toString('latin1'));
   }
   if (listed === undefined) return out;
@@ -110,10 +153,12 @@ export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
 export function ambiguousFraming(req: IncomingMessage): string | undefined {
   let contentLengths = 0;
   let transferEncodings = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]?.toLowerCase();
-    if (name === 'content-length') contentLengths++;
-    else if (name === 'transfer-encoding') transferEncodings++;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    // by length first: most requests carry neither, and lower-casing every name costs a string each
+    if (name.length === 14 && name.toLowerCase() === 'content-length') contentLengths++;
+    else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') transferEncodings++;
   }
   if (contentLengths > 0 && transferEncodings > 0)
     return 'both Content-Length and Transfer-Encoding are present';

@@ -19,6 +19,8 @@ export function originForm(rawUrl: string | undefined): string | undefined {
  * refused rather than normalised (browsers and curl never send them).
  */
 export function hasDotSegment(path: string): boolean {
+  // neither a dot nor an escape anywhere (most paths): no dot segment
+  if (!path.includes('.') && !path.includes('%')) return false;
   const q = path.indexOf('?');
   const p = (q === -1 ? path : path.slice(0, q)).replace(/%2e/gi, '.');
   return /(^|\/)\.{1,2}(\/|$)/.test(p);

@@ -1,65 +1,26 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { parseRouterSnapshot, type RouterSnapshot } from '../config/index.js';
 import { HealthChecker, type HealthEvent } from '../health/index.js';
-import {
-  AgentPool,
-  createRequestHandler,
-  createUpgradeHandler,
-  handleClientError,
-  Mirror,
-} from '../proxy/index.js';
+import { AgentPool, Mirror } from '../proxy/index.js';
 import { SnapshotStore } from '../state/index.js';
 import { compileTable, EMPTY_TABLE, type RoutingTable } from '../table/index.js';
 import { RouterMetrics, renderPrometheus } from '../telemetry/index.js';
 import { createAdminHandler, routerGauges } from './admin.js';
-import type { ApplyResult, ListenOptions, Router, RouterOptions, RouterStatus } from './types.js';
+import { closeServer, createProxyServer, listen, liveOrigins } from './serve.js';
+import type { ApplyResult, Router, RouterOptions, RouterStatus } from './types.js';
+import { seriesKey } from './worker-protocol.js';
+import { checkWorkers, WorkerGroup } from './workers.js';
 
 const MAX_RECENT_EVENTS = 50;
-
-/** Origins that can still receive traffic: a version with weight, a match target or a mirror. */
-function liveOrigins(table: RoutingTable): Set<string> {
-  const live = new Set<string>();
-  for (const route of table.routes) {
-    const pinned = new Set(route.config.match.map((m) => m.version));
-    if (route.config.mirror) pinned.add(route.config.mirror.version);
-    for (const v of route.versions.values()) {
-      if ((route.config.weights[v.name] ?? 0) > 0 || pinned.has(v.name)) live.add(v.poolKey);
-    }
-  }
-  return live;
-}
-
-function listen(server: http.Server, opts: ListenOptions): Promise<{ host: string; port: number }> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      const a = server.address() as AddressInfo;
-      resolve({ host: a.address, port: a.port });
-    });
-  });
-}
-
-function closeServer(server: http.Server, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => server.closeAllConnections(), graceMs);
-    force.unref();
-    server.close(() => {
-      clearTimeout(force);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
-}
 
 /**
  * The data plane, embedded or standalone. One reference holds the compiled table; applying a
  * snapshot builds a new table and swaps that reference, then persists the snapshot.
  */
 export async function createRouter(options: RouterOptions): Promise<Router> {
+  const workerCount = checkWorkers(options.workers ?? 1);
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
   const metrics = new RouterMetrics(
@@ -78,8 +39,15 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   let persistError: string | null = null;
   let persistChain: Promise<void> = Promise.resolve();
 
+  let workers: WorkerGroup | undefined;
+  const unhealthyKeys = () =>
+    health
+      .states()
+      .filter((s) => !s.healthy)
+      .map((s) => seriesKey(s.route, s.version));
   const applyHealth = (table: RoutingTable) => {
     for (const route of table.routes) route.balancer.applyHealth((v) => health.isHealthy(route.name, v));
+    workers?.setHealth(unhealthyKeys());
   };
 
   const health = new HealthChecker({
@@ -126,19 +94,26 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   });
   const tunnels = new Set<Duplex>();
   const deps = { table: () => current, agents, metrics, now, mirror, tunnels, trustForwarded };
-  const headersTimeout = options.headersTimeoutMs ?? 60_000;
-  const server = http.createServer({
-    maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
-    requireHostHeader: true,
-    keepAliveTimeout: 5_000,
-    headersTimeout,
-    requestTimeout: Math.max(headersTimeout, options.requestTimeoutMs ?? 300_000),
-    // How often node looks for connections past those limits.
-    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(headersTimeout / 4))),
-  });
-  server.on('request', createRequestHandler(deps));
-  server.on('upgrade', createUpgradeHandler(deps));
-  server.on('clientError', handleClientError);
+  const limits = {
+    maxHeaderSize: options.maxHeaderSize,
+    headersTimeoutMs: options.headersTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+  };
+  // With workers, they proxy and this process accepts; otherwise this process proxies itself.
+  const server = workerCount === 1 ? createProxyServer(deps, limits) : undefined;
+  if (workerCount > 1) {
+    workers = new WorkerGroup(
+      workerCount,
+      {
+        limits,
+        upstreamIdleMs: options.upstreamIdleMs,
+        maxMirrorsInFlight: options.maxMirrorsInFlight ?? 64,
+        trustForwarded,
+      },
+      metrics,
+      log,
+    );
+  }
 
   let listenAddr: { host: string; port: number } | null = null;
   let adminAddr: { host: string; port: number } | null = null;
@@ -155,6 +130,8 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         return { applied: false, version: current.version, reason: 'stale' } satisfies ApplyResult;
       }
       swap(snapshot, 'applied');
+      // Applied means every worker serves it (a weight change reaches all of them before this returns).
+      await workers?.applyConfig(current.snapshot);
       log('info', 'configuration applied', { version: snapshot.version, routes: snapshot.routes.length });
       if (store) {
         // Saves run in order, so an older snapshot can never overwrite a newer one.
@@ -199,6 +176,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         health: health.states(),
         recentHealthEvents: [...recentEvents],
         persistError,
+        ...(workers ? { workers: workers.info() } : {}),
       };
     },
     prometheus: () => renderPrometheus(metrics, routerGauges(router)),
@@ -206,8 +184,10 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       health.close();
       // WebSocket tunnels have no request boundary to wait for: they end with the router.
       for (const socket of tunnels) socket.destroy();
+      const graceMs = options.closeGraceMs ?? 10_000;
       await Promise.all([
-        closeServer(server, options.closeGraceMs ?? 10_000),
+        server ? closeServer(server, graceMs) : Promise.resolve(),
+        workers?.close(graceMs),
         admin ? closeServer(admin, 1_000) : Promise.resolve(),
       ]);
       agents.close();
@@ -215,14 +195,21 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   };
 
   try {
-    listenAddr = await listen(server, options.listen);
+    listenAddr = server
+      ? await listen(server, options.listen)
+      : await (workers as WorkerGroup).start(
+          current === EMPTY_TABLE ? null : current.snapshot,
+          unhealthyKeys(),
+          options.listen,
+        );
     if (options.adminListen) {
       admin = http.createServer(createAdminHandler(router, now));
       adminAddr = await listen(admin, options.adminListen);
     }
   } catch (err) {
     health.close();
-    if (server.listening) await closeServer(server, 0);
+    if (server?.listening) await closeServer(server, 0);
+    await workers?.close(0);
     agents.close();
     throw err;
   }

@@ -40,6 +40,12 @@ export interface RouterOptions {
   closeGraceMs?: number;
   onHealthChange?: (event: HealthEvent) => void;
   log?: Logger;
+  /**
+   * Worker processes that proxy (1–64, default 1: this process proxies). With more, this
+   * process accepts connections and hands them to the workers in turn, and keeps the
+   * configuration, health checks and metrics (the workers' figures summed).
+   */
+  workers?: number;
 }
 
 export interface ApplyResult {
@@ -77,6 +83,8 @@ export interface RouterStatus {
   health: HealthState[];
   recentHealthEvents: HealthEvent[];
   persistError: string | null;
+  /** The worker processes (only when `workers` > 1). */
+  workers?: { pid: number; connections: number; requests: number }[];
   /** Filled in by the standalone runner. */
   controlPlane?: { connected: boolean; lastSnapshotAt: number | null; lastError: string | null };
 }

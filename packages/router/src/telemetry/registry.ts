@@ -18,7 +18,7 @@ export interface SeriesTotals {
   errors: number;
   shadowRequests: number;
   latencySum: number;
-  /** Cumulative counts per PROM_BUCKETS bound (last entry: +Inf). */
+  /** Cumulative counts per PROM_BUCKETS bound (last entry: +Inf). (Kept per bucket inside.) */
   buckets: number[];
 }
 
@@ -109,10 +109,10 @@ export class RouterMetrics {
     if (error) t.errors++;
     if (outcome.shadow) t.shadowRequests++;
     t.latencySum += outcome.seconds;
-    for (let i = 0; i < PROM_BUCKETS.length; i++) {
-      if (outcome.seconds <= (PROM_BUCKETS[i] ?? 0)) t.buckets[i] = (t.buckets[i] ?? 0) + 1;
-    }
-    t.buckets[PROM_BUCKETS.length] = (t.buckets[PROM_BUCKETS.length] ?? 0) + 1;
+    // one count in the first bucket that holds it; totals() makes them cumulative
+    let b = 0;
+    while (b < PROM_BUCKETS.length && outcome.seconds > (PROM_BUCKETS[b] as number)) b++;
+    t.buckets[b] = (t.buckets[b] ?? 0) + 1;
     this.onRecord?.();
   }
 
@@ -215,7 +215,14 @@ export class RouterMetrics {
   }
 
   totals(): SeriesTotals[] {
-    return [...this.series.values()].map((s) => ({ ...s.totals, buckets: [...s.totals.buckets] }));
+    return [...this.series.values()].map((s) => {
+      let sum = 0;
+      const buckets = s.totals.buckets.map((n) => {
+        sum += n;
+        return sum;
+      });
+      return { ...s.totals, buckets };
+    });
   }
 
   mirrorTotals(): MirrorTotals[] {

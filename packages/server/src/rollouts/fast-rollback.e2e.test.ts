@@ -3,6 +3,8 @@
  * router that pushes its per-version counts, demo-app processes. The canary's scheduled checks
  * are ten minutes apart, so only the pushed counts can roll it back while the test runs: a
  * healthy canary under load stays, a canary answering 500 rolls back, recorded as a check.
+ * Once with the router proxying in its own process, once with two worker processes (their
+ * counts are summed by the router's primary before they are pushed).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +47,7 @@ const plan = {
   ],
 };
 
-describe('fast rollback from pushed router counts', () => {
+describe.each([1, 2])('fast rollback from pushed router counts (router workers: %i)', (workers) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-fast-rb-'));
   let server: SluiceServer;
   let url: string;
@@ -88,6 +90,7 @@ describe('fast rollback from pushed router counts', () => {
       initialBackoffMs: 50,
       maxBackoffMs: 200,
       log: () => {},
+      router: { workers },
     });
     const service = {
       kind: 'Service',

@@ -52,6 +52,7 @@ async function startEmbeddedRouter(ctx: SliceContext, routerConfig: RouterConfig
     listen: { port: config.routerPort, host: config.host },
     adminListen: { port: config.routerAdminPort, host: config.host },
     stateDir: join(config.dataDir, 'router'),
+    workers: config.routerWorkers,
     log: (level, message, fields) =>
       log?.[level === 'debug' ? 'debug' : level]({ ...fields, component: 'router' }, message),
   });

@@ -109,6 +109,41 @@ describe.each(DIALECTS)('SDK flag-set sync on %s', (dialect) => {
     }
   });
 
+  it('caps the streams one token holds, naming the setting; other tokens still connect', async () => {
+    const capped = await startTestServer(dialect, { config: { quotas: { sdkStreamsPerToken: 2 } } });
+    const opened: { close(): void }[] = [];
+    try {
+      const url = `${await capped.server.listen()}/api/v1/sdk/stream`;
+      const one = await capped.token(['sdk:production'], 'one-service');
+      const other = await capped.token(['sdk:production'], 'other-service');
+      for (let i = 0; i < 2; i++) {
+        const s = await openSse(url, { authorization: `Bearer ${one}` });
+        opened.push(s);
+        expect(s.status).toBe(200);
+      }
+      const refused = await fetch(url, { headers: { authorization: `Bearer ${one}` } });
+      expect(refused.status).toBe(429);
+      const problem = (await refused.json()) as { code: string; detail: string };
+      expect(problem.code).toBe('SDK_STREAMS_EXHAUSTED');
+      expect(problem.detail).toMatch(
+        /already holds 2 SDK streams \(at most 2, SLUICE_QUOTA_SDK_STREAMS_PER_TOKEN\)/,
+      );
+      const s = await openSse(url, { authorization: `Bearer ${other}` });
+      opened.push(s);
+      expect(s.status).toBe(200);
+      // a closed stream gives its place back
+      opened.shift()?.close();
+      await vi.waitFor(async () => {
+        const again = await openSse(url, { authorization: `Bearer ${one}` });
+        opened.push(again);
+        expect(again.status).toBe(200);
+      });
+    } finally {
+      for (const s of opened) s.close();
+      await capped.close();
+    }
+  });
+
   it('refuses a stream without a header token (a token in the URL is not read)', async () => {
     const res = await fetch(`${base}/api/v1/sdk/stream?token=${sdk}`);
     expect(res.status).toBe(401);
@@ -121,6 +156,7 @@ describe('SDK streams of a revoked token', () => {
     const streams = new SyncStreams(
       { onChange: () => () => {} },
       {
+        perToken: 10,
         total: 2,
         heartbeatMs: 20,
       },
@@ -138,11 +174,17 @@ describe('SDK streams of a revoked token', () => {
         ended = String(chunk).includes('no longer valid');
         return res;
       }) as never;
-      streams.open(res, flags, {}, async () => alive);
+      streams.open(res, flags, {}, async () => alive, 'a');
       expect(streams.size).toBe(1);
-      streams.admit();
-      streams.open(new ServerResponse(new IncomingMessage(socket as never)), flags, {}, async () => true);
-      expect(() => streams.admit()).toThrow(/2 SDK streams/);
+      streams.admit('b');
+      streams.open(
+        new ServerResponse(new IncomingMessage(socket as never)),
+        flags,
+        {},
+        async () => true,
+        'b',
+      );
+      expect(() => streams.admit('c')).toThrow(/2 SDK streams/);
       alive = false;
       await vi.waitFor(() => expect(ended).toBe(true));
     } finally {

@@ -74,17 +74,24 @@ export function sdkSyncRoutes(deps: SdkSyncDeps): AnyRoute[] {
       produces: 'text/event-stream',
       async handler({ query, principal, headers, reply }) {
         const environment = environmentOf(principal, query.environment);
-        deps.streams.admit();
+        const tokenKey = principal.tokenId ?? principal.subject;
+        deps.streams.admit(tokenKey);
         const flags = await deps.flagSets.get(environment);
         const secret = bearerSecret(headers.authorization as string | undefined) ?? '';
         reply.hijack();
-        deps.streams.open(reply.raw, flags, emergencyHeaders(environment), async () => {
-          const now = await deps.tokens.verify(secret);
-          return (
-            now !== null &&
-            evaluationEnvironment(now, query.environment, deps.defaultEnvironment()) === environment
-          );
-        });
+        deps.streams.open(
+          reply.raw,
+          flags,
+          emergencyHeaders(environment),
+          async () => {
+            const now = await deps.tokens.verify(secret);
+            return (
+              now !== null &&
+              evaluationEnvironment(now, query.environment, deps.defaultEnvironment()) === environment
+            );
+          },
+          tokenKey,
+        );
       },
     }),
   ];

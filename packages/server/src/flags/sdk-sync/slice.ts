@@ -17,7 +17,11 @@ export interface SdkSyncNeeds {
 }
 
 export function sdkSyncSlice(ctx: SliceContext, needs: SdkSyncNeeds) {
-  const streams = new SyncStreams(needs.flagSets, { ...DEFAULT_SYNC_LIMITS, ...needs.limits });
+  const streams = new SyncStreams(needs.flagSets, {
+    ...DEFAULT_SYNC_LIMITS,
+    perToken: ctx.config.quotas.sdkStreamsPerToken,
+    ...needs.limits,
+  });
   return {
     streams,
     routes: [

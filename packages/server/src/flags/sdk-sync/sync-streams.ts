@@ -12,12 +12,14 @@ import { syncChangeFrame, syncFrame } from './payload.js';
 export const SdkStreamsExhausted = defineError('SDK_STREAMS_EXHAUSTED', 429, 'Too many open SDK streams');
 
 export interface SyncStreamLimits {
+  /** Open SDK streams one token may hold (one SDK token serves every instance of a service). */
+  perToken: number;
   /** Open SDK streams in this process. */
   total: number;
   heartbeatMs: number;
 }
 
-export const DEFAULT_SYNC_LIMITS: SyncStreamLimits = { total: 20_000, heartbeatMs: 15_000 };
+export const DEFAULT_SYNC_LIMITS: SyncStreamLimits = { perToken: 5_000, total: 20_000, heartbeatMs: 15_000 };
 
 interface Stream {
   res: ServerResponse;
@@ -32,6 +34,7 @@ export class SyncStreams {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private count = 0;
+  private readonly perToken = new Map<string, number>();
 
   constructor(
     flagSets: Pick<FlagSetCache, 'onChange'>,
@@ -46,8 +49,18 @@ export class SyncStreams {
     return this.count;
   }
 
-  /** Throws SDK_STREAMS_EXHAUSTED when the process holds its limit of streams. */
-  admit(): void {
+  /** Streams a token holds now. */
+  heldBy(tokenKey: string): number {
+    return this.perToken.get(tokenKey) ?? 0;
+  }
+
+  /** Throws SDK_STREAMS_EXHAUSTED when the token, or the process, holds its limit of streams. */
+  admit(tokenKey: string): void {
+    const held = this.heldBy(tokenKey);
+    if (held >= this.limits.perToken)
+      throw SdkStreamsExhausted(
+        `this token already holds ${held} SDK streams (at most ${this.limits.perToken}, SLUICE_QUOTA_SDK_STREAMS_PER_TOKEN); close one first or give other services their own token`,
+      );
     if (this.count >= this.limits.total)
       throw SdkStreamsExhausted(`the server holds ${this.count} SDK streams, its limit; retry later`);
   }
@@ -58,6 +71,7 @@ export class SyncStreams {
     flags: EnvironmentFlags,
     headers: Record<string, string>,
     alive: Stream['alive'],
+    tokenKey: string,
   ) {
     res.writeHead(200, {
       ...headers,
@@ -80,11 +94,15 @@ export class SyncStreams {
     }
     set.add(stream);
     this.count++;
+    this.perToken.set(tokenKey, this.heldBy(tokenKey) + 1);
     let removed = false;
     const remove = () => {
       if (removed) return;
       removed = true;
       this.count--;
+      const left = this.heldBy(tokenKey) - 1;
+      if (left > 0) this.perToken.set(tokenKey, left);
+      else this.perToken.delete(tokenKey);
       set.delete(stream);
       if (set.size === 0 && this.byEnvironment.get(flags.environment) === set)
         this.byEnvironment.delete(flags.environment);
@@ -99,6 +117,7 @@ export class SyncStreams {
     this.unsubscribe();
     for (const set of this.byEnvironment.values()) for (const s of set) s.res.end();
     this.byEnvironment.clear();
+    this.perToken.clear();
   }
 
   private publish(flags: EnvironmentFlags): void {
