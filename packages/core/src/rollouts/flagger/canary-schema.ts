@@ -4,21 +4,14 @@
  * and listed as ignored by the translation, never refused. What Sluice acts on is checked.
  */
 import { z } from 'zod';
+import { STAGE_WEBHOOK_TYPES } from '../plan/strategy-schemas.js';
 import { isDuration, parseDuration } from '../text.js';
 
 const duration = z.string().refine(isDuration, { message: 'must be a duration such as 30s, 1m or 2h' });
 const percent = z.number().min(0).max(100);
 
-export const FLAGGER_WEBHOOK_TYPES = [
-  'confirm-rollout',
-  'pre-rollout',
-  'rollout',
-  'confirm-traffic-increase',
-  'confirm-promotion',
-  'post-rollout',
-  'rollback',
-  'event',
-] as const;
+/** Flagger's webhook types: a canary stage's own call points, and `rollout` (a check). */
+export const FLAGGER_WEBHOOK_TYPES = [...STAGE_WEBHOOK_TYPES, 'rollout'] as const;
 export type FlaggerWebhookType = (typeof FLAGGER_WEBHOOK_TYPES)[number];
 
 export const flaggerMetricSchema = z
