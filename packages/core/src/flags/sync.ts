@@ -48,8 +48,11 @@ export type FlagSetDelta = z.infer<typeof FlagSetDeltaSchema>;
 
 /** Impression items one batch may carry: an SDK's distinct (flag, variant, reason) in one interval. */
 export const MAX_IMPRESSION_ITEMS = 1000;
-/** Evaluations one item may report: far above any interval's real count, below float precision trouble. */
-export const MAX_IMPRESSION_COUNT = 1_000_000_000;
+/**
+ * Evaluations one item may report: ten million (a million a second per flag and variant over the
+ * SDK's default ten-second interval), so a token cannot push the counters out of float precision.
+ */
+export const MAX_IMPRESSION_COUNT = 10_000_000;
 
 /** An instant as ISO 8601 with an offset, or milliseconds since the epoch. */
 const InstantSchema = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]);

@@ -81,19 +81,49 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: ForwardOpt
 const SET_BY_ROUTER = new Set(['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'expect']);
 
 /**
+ * Request headers node keeps only the first line of (`req.headers`, which match rules read): the
+ * upstream gets that one line too, so the router and the service never act on different values
+ * (two Authorization lines, say).
+ */
+const FIRST_LINE_ONLY = new Set([
+  'authorization',
+  'content-type',
+  'content-length',
+  'user-agent',
+  'referer',
+  'from',
+  'max-forwards',
+  'if-modified-since',
+  'if-unmodified-since',
+]);
+
+/**
  * The request headers of `upstreamRequestHeaders` as one flat name/value list, built from the
  * client's raw lines (the forwarding path: undici takes the list as it is, with no header
  * object to build and walk). Same headers as the object form; a repeated end-to-end header goes
- * on as the client sent it, line by line, instead of comma-joined.
+ * on as the client sent it, line by line, instead of comma-joined — except the ones node keeps
+ * one line of (first line only) and Cookie (one line, joined), as `req.headers` has them.
  */
 export function upstreamRequestHeaderList(req: IncomingMessage, options: ForwardOptions): string[] {
   const raw = req.rawHeaders;
   const listed = req.headers.connection === undefined ? undefined : connectionTokens(req.headers);
   const out: string[] = [];
+  let seen: Set<string> | undefined;
+  let cookie = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || SET_BY_ROUTER.has(lower) || listed?.has(lower) === true) continue;
+    if (FIRST_LINE_ONLY.has(lower)) {
+      seen ??= new Set();
+      if (seen.has(lower)) continue;
+      seen.add(lower);
+    } else if (lower === 'cookie') {
+      // several Cookie lines go on as one, joined as node joins them for the match rules
+      if (!cookie) out.push(name, req.headers.cookie ?? (raw[i + 1] as string));
+      cookie = true;
+      continue;
+    }
     out.push(name, raw[i + 1] as string);
   }
   const clientIp = req.socket.remoteAddress ?? '';

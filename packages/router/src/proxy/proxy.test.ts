@@ -107,6 +107,37 @@ describe('forwarding', () => {
     expect(seen?.headers.expect).toBeUndefined();
   });
 
+  it('forwards the one line of a repeated header node keeps one of, and repeated cookies as one line', async () => {
+    await apply({ weights: { v1: 100, v2: 0 } });
+    const r = await request(port, '/', {
+      // as lines, node adds no Host of its own
+      headers: [
+        'Host',
+        'localhost',
+        'Authorization',
+        'Bearer first',
+        'Authorization',
+        'Bearer second',
+        'Cookie',
+        'a=1',
+        'Cookie',
+        'b=2',
+        'Accept',
+        'text/html',
+        'Accept',
+        'application/json',
+      ],
+    });
+    expect(r.status).toBe(200);
+    const raw = v1.seen[0]?.rawHeaders ?? [];
+    const lines = (name: string) => raw.filter((_, i) => i % 2 === 1 && raw[i - 1]?.toLowerCase() === name);
+    // what the match rules read (req.headers) is what the service gets
+    expect(lines('authorization')).toEqual(['Bearer first']);
+    expect(lines('cookie')).toEqual(['a=1; b=2']);
+    // other repeats go on line by line, as the client sent them
+    expect(lines('accept')).toEqual(['text/html', 'application/json']);
+  });
+
   it('keeps X-Forwarded-Proto/Host from a trusted proxy in front', async () => {
     const trusting = await createRouter({ listen: { port: 0 }, trustForwardedHeaders: true });
     try {

@@ -5,6 +5,8 @@ export interface SeenRequest {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
+  /** The header lines as they came, repeats kept. */
+  rawHeaders: string[];
   body: string;
 }
 
@@ -34,7 +36,13 @@ export async function startUpstream(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body,
+      });
       if (handler?.(req, res, body)) return;
       const text = JSON.stringify({ version: name, path: req.url, body });
       res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name });
@@ -81,7 +89,13 @@ export interface Reply {
 export function request(
   port: number,
   path: string,
-  options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: string; agent?: http.Agent } = {},
+  options: {
+    method?: string;
+    /** An object, or name/value lines as `rawHeaders` has them (repeats kept). */
+    headers?: http.OutgoingHttpHeaders | string[];
+    body?: string;
+    agent?: http.Agent;
+  } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(

@@ -302,15 +302,23 @@ export class SluiceClient {
       signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
     );
     timedOut.catch(() => {});
-    const res = await Promise.race([
-      (this.options.fetch ?? fetch)(this.target('/api/v1/sdk/impressions'), {
-        method: 'POST',
-        headers: { ...this.headers(), 'content-type': 'application/json' },
-        body: JSON.stringify(batch),
-        signal,
-      }),
-      timedOut,
-    ]);
+    let res: Response;
+    try {
+      res = await Promise.race([
+        (this.options.fetch ?? fetch)(this.target('/api/v1/sdk/impressions'), {
+          method: 'POST',
+          headers: { ...this.headers(), 'content-type': 'application/json' },
+          body: JSON.stringify(batch),
+          signal,
+        }),
+        timedOut,
+      ]);
+    } catch (error) {
+      // no answer in time: the server may have counted the batch, so sending it again could count
+      // it twice; it is dropped (counted as dropped). An error before that (refused, reset) keeps it.
+      if (signal.aborted) return 'refused';
+      throw error;
+    }
     const text = await Promise.race([res.text(), timedOut]).catch(() => '');
     if (res.ok) return 'sent';
     // a server that will never take this batch (invalid, or no such endpoint): drop it, don't retry forever

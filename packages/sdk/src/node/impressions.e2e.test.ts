@@ -68,6 +68,18 @@ describe('impressions reach the server', () => {
     }
   });
 
+  it('drops a batch the server did not answer in time instead of sending it twice', async () => {
+    // the impressions request hangs (as if the server counted it and the answer were lost)
+    const hanging: typeof fetch = (input, init) =>
+      String(input).includes('/api/v1/sdk/impressions') ? new Promise(() => {}) : fetch(input, init);
+    const client = new SluiceClient({ url: s.url, token: s.sdk, fetch: hanging });
+    await client.waitForReady({ timeoutMs: 5000 });
+    for (let i = 0; i < 4; i++) client.value('new-checkout', false);
+    await client.flushImpressions();
+    expect(client.impressionStats()).toEqual({ pending: 0, dropped: 4, delivered: 0 });
+    await client.close();
+  }, 15_000);
+
   it('counts nothing with `impressions: false`', async () => {
     const client = new SluiceClient({ url: s.url, token: s.sdk, impressions: false });
     await client.waitForReady({ timeoutMs: 5000 });

@@ -3,7 +3,12 @@
  * bound on distinct tallies, counts kept across a failed send and merged with newer ones, refused
  * batches dropped, large counts split into batches the server takes.
  */
-import { type ImpressionBatch, ImpressionBatchSchema, MAX_IMPRESSION_ITEMS } from '@sluice/core/flags';
+import {
+  type ImpressionBatch,
+  ImpressionBatchSchema,
+  MAX_IMPRESSION_COUNT,
+  MAX_IMPRESSION_ITEMS,
+} from '@sluice/core/flags';
 import { describe, expect, it } from 'vitest';
 import { ImpressionCounter } from './impressions.js';
 
@@ -61,6 +66,18 @@ describe('ImpressionCounter', () => {
     tick(100);
     await c.flush();
     expect(sent[1]).toMatchObject({ from: 1_500, to: 1_700, items: [{ flag: 'a', count: 1 }] });
+  });
+
+  it('sends a tally above what one item may carry as several items the server takes', async () => {
+    const { c, sent, tick } = counter();
+    for (let i = 0; i < MAX_IMPRESSION_COUNT + 5; i++) c.count('hot', 'on', 'STATIC');
+    tick(10_000);
+    await c.flush();
+    expect(sent[0]?.items).toEqual([
+      { flag: 'hot', variant: 'on', reason: 'STATIC', count: MAX_IMPRESSION_COUNT },
+      { flag: 'hot', variant: 'on', reason: 'STATIC', count: 5 },
+    ]);
+    expect(c.stats().delivered).toBe(MAX_IMPRESSION_COUNT + 5);
   });
 
   it('counts evaluations past its bound of distinct tallies as dropped', async () => {

@@ -8,7 +8,12 @@
  * time): no key is built per evaluation. Tallies are bounded; a failed send puts its counts back
  * for the next one, within the same bound; nothing here throws into an evaluation.
  */
-import { FLAG_KEY_PATTERN, type ImpressionBatch, MAX_IMPRESSION_ITEMS } from '@sluice/core/flags';
+import {
+  FLAG_KEY_PATTERN,
+  type ImpressionBatch,
+  MAX_IMPRESSION_COUNT,
+  MAX_IMPRESSION_ITEMS,
+} from '@sluice/core/flags';
 
 interface Tally {
   readonly variant: string | undefined;
@@ -111,12 +116,15 @@ export class ImpressionCounter {
       }
       for (const t of tallies) {
         const variant = t.variant !== undefined && t.variant.length <= 128 ? t.variant : undefined;
-        items.push({
-          flag,
-          ...(variant !== undefined ? { variant } : {}),
-          reason: t.reason.slice(0, 64),
-          count: t.count,
-        });
+        // an item carries at most MAX_IMPRESSION_COUNT: a hotter tally goes as several items
+        for (let left = t.count; left > 0; left -= MAX_IMPRESSION_COUNT) {
+          items.push({
+            flag,
+            ...(variant !== undefined ? { variant } : {}),
+            reason: t.reason.slice(0, 64),
+            count: Math.min(left, MAX_IMPRESSION_COUNT),
+          });
+        }
       }
     }
     for (let i = 0; i < items.length; i += MAX_IMPRESSION_ITEMS) {

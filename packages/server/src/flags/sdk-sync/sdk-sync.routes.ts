@@ -75,8 +75,9 @@ export function sdkSyncRoutes(deps: SdkSyncDeps): AnyRoute[] {
       async handler({ query, principal, headers, reply }) {
         const environment = environmentOf(principal, query.environment);
         const tokenKey = principal.tokenId ?? principal.subject;
-        deps.streams.admit(tokenKey);
         const flags = await deps.flagSets.get(environment);
+        // admitted and opened with no await between: streams opened at once cannot all pass the cap
+        deps.streams.admit(tokenKey);
         const secret = bearerSecret(headers.authorization as string | undefined) ?? '';
         reply.hijack();
         deps.streams.open(
