@@ -1,5 +1,5 @@
 // bench/ofrep/profile.mjs: where a Sluice OFREP request spends its CPU. Starts the benchmark's
-// Sluice server under `node --cpu-prof` (pinned to CPU 1), loads one route with autocannon
+// Sluice server (the compiled build: run `npx tsc -b` first) under `node --cpu-prof` (pinned to CPU 1), loads one route with autocannon
 // (CPU 0), stops the server and prints the functions with the most self time, and the share of
 // the profile spent under a few markers (HTTP parsing, socket writes, evaluation, auth…).
 // Usage: node bench/ofrep/profile.mjs [single|bulk|304] [seconds=10] [connections=10]
@@ -17,18 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sluice-ofrep-prof-'));
 
 const child = spawn(
   'taskset',
-  [
-    '-c',
-    '1',
-    process.execPath,
-    '--cpu-prof',
-    `--cpu-prof-dir=${dir}`,
-    '--import',
-    'tsx',
-    '--conditions=sluice-source',
-    `${here}sluice-server.mjs`,
-    '0',
-  ],
+  ['-c', '1', process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, `${here}sluice-server.mjs`, '0'],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const { url, token } = await new Promise((resolve) => {

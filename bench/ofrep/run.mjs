@@ -110,11 +110,16 @@ async function measure(label, server, url, headers, bodyOf, expectStatus = '2xx'
   };
 }
 
-const sluice = await start(
-  'sluice',
-  ['--import', 'tsx', '--conditions=sluice-source', `${here}sluice-server.mjs`, '0'],
-  root,
-);
+// as users run it (`npm start` runs the compiled build): built first, no source transform
+const build = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (build.status !== 0) {
+  console.error('Sluice did not build: npx tsc -b');
+  process.exit(2);
+}
+const sluice = await start('sluice', [`${here}sluice-server.mjs`, '0'], root);
 const unleash = await start('unleash-proxy', [`${here}unleash-proxy.mjs`, '0'], `${root}bench`);
 const echo = await start('fastify-echo', [`${here}fastify-echo.mjs`, '0'], root);
 const nodeEcho = await start('node-echo', [`${here}node-echo.mjs`, '0'], root);

@@ -1,6 +1,6 @@
 // Starts a Sluice control plane on SQLite with the benchmark's flags in `production` and an
-// sdk:production token; prints {url, token} on stdout. Run with
-// `node --import tsx --conditions=sluice-source` (sources, as the tests run them).
+// sdk:production token; prints {url, token} on stdout. Runs the compiled build (`npx tsc -b`),
+// as `npm start` does: from sources through tsx, each closure pays esbuild's name helper.
 // Configured as `sluice up` runs by default: a pino JSON log at info with the redaction paths
 // (packages/cli/src/commands/logger.ts; here on stderr, stdout carries the handshake), so request
 // counting for the log's summary is on, and metrics are on.

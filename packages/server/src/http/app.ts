@@ -30,6 +30,7 @@ import { ANONYMOUS, bearerSecret, type TokenVerifier } from './auth.js';
 import { parseJsonBody } from './json-parse.js';
 import { PROBLEM_CONTENT_TYPE, toProblem, zodFields } from './problem.js';
 import { createPrometheusExposition } from './prometheus-exposition.js';
+import type { RequestDurations } from './request-durations.js';
 import type { RequestLog } from './request-log.js';
 import type { AnyRoute, Principal } from './route.js';
 import { routeEnvironment } from './route-environment.js';
@@ -51,6 +52,8 @@ export interface SluiceApp {
   fastify: FastifyInstance;
   routes: AnyRoute[];
   metrics: Registry;
+  /** The request-duration histogram in `metrics`: listeners beside Fastify record there too. */
+  requestDurations: RequestDurations;
   /** Where listeners mounted beside Fastify report their requests. */
   requestLog: RequestLog | undefined;
 }
@@ -96,11 +99,9 @@ export function buildApp(options: AppOptions): SluiceApp {
   });
   fastify.addHook('onResponse', async (request, reply) => {
     httpDuration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status: String(reply.statusCode),
-      },
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
       reply.elapsedTime / 1000,
     );
     options.requestLog?.done({
@@ -120,7 +121,13 @@ export function buildApp(options: AppOptions): SluiceApp {
   );
 
   for (const route of options.routes) register(fastify, route, options);
-  return { fastify, routes: options.routes, metrics: registry, requestLog: options.requestLog };
+  return {
+    fastify,
+    routes: options.routes,
+    metrics: registry,
+    requestDurations: httpDuration,
+    requestLog: options.requestLog,
+  };
 }
 
 function register(

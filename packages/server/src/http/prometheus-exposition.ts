@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { RequestDurations } from './request-durations.js';
 
 /**
  * The Prometheus exposition of the server's own figures (`GET /metrics`): the process defaults
@@ -8,16 +9,10 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
  */
 export function createPrometheusExposition(): {
   registry: Registry;
-  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  httpDuration: RequestDurations;
 } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const httpDuration = new Histogram({
-    name: 'sluice_http_request_duration_seconds',
-    help: 'HTTP request duration by route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
+  const httpDuration = new RequestDurations().registerIn(registry);
   return { registry, httpDuration };
 }

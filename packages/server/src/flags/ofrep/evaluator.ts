@@ -56,6 +56,19 @@ export interface OfrepAnswer {
   emergency?: string;
 }
 
+/** An answer, or its promise when a token or a flag set had to be fetched first. */
+export type Answering = OfrepAnswer | Promise<OfrepAnswer>;
+
+/** What an evaluation works with once the request is authorised. */
+interface Asked {
+  principal: Principal;
+  secret: string;
+  environment: string;
+  emergency: string | undefined;
+  context: unknown;
+  flags: EnvironmentFlags;
+}
+
 const UNTYPED = 'any' as FlagValueType;
 export const EVENTS_URL = '/ofrep/v1/events';
 
@@ -73,46 +86,32 @@ export class OfrepEvaluator {
   }
 
   /** `POST /ofrep/v1/evaluate/flags/{key}`. Never throws: failures are answers. */
-  async single(key: string, call: OfrepCall, log: (error: unknown) => void): Promise<OfrepAnswer> {
-    let emergency: string | undefined;
-    try {
-      const secret = requiredSecret(call.headers);
-      const environment = this.environmentOf(await this.deps.tokens.verify(secret), call);
-      emergency = this.emergencyOf(environment);
-      const context = readContext(call.body);
-      const problem = contextProblem(context);
-      if (problem)
-        return answer(400, { key, errorCode: 'INVALID_CONTEXT', errorDetails: problem }, emergency);
-      const ready = this.flagsNow(environment);
-      const flags = ready instanceof Promise ? await ready : ready;
+  single(key: string, call: OfrepCall, log: (error: unknown) => void): Answering {
+    return this.answer(call, key, log, (asked) => {
       // OFREP sends no type, so evaluate untyped ('any', as evaluateAll does); the provider
       // checks the value against its default's type (TYPE_MISMATCH is raised there)
-      const result = evaluate(flags.set, key, UNTYPED, undefined as never, context, {
+      const result = evaluate(asked.flags.set, key, UNTYPED, undefined as never, asked.context, {
         now: Math.floor(this.now().getTime() / 1000),
-        overlay: flags.overlay,
+        overlay: asked.flags.overlay,
       });
       let status = 200;
       if (result.errorCode) status = result.errorCode === 'FLAG_NOT_FOUND' ? 404 : 400;
-      else this.onEvaluated(environment, key, result.variant, result, context as Record<string, unknown>);
-      return { status, body: evaluationJson(key, result as never), emergency };
-    } catch (error) {
-      return { ...errorAnswer(error, key, log), emergency };
-    }
+      else
+        this.onEvaluated(
+          asked.environment,
+          key,
+          result.variant,
+          result,
+          asked.context as Record<string, unknown>,
+        );
+      return { status, body: evaluationJson(key, result as never), emergency: asked.emergency };
+    });
   }
 
   /** `POST /ofrep/v1/evaluate/flags`: every flag, with ETag / If-None-Match. Never throws. */
-  async bulk(call: OfrepCall, log: (error: unknown) => void): Promise<OfrepAnswer> {
-    let emergency: string | undefined;
-    try {
-      const secret = requiredSecret(call.headers);
-      const principal = await this.deps.tokens.verify(secret);
-      const environment = this.environmentOf(principal, call);
-      emergency = this.emergencyOf(environment);
-      const context = readContext(call.body);
-      const problem = contextProblem(context);
-      if (problem) return answer(400, { errorCode: 'INVALID_CONTEXT', errorDetails: problem }, emergency);
-      const ready = this.flagsNow(environment);
-      const flags = ready instanceof Promise ? await ready : ready;
+  bulk(call: OfrepCall, log: (error: unknown) => void): Answering {
+    return this.answer(call, undefined, log, (asked) => {
+      const { flags, environment, context, emergency } = asked;
       const etag = bulkEtag(environment, flags.digest, context);
       if (etag === null)
         return answer(
@@ -131,18 +130,82 @@ export class OfrepEvaluator {
         if (!result.errorCode)
           this.onEvaluated(environment, key, result.variant, result, context as Record<string, unknown>);
       }
-      const announced = this.eventStreams(environment, secret, principal as Principal, nowMs);
-      const streams = typeof announced === 'string' ? announced : await announced;
-      const body = bulkJson(parts, streams, flags.set.metadata);
-      return { status: 200, body, etag, emergency };
+      const announced = this.eventStreams(environment, asked.secret, asked.principal, nowMs);
+      const metadata = flags.set.metadata;
+      if (typeof announced === 'string')
+        return { status: 200, body: bulkJson(parts, announced, metadata), etag, emergency };
+      return announced.then((streams) => ({
+        status: 200,
+        body: bulkJson(parts, streams, metadata),
+        etag,
+        emergency,
+      }));
+    });
+  }
+
+  /**
+   * Authenticates, picks the environment, reads the context and finds the flags, then hands them
+   * to `evaluation`; failures become answers. Synchronous when the token and the flag set are at
+   * hand (nearly always): each await would cost a turn of the microtask queue per request.
+   */
+  private answer(
+    call: OfrepCall,
+    key: string | undefined,
+    log: (error: unknown) => void,
+    evaluation: (asked: Asked) => Answering,
+  ): Answering {
+    let secret: string;
+    try {
+      secret = requiredSecret(call.headers);
     } catch (error) {
-      return { ...errorAnswer(error, undefined, log), emergency };
+      return errorAnswer(error, key, log);
+    }
+    const known = this.deps.tokens.verifyNow?.(secret);
+    if (known !== undefined) return this.answerFor(known, secret, call, key, log, evaluation);
+    return this.deps.tokens.verify(secret).then(
+      (principal) => this.answerFor(principal, secret, call, key, log, evaluation),
+      (error: unknown) => errorAnswer(error, key, log),
+    );
+  }
+
+  private answerFor(
+    verified: Principal | null,
+    secret: string,
+    call: OfrepCall,
+    key: string | undefined,
+    log: (error: unknown) => void,
+    evaluation: (asked: Asked) => Answering,
+  ): Answering {
+    let emergency: string | undefined;
+    try {
+      const principal = knownPrincipal(verified);
+      const environment = this.environmentOf(principal, call);
+      emergency = this.emergencyOf(environment);
+      const context = readContext(call.body);
+      const problem = contextProblem(context);
+      if (problem) {
+        const body = { errorCode: 'INVALID_CONTEXT', errorDetails: problem };
+        return answer(400, key === undefined ? body : { key, ...body }, emergency);
+      }
+      const ready = this.flagsNow(environment);
+      if (ready instanceof Promise) {
+        const failed = emergency;
+        return ready
+          .then((flags) => evaluation({ principal, secret, environment, emergency: failed, context, flags }))
+          .catch((error: unknown) => withEmergency(errorAnswer(error, key, log), failed));
+      }
+      const answering = evaluation({ principal, secret, environment, emergency, context, flags: ready });
+      if (!(answering instanceof Promise)) return answering;
+      const failed = emergency;
+      return answering.catch((error: unknown) => withEmergency(errorAnswer(error, key, log), failed));
+    } catch (error) {
+      return withEmergency(errorAnswer(error, key, log), emergency);
     }
   }
 
   /** The environment a verified principal evaluates in (see access.ts). */
-  private environmentOf(principal: Principal | null, call: OfrepCall): string {
-    return evaluationEnvironment(knownPrincipal(principal), call.environment, this.deps.defaultEnvironment());
+  private environmentOf(principal: Principal, call: OfrepCall): string {
+    return evaluationEnvironment(principal, call.environment, this.deps.defaultEnvironment());
   }
 
   /**
@@ -196,6 +259,10 @@ const TICKET_TTL_SECONDS = 600;
 function announcement(requestUri: string, inactivityDelaySec = 120): string {
   const streams: EventStream[] = [{ type: 'sse', endpoint: { requestUri }, inactivityDelaySec }];
   return JSON.stringify(streams);
+}
+
+function withEmergency(answer: OfrepAnswer, emergency: string | undefined): OfrepAnswer {
+  return emergency === undefined ? answer : { ...answer, emergency };
 }
 
 function answer(status: number, body: object, emergency?: string): OfrepAnswer {

@@ -8,7 +8,7 @@
  */
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Histogram, Registry } from 'prom-client';
+import type { RequestDurations } from '../../http/request-durations.js';
 import type { RequestLog } from '../../http/request-log.js';
 import { EMERGENCY_HEADER, emergencyHeaderValue } from '../emergency/header.js';
 import { authorizeEvaluation, presentedSecret } from './access.js';
@@ -36,8 +36,8 @@ export type { EvaluationHook } from './evaluator.js';
 export interface OfrepDeps extends EvaluatorDeps {
   /** Largest request body; bigger ones get 413. Default 1 MiB + room for the envelope. */
   bodyLimit?: number;
-  /** The app's metrics: the listener records its evaluations in the request-duration histogram. */
-  requestMetrics?: Registry;
+  /** The app's request-duration histogram: the listener records its evaluations there. */
+  requestDurations?: RequestDurations;
   /** The app's request log: the listener reports its evaluations there, as Fastify's hook does. */
   requestLog?: RequestLog | undefined;
   /** Change streams per token and in all (config `quotas`). */
@@ -64,7 +64,7 @@ export function mountOfrep(fastify: FastifyInstance, deps: OfrepDeps): ChangeStr
     evaluator,
     bodyLimit,
     log: fastify.log,
-    observe: durationRecorder(deps.requestMetrics),
+    durations: deps.requestDurations,
     requestLog: deps.requestLog,
   };
   // the evaluations are transport.ts's; these routes hand it what Fastify received (inject,
@@ -161,27 +161,4 @@ function ofrepErrorHandler(error: FastifyError, request: FastifyRequest, reply: 
     reply,
     errorAnswer(error, key, (e) => request.log.error({ err: e }, 'OFREP request failed')),
   );
-}
-
-/** The listener's entries in `sluice_http_request_duration_seconds`, labelled as Fastify's. */
-function durationRecorder(registry: Registry | undefined) {
-  const histogram = registry?.getSingleMetric('sluice_http_request_duration_seconds') as
-    | Histogram<'method' | 'route' | 'status'>
-    | undefined;
-  if (!histogram) return undefined;
-  // one labels object per route and status, found without building a key
-  const byRoute = new Map<string, Map<number, { method: string; route: string; status: string }>>();
-  return (route: string, status: number, seconds: number) => {
-    let byStatus = byRoute.get(route);
-    if (byStatus === undefined) {
-      byStatus = new Map();
-      byRoute.set(route, byStatus);
-    }
-    let set = byStatus.get(status);
-    if (set === undefined) {
-      set = { method: 'POST', route, status: String(status) };
-      byStatus.set(status, set);
-    }
-    histogram.observe(set, seconds);
-  };
 }

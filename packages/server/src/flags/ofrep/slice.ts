@@ -18,7 +18,7 @@ export function ofrepSlice(ctx: SliceContext, needs: EvaluationNeeds) {
         streamLimits: { perToken: quotas.streamsPerToken, total: quotas.streams },
         defaultEnvironment: ctx.defaultEnvironment,
         now: ctx.now,
-        requestMetrics: app.metrics,
+        requestDurations: app.requestDurations,
         requestLog: app.requestLog,
       });
     },

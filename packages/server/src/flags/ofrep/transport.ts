@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { FastifyBaseLogger } from 'fastify';
+import type { RequestDurations } from '../../http/request-durations.js';
 import type { RequestLog } from '../../http/request-log.js';
 import { EMERGENCY_HEADER } from '../emergency/header.js';
 import { CORS_HEADERS } from './cors.js';
@@ -39,8 +40,8 @@ export interface TransportOptions {
   evaluator: OfrepEvaluator;
   bodyLimit: number;
   log: FastifyBaseLogger;
-  /** Records a request's duration, as Fastify's onResponse hook does for its routes. */
-  observe?: ((route: string, status: number, seconds: number) => void) | undefined;
+  /** Where a request's duration goes, as Fastify's onResponse hook records its routes'. */
+  durations?: RequestDurations | undefined;
   /** Counts the request for the log's summary (or logs it, when every request is asked for). */
   requestLog?: RequestLog | undefined;
 }
@@ -143,10 +144,12 @@ class Exchange {
       this.key === null
         ? evaluator.bulk(call, (e) => this.logError(e))
         : evaluator.single(this.key, call, (e) => this.logError(e));
-    answering.then(
-      (answer) => this.finish(answer),
-      (failure: unknown) => this.finish(this.failure(failure)),
-    );
+    if (answering instanceof Promise)
+      answering.then(
+        (answer) => this.finish(answer),
+        (failure: unknown) => this.finish(this.failure(failure)),
+      );
+    else this.finish(answering);
   }
 
   private failure(error: unknown): OfrepAnswer {
@@ -163,10 +166,10 @@ class Exchange {
       return;
     }
     write(this.res, answer, this.requestId);
-    const { observe, requestLog } = this.options;
-    if (observe === undefined && requestLog === undefined) return;
+    const { durations, requestLog } = this.options;
+    if (durations === undefined && requestLog === undefined) return;
     const seconds = (performance.now() - this.started) / 1000;
-    observe?.(this.key === null ? BULK_URL : KEY_URL, answer.status, seconds);
+    durations?.observe('POST', this.key === null ? BULK_URL : KEY_URL, answer.status, seconds);
     if (requestLog === undefined || requestLog.counted('ofrep', answer.status)) return;
     requestLog.done({
       method: 'POST',
