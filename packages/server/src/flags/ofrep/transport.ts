@@ -197,9 +197,12 @@ function write(res: ServerResponse, answer: OfrepAnswer, requestId: string): voi
     res.end();
     return;
   }
-  headers.push('content-type', JSON_TYPE, 'content-length', String(Buffer.byteLength(answer.body)));
+  // encoded once: its length is the header, the bytes go out as they are (a string would be
+  // scanned for its length, then encoded again by the socket)
+  const bytes = Buffer.from(answer.body, 'utf8');
+  headers.push('content-type', JSON_TYPE, 'content-length', String(bytes.length));
   res.writeHead(answer.status, headers);
-  res.end(answer.body);
+  res.end(bytes);
 }
 
 /** The same headers as `write`, set one by one: what `inject`'s response object reads back. */

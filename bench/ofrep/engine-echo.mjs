@@ -1,0 +1,40 @@
+// Calibration: a bare node:http server doing a bulk evaluation's work and nothing else — body read
+// and parsed, the 50 flags evaluated with Sluice's engine (packages/core, compiled build) for the
+// context, the OFREP answer written with JSON.stringify. No auth, no ETag, no metrics, no log:
+// the ceiling of any Node server that evaluates these flags, against which Sluice's own
+// overhead (everything else it does per request) is measured.
+import http from 'node:http';
+import { compileFlagSet, evaluate } from '../../packages/core/dist/flags/index.js';
+import { flagdFile } from './flags.mjs';
+
+const port = Number(process.argv[2] ?? 0); // 0: any free port
+const set = compileFlagSet(flagdFile(), { mode: 'flagd' });
+const keys = [...set.flags.keys()];
+const now = () => Math.floor(Date.now() / 1000);
+
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
+  req.on('end', () => {
+    const context = JSON.parse(Buffer.concat(chunks).toString('utf8'))?.context ?? {};
+    const options = { now: now() };
+    const flags = keys.map((key) => {
+      const r = evaluate(set, key, 'any', undefined, context, options);
+      return { key, value: r.value, reason: r.reason, variant: r.variant };
+    });
+    const body = JSON.stringify({ flags });
+    res.writeHead(200, [
+      'content-type',
+      'application/json; charset=utf-8',
+      'content-length',
+      String(Buffer.byteLength(body)),
+    ]);
+    res.end(body);
+  });
+});
+server.listen(port, '127.0.0.1', () => {
+  process.stdout.write(
+    `${JSON.stringify({ url: `http://127.0.0.1:${server.address().port}`, token: '' })}\n`,
+  );
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
