@@ -1,10 +1,12 @@
 // Calibration: a bare node:http server doing a bulk evaluation's work and nothing else — body read
 // and parsed, the 50 flags evaluated with Sluice's engine (packages/core, compiled build) for the
-// context, the OFREP answer written with JSON.stringify. No auth, no ETag, no metrics, no log:
+// context, the OFREP answer built from the same cached JSON fragments Sluice uses
+// (packages/server flags/ofrep/fragments.ts). No auth, no ETag, no metrics, no log:
 // the ceiling of any Node server that evaluates these flags, against which Sluice's own
 // overhead (everything else it does per request) is measured.
 import http from 'node:http';
 import { compileFlagSet, evaluate } from '../../packages/core/dist/flags/index.js';
+import { evaluationJson } from '../../packages/server/dist/flags/ofrep/fragments.js';
 import { flagdFile } from './flags.mjs';
 
 const port = Number(process.argv[2] ?? 0); // 0: any free port
@@ -18,11 +20,10 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const context = JSON.parse(Buffer.concat(chunks).toString('utf8'))?.context ?? {};
     const options = { now: now() };
-    const flags = keys.map((key) => {
-      const r = evaluate(set, key, 'any', undefined, context, options);
-      return { key, value: r.value, reason: r.reason, variant: r.variant };
-    });
-    const body = JSON.stringify({ flags });
+    const parts = [];
+    for (const key of keys)
+      parts.push(evaluationJson(key, evaluate(set, key, 'any', undefined, context, options)));
+    const body = `{"flags":[${parts.join(',')}]}`;
     res.writeHead(200, [
       'content-type',
       'application/json; charset=utf-8',

@@ -12,6 +12,34 @@ describe('canonicalJson', () => {
     const v = JSON.parse('{"a":{"__proto__":{"x":1}}}');
     expect(canonicalJson(v)).toBe('{"a":{"__proto__":{"x":1}}}');
   });
+  it('gives the same text whether or not the value is already in canonical order', () => {
+    // the general form: a sorted copy at every depth, then JSON.stringify
+    const sorted = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(sorted);
+      if (v === null || typeof v !== 'object') return v;
+      const out: Record<string, unknown> = Object.create(null);
+      for (const k of Object.keys(v).sort()) {
+        const inner = (v as Record<string, unknown>)[k];
+        if (inner !== undefined) out[k] = sorted(inner);
+      }
+      return out;
+    };
+    const samples: unknown[] = [
+      { targetingKey: 'user-1' },
+      { a: 1, b: { c: [1, { d: 2, e: 3 }] } },
+      { '1': 'x', '10': 'y', '2': 'z', a: 1 },
+      { '10': 1, '9': 2 },
+      { a: undefined, b: 1 },
+      { when: new Date(0) },
+      { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: 1 } } } } } } } } } },
+    ];
+    for (const v of samples) expect(canonicalJson(v)).toBe(JSON.stringify(sorted(v)));
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(canonicalJson(v)).toBe(JSON.stringify(sorted(v)));
+      }),
+    );
+  });
   it('round-trips any JSON value to an equal value', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {

@@ -3,7 +3,32 @@
  * same, which is how `apply` knows a document changed nothing.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  // already canonical (the usual evaluation context: a few keys in order): no sorted copy
+  return JSON.stringify(inCanonicalOrder(value, 0) ? value : sortKeys(value));
+}
+
+/**
+ * True when `JSON.stringify(value)` is already the canonical form: plain objects whose keys are
+ * in sorted order at every depth (other objects, such as a Date with its toJSON, are not).
+ * Shallow values only: deeper ones take the general path.
+ */
+function inCanonicalOrder(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (depth > 8) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!inCanonicalOrder(item, depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  let previous: string | undefined;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    if (previous !== undefined && !(previous < key)) return false;
+    if (!inCanonicalOrder((value as Record<string, unknown>)[key], depth + 1)) return false;
+    previous = key;
+  }
+  return true;
 }
 
 function sortKeys(value: unknown): unknown {
