@@ -1,6 +1,6 @@
 // bench/ofrep/profile.mjs: where a Sluice OFREP request spends its CPU. Starts the benchmark's
-// Sluice server (the compiled build: run `npx tsc -b` first) under `node --cpu-prof` (pinned to CPU 1), loads one route with autocannon
-// (CPU 0), stops the server and prints the functions with the most self time, and the share of
+// Sluice server (the compiled build: run `npx tsc -b` first) under `node --cpu-prof` (pinned to
+// CPU 1), loads one route with autocannon (CPU 0), stops the server and prints the functions with the most self time, and the share of
 // the profile spent under a few markers (HTTP parsing, socket writes, evaluation, auth…).
 // Usage: node bench/ofrep/profile.mjs [single|bulk|304] [seconds=10] [connections=10]
 import { spawn } from 'node:child_process';
@@ -105,10 +105,10 @@ const markers = {
   'light-my-request/avvio': /light-my-request|avvio/,
   'socket write': /writeGeneric|writev|_writeGeneric|handleWriteReq/,
   'http parser': /parserOnHeadersComplete|parserOnBody|parserOnMessageComplete/,
-  'ofrep (all)': /packages\/server\/src\/flags\/ofrep\//,
-  'flag evaluation (core)': /packages\/core\/src\/flags\//,
-  'tokens.verify': /verify .*tokens\.service/,
-  'metrics observe': /prom-client/,
+  'ofrep (all)': /packages\/server\/(src|dist)\/flags\/ofrep\//,
+  'flag evaluation (core)': /packages\/core\/(src|dist)\/flags\//,
+  'tokens.verify': /verify(Now)? .*tokens\.service/,
+  'metrics observe': /prom-client|request-durations/,
   'request log (pino)': /node_modules\/pino\/|request-log/,
   'ETag (bulkEtag)': /bulkEtag|canonical/,
   'JSON parse (body)': /parseJsonBody|jsonTooDeep|secure-json-parse/,
