@@ -187,17 +187,17 @@ export class OfrepEvaluator {
         const body = { errorCode: 'INVALID_CONTEXT', errorDetails: problem };
         return answer(400, key === undefined ? body : { key, ...body }, emergency);
       }
+      // a const for the callbacks below (the catch block reads the variable as it was)
+      const header = emergency;
       const ready = this.flagsNow(environment);
       if (ready instanceof Promise) {
-        const failed = emergency;
         return ready
-          .then((flags) => evaluation({ principal, secret, environment, emergency: failed, context, flags }))
-          .catch((error: unknown) => withEmergency(errorAnswer(error, key, log), failed));
+          .then((flags) => evaluation({ principal, secret, environment, emergency: header, context, flags }))
+          .catch((error: unknown) => withEmergency(errorAnswer(error, key, log), header));
       }
       const answering = evaluation({ principal, secret, environment, emergency, context, flags: ready });
       if (!(answering instanceof Promise)) return answering;
-      const failed = emergency;
-      return answering.catch((error: unknown) => withEmergency(errorAnswer(error, key, log), failed));
+      return answering.catch((error: unknown) => withEmergency(errorAnswer(error, key, log), header));
     } catch (error) {
       return withEmergency(errorAnswer(error, key, log), emergency);
     }
