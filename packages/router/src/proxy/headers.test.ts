@@ -24,4 +24,36 @@ describe('response headers sent to the client', () => {
     );
     expect(clientResponseHeaders(head)).toEqual(['Server', 's']);
   });
+
+  it('gives each response its own values when they change from one response to the next', () => {
+    const long = 'x'.repeat(200);
+    for (let i = 0; i < 40; i++) {
+      const date = `Thu, 03 Dec 2026 12:00:${String(i % 60).padStart(2, '0')} GMT`;
+      const length = String(i % 3);
+      const head = raw(
+        'Date',
+        date,
+        'Content-Length',
+        length,
+        'X-Long',
+        `${long}${i}`,
+        'Connection',
+        i % 2 ? 'close' : 'keep-alive',
+      );
+      expect(clientResponseHeaders(head)).toEqual([
+        'Date',
+        date,
+        'Content-Length',
+        length,
+        'X-Long',
+        `${long}${i}`,
+      ]);
+    }
+  });
+
+  it('drops a header a changed Connection value lists', () => {
+    expect(clientResponseHeaders(raw('X-A', '1', 'Connection', 'keep-alive'))).toEqual(['X-A', '1']);
+    expect(clientResponseHeaders(raw('X-A', '1', 'Connection', 'x-a'))).toEqual([]);
+    expect(clientResponseHeaders(raw('X-A', '1', 'Connection', 'keep-alive'))).toEqual(['X-A', '1']);
+  });
 });

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { headerName, headerValue } from './header-text.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are for one connection and never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -144,35 +145,22 @@ export function upstreamRequestHeaderList(req: IncomingMessage, options: Forward
   return out;
 }
 
-/**
- * Response header names (and Connection values) as strings, by their bytes: an upstream sends
- * the same few in every response, and comparing bytes with ones seen before costs a fraction of
- * making a string of them (Buffer#toString, ~0.2 µs each). Bounded, so odd names cannot grow it.
- */
-const NAMES_KEPT = 256;
-const namesByLength = new Map<number, { bytes: Buffer; text: string }[]>();
-let namesKept = 0;
+/** The last Connection value seen and the names it lists beyond the hop-by-hop ones. */
+let lastConnection = 'keep-alive';
+let lastListed: string[] = [];
 
-function internedText(bytes: Buffer): string {
-  const length = bytes.length;
-  const seen = namesByLength.get(length);
-  if (seen !== undefined) {
-    for (const known of seen) {
-      const b = known.bytes;
-      let i = 0;
-      while (i < length && b[i] === bytes[i]) i++;
-      if (i === length) return known.text;
-    }
+function listedBy(connection: string): string[] {
+  // the same value comes back as the same string (header-text.ts): one comparison
+  if (connection === lastConnection) return lastListed;
+  const listed: string[] = [];
+  for (const t of connection.split(',')) {
+    const token = t.trim().toLowerCase();
+    // `keep-alive` (the usual token) names a header dropped anyway: no second pass for it
+    if (token && !HOP_BY_HOP.has(token)) listed.push(token);
   }
-  const text = bytes.toString('latin1');
-  if (namesKept < NAMES_KEPT) {
-    namesKept++;
-    // a copy: undici's buffer may be a view on memory it reuses
-    const entry = { bytes: Buffer.from(bytes), text };
-    if (seen === undefined) namesByLength.set(length, [entry]);
-    else seen.push(entry);
-  }
-  return text;
+  lastConnection = connection;
+  lastListed = listed;
+  return listed;
 }
 
 /**
@@ -183,24 +171,20 @@ export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
   const out: string[] = [];
   let listed: Set<string> | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = internedText(raw[i] as Buffer);
-    // only names as long as a hop-by-hop one are lower-cased and looked up (most are not)
-    if (HOP_BY_HOP_LENGTHS.has(name.length)) {
-      const lower = name.toLowerCase();
-      if (lower === 'connection') {
-        for (const t of internedText(raw[i + 1] as Buffer).split(',')) {
-          const token = t.trim().toLowerCase();
-          // `keep-alive` (the usual token) names a header dropped anyway: no second pass for it
-          if (token && !HOP_BY_HOP.has(token)) {
-            listed ??= new Set();
-            listed.add(token);
-          }
+    const name = headerName(raw[i] as Buffer);
+    // only names as long as a hop-by-hop one are looked up (most are not)
+    if (HOP_BY_HOP_LENGTHS.has(name.text.length)) {
+      if (name.lower === 'connection') {
+        const tokens = listedBy(headerValue(name, raw[i + 1] as Buffer));
+        if (tokens.length > 0) {
+          listed ??= new Set();
+          for (const token of tokens) listed.add(token);
         }
         continue;
       }
-      if (HOP_BY_HOP.has(lower)) continue;
+      if (HOP_BY_HOP.has(name.lower)) continue;
     }
-    out.push(name, (raw[i + 1] as Buffer).toString('latin1'));
+    out.push(name.text, headerValue(name, raw[i + 1] as Buffer));
   }
   if (listed === undefined) return out;
   const kept: string[] = [];
@@ -227,10 +211,15 @@ export function ambiguousFraming(req: IncomingMessage): string | undefined {
   if (contentLengths > 0 && transferEncodings > 0)
     return 'both Content-Length and Transfer-Encoding are present';
   if (contentLengths > 1) return 'Content-Length is repeated';
-  const cl = req.headers['content-length'];
-  if (cl !== undefined && !/^\d+$/.test(cl)) return 'Content-Length is not a number';
-  const te = req.headers['transfer-encoding'];
-  if (te !== undefined && !/(^|,)\s*chunked\s*$/i.test(te))
-    return 'Transfer-Encoding does not end in chunked';
+  // the header object is only read for a field the request has
+  if (contentLengths === 1) {
+    const cl = req.headers['content-length'];
+    if (cl !== undefined && !/^\d+$/.test(cl)) return 'Content-Length is not a number';
+  }
+  if (transferEncodings > 0) {
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined && !/(^|,)\s*chunked\s*$/i.test(te))
+      return 'Transfer-Encoding does not end in chunked';
+  }
   return undefined;
 }
