@@ -16,15 +16,22 @@ const HOP_BY_HOP = new Set([
 
 const HOP_BY_HOP_LENGTHS = new Set([...HOP_BY_HOP].map((name) => name.length));
 
-function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+/** The last request Connection value and its tokens: clients send the same one every time. */
+let lastRequestConnection: string | undefined;
+let lastRequestTokens: ReadonlySet<string> = new Set();
+
+/** The names a request's Connection header lists, lower-cased (a set only read, never changed). */
+function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const value = headers.connection;
+  if (typeof value !== 'string') return new Set();
+  if (value === lastRequestConnection) return lastRequestTokens;
   const tokens = new Set<string>();
-  if (typeof value === 'string') {
-    for (const t of value.split(',')) {
-      const token = t.trim().toLowerCase();
-      if (token) tokens.add(token);
-    }
+  for (const t of value.split(',')) {
+    const token = t.trim().toLowerCase();
+    if (token) tokens.add(token);
   }
+  lastRequestConnection = value;
+  lastRequestTokens = tokens;
   return tokens;
 }
 
@@ -98,6 +105,37 @@ const FIRST_LINE_ONLY = new Set([
   'if-unmodified-since',
 ]);
 
+const PASSED = 0;
+const DROPPED = 1;
+const FIRST_LINE = 2;
+const COOKIE = 3;
+
+/**
+ * A request header name as the client spelt it → its lower-case form and what the list does with
+ * it. Clients send the same few names, spelt the same way, on every request: one lookup instead
+ * of lower-casing each name and looking it up in three sets. Bounded, so odd names cannot grow it.
+ */
+const requestNames = new Map<string, { lower: string; kind: number }>();
+const REQUEST_NAMES_KEPT = 512;
+
+function requestName(name: string): { lower: string; kind: number } {
+  let known = requestNames.get(name);
+  if (known === undefined) {
+    const lower = name.toLowerCase();
+    const kind =
+      HOP_BY_HOP.has(lower) || SET_BY_ROUTER.has(lower)
+        ? DROPPED
+        : FIRST_LINE_ONLY.has(lower)
+          ? FIRST_LINE
+          : lower === 'cookie'
+            ? COOKIE
+            : PASSED;
+    known = { lower, kind };
+    if (requestNames.size < REQUEST_NAMES_KEPT) requestNames.set(name, known);
+  }
+  return known;
+}
+
 /**
  * The request headers of `upstreamRequestHeaders` as one flat name/value list, built from the
  * client's raw lines (the forwarding path: undici takes the list as it is, with no header
@@ -113,13 +151,13 @@ export function upstreamRequestHeaderList(req: IncomingMessage, options: Forward
   let cookie = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || SET_BY_ROUTER.has(lower) || listed?.has(lower) === true) continue;
-    if (FIRST_LINE_ONLY.has(lower)) {
+    const { lower, kind } = requestName(name);
+    if (kind === DROPPED || listed?.has(lower) === true) continue;
+    if (kind === FIRST_LINE) {
       seen ??= new Set();
       if (seen.has(lower)) continue;
       seen.add(lower);
-    } else if (lower === 'cookie') {
+    } else if (kind === COOKIE) {
       // several Cookie lines go on as one, joined as node joins them for the match rules
       if (!cookie) out.push(name, req.headers.cookie ?? (raw[i + 1] as string));
       cookie = true;
