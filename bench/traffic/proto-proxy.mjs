@@ -5,6 +5,8 @@
 //   undici-request   undici Pool.request, body piped
 //   undici-dispatch  undici Pool.dispatch (handler callbacks, raw headers, no streams)
 //   undici-hold      as undici-dispatch, but a one-chunk body goes out with res.end(chunk)
+//   undici-headers   as undici-dispatch, plus the headers the router adds (X-Forwarded-For/Proto/Host
+//                    upstream, one response header back): what those cost without the rest
 //   static           no upstream: the server answers from memory (the ceiling of node:http)
 // No split, metrics, timeouts or header hygiene. argv: mode port upstreamPort
 import http from 'node:http';
@@ -113,9 +115,10 @@ function undiciRequestHandler() {
 
 /** Legacy dispatch handler: undici calls it without an adapter and hands over raw header buffers. */
 class Forwarding {
-  constructor(res, hold) {
+  constructor(res, hold, extra) {
     this.res = res;
     this.hold = hold;
+    this.extra = extra;
     this.held = null;
     this.resume = null;
   }
@@ -126,6 +129,7 @@ class Forwarding {
       const name = rawHeaders[i].toString('latin1');
       if (!HOP.has(name.toLowerCase())) out.push(name, rawHeaders[i + 1].toString('latin1'));
     }
+    if (this.extra) out.push('sluice-version', 'blue');
     this.res.writeHead(status, out);
     this.resume = resume;
     return true;
@@ -156,15 +160,19 @@ class Forwarding {
   }
 }
 
-function undiciDispatchHandler(hold) {
+function undiciDispatchHandler(hold, extra = false) {
   const upstream = pool();
   return (req, res) => {
     const body = hasBody(req) ? req : null;
     if (!body) req.resume();
-    upstream.dispatch(
-      { path: req.url, method: req.method, headers: rawRequestHeaders(req), body },
-      new Forwarding(res, hold),
-    );
+    const headers = rawRequestHeaders(req);
+    if (extra) {
+      const prior = req.headers['x-forwarded-for'];
+      const ip = req.socket.remoteAddress ?? '';
+      headers.push('x-forwarded-for', prior ? `${prior}, ${ip}` : ip, 'x-forwarded-proto', 'http');
+      headers.push('x-forwarded-host', req.headers.host ?? '');
+    }
+    upstream.dispatch({ path: req.url, method: req.method, headers, body }, new Forwarding(res, hold, extra));
   };
 }
 
@@ -178,6 +186,7 @@ const handlers = {
   'undici-request': undiciRequestHandler,
   'undici-dispatch': () => undiciDispatchHandler(false),
   'undici-hold': () => undiciDispatchHandler(true),
+  'undici-headers': () => undiciDispatchHandler(false, true),
 };
 const make = handlers[mode];
 if (!make) {

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { CompiledRoute } from '../table/index.js';
 import type { RouterMetrics } from '../telemetry/index.js';
 import type { AgentPool } from './agents.js';
+import { addDeadline, cancelDeadline, type Expiring } from './deadlines.js';
 import { sendProblem, UpstreamTimeout, UpstreamUnavailable } from './errors.js';
 import { clientResponseHeaders, upstreamRequestHeaderList } from './headers.js';
 import type { Selection } from './select.js';
@@ -47,13 +48,14 @@ const CONNECTION_LOST = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
  * recorded outcome: the upstream's status, a 502/504 problem document of ours, 0 for a
  * response cut off mid-body, or 499 when the client went away first.
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements Dispatcher.DispatchHandler, Expiring {
   private readonly started = performance.now();
   private readonly canReplay: boolean;
   private readonly request: Dispatcher.DispatchOptions;
   private abortUpstream: ((err?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
-  private responseTimer: NodeJS.Timeout | undefined;
+  /** Ticket of the response deadline while it runs (deadlines.ts), else -1. */
+  private deadline = -1;
   /** The final response head was received (the request can no longer be replayed). */
   private responding = false;
   private status = 0;
@@ -123,7 +125,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (status < 200 || this.done) return !this.done; // 1xx stay between router and upstream
-    clearTimeout(this.responseTimer);
+    this.stopResponseClock();
     this.responding = true;
     this.status = status;
     this.resumeUpstream = resume;
@@ -147,7 +149,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onError(err: Error): void {
-    clearTimeout(this.responseTimer);
+    this.stopResponseClock();
     if (this.done) return;
     const code = (err as NodeJS.ErrnoException).code ?? '';
     // A written bodiless idempotent request whose connection closed before any response byte:
@@ -180,16 +182,25 @@ class Exchange implements Dispatcher.DispatchHandler {
   // --- outcomes ------------------------------------------------------------------------------
 
   private startResponseClock(): void {
-    if (this.done || this.responding) return;
+    if (this.done || this.responding || this.deadline !== -1) return;
+    this.deadline = addDeadline(this.route.config.timeouts.responseMs, this);
+  }
+
+  private stopResponseClock(): void {
+    if (this.deadline === -1) return;
+    cancelDeadline(this.route.config.timeouts.responseMs, this.deadline);
+    this.deadline = -1;
+  }
+
+  /** The response deadline passed with no response head. */
+  expire(): void {
+    this.deadline = -1;
     const { responseMs } = this.route.config.timeouts;
-    const { version } = this.selection;
-    this.responseTimer = setTimeout(() => {
-      const error = UpstreamTimeout(
-        `version ${version.name} of route ${this.route.name} sent no response in ${responseMs} ms`,
-      );
-      this.fail(error);
-      this.abortUpstream?.(error);
-    }, responseMs);
+    const error = UpstreamTimeout(
+      `version ${this.selection.version.name} of route ${this.route.name} sent no response in ${responseMs} ms`,
+    );
+    this.fail(error);
+    this.abortUpstream?.(error);
   }
 
   private fail(error: SluiceError): void {
@@ -208,7 +219,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private finish(status: number): void {
     if (this.done) return;
     this.done = true;
-    clearTimeout(this.responseTimer);
+    this.stopResponseClock();
     const result = { status, seconds: (performance.now() - this.started) / 1000 };
     this.deps.metrics.record(this.route.name, this.selection.version.name, result, this.deps.now());
     this.onDone?.(result);

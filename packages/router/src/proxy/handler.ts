@@ -44,7 +44,11 @@ function checkTarget(req: IncomingMessage): string | SluiceError {
 
 function hostFieldCount(raw: string[]): number {
   let n = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.length === 4 && raw[i]?.toLowerCase() === 'host') n++;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    // the usual spellings first: lower-casing makes a string each time
+    if (name === 'Host' || name === 'host' || (name.length === 4 && name.toLowerCase() === 'host')) n++;
+  }
   return n;
 }
 

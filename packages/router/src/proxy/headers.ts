@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { headerName, headerValue } from './header-text.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) are for one connection and never forwarded. */
 const HOP_BY_HOP = new Set([
@@ -15,15 +16,22 @@ const HOP_BY_HOP = new Set([
 
 const HOP_BY_HOP_LENGTHS = new Set([...HOP_BY_HOP].map((name) => name.length));
 
-function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+/** The last request Connection value and its tokens: clients send the same one every time. */
+let lastRequestConnection: string | undefined;
+let lastRequestTokens: ReadonlySet<string> = new Set();
+
+/** The names a request's Connection header lists, lower-cased (a set only read, never changed). */
+function connectionTokens(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const value = headers.connection;
+  if (typeof value !== 'string') return new Set();
+  if (value === lastRequestConnection) return lastRequestTokens;
   const tokens = new Set<string>();
-  if (typeof value === 'string') {
-    for (const t of value.split(',')) {
-      const token = t.trim().toLowerCase();
-      if (token) tokens.add(token);
-    }
+  for (const t of value.split(',')) {
+    const token = t.trim().toLowerCase();
+    if (token) tokens.add(token);
   }
+  lastRequestConnection = value;
+  lastRequestTokens = tokens;
   return tokens;
 }
 
@@ -97,6 +105,37 @@ const FIRST_LINE_ONLY = new Set([
   'if-unmodified-since',
 ]);
 
+const PASSED = 0;
+const DROPPED = 1;
+const FIRST_LINE = 2;
+const COOKIE = 3;
+
+/**
+ * A request header name as the client spelt it → its lower-case form and what the list does with
+ * it. Clients send the same few names, spelt the same way, on every request: one lookup instead
+ * of lower-casing each name and looking it up in three sets. Bounded, so odd names cannot grow it.
+ */
+const requestNames = new Map<string, { lower: string; kind: number }>();
+const REQUEST_NAMES_KEPT = 512;
+
+function requestName(name: string): { lower: string; kind: number } {
+  let known = requestNames.get(name);
+  if (known === undefined) {
+    const lower = name.toLowerCase();
+    const kind =
+      HOP_BY_HOP.has(lower) || SET_BY_ROUTER.has(lower)
+        ? DROPPED
+        : FIRST_LINE_ONLY.has(lower)
+          ? FIRST_LINE
+          : lower === 'cookie'
+            ? COOKIE
+            : PASSED;
+    known = { lower, kind };
+    if (requestNames.size < REQUEST_NAMES_KEPT) requestNames.set(name, known);
+  }
+  return known;
+}
+
 /**
  * The request headers of `upstreamRequestHeaders` as one flat name/value list, built from the
  * client's raw lines (the forwarding path: undici takes the list as it is, with no header
@@ -112,13 +151,13 @@ export function upstreamRequestHeaderList(req: IncomingMessage, options: Forward
   let cookie = false;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || SET_BY_ROUTER.has(lower) || listed?.has(lower) === true) continue;
-    if (FIRST_LINE_ONLY.has(lower)) {
+    const { lower, kind } = requestName(name);
+    if (kind === DROPPED || listed?.has(lower) === true) continue;
+    if (kind === FIRST_LINE) {
       seen ??= new Set();
       if (seen.has(lower)) continue;
       seen.add(lower);
-    } else if (lower === 'cookie') {
+    } else if (kind === COOKIE) {
       // several Cookie lines go on as one, joined as node joins them for the match rules
       if (!cookie) out.push(name, req.headers.cookie ?? (raw[i + 1] as string));
       cookie = true;
@@ -144,6 +183,24 @@ export function upstreamRequestHeaderList(req: IncomingMessage, options: Forward
   return out;
 }
 
+/** The last Connection value seen and the names it lists beyond the hop-by-hop ones. */
+let lastConnection = 'keep-alive';
+let lastListed: string[] = [];
+
+function listedBy(connection: string): string[] {
+  // the same value comes back as the same string (header-text.ts): one comparison
+  if (connection === lastConnection) return lastListed;
+  const listed: string[] = [];
+  for (const t of connection.split(',')) {
+    const token = t.trim().toLowerCase();
+    // `keep-alive` (the usual token) names a header dropped anyway: no second pass for it
+    if (token && !HOP_BY_HOP.has(token)) listed.push(token);
+  }
+  lastConnection = connection;
+  lastListed = listed;
+  return listed;
+}
+
 /**
  * Response headers sent back to the client, from the upstream's raw header lines (name, value,
  * name, value…, as undici hands them over): end-to-end ones only, in order, repeats kept.
@@ -152,21 +209,20 @@ export function clientResponseHeaders(raw: readonly Buffer[]): string[] {
   const out: string[] = [];
   let listed: Set<string> | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString('latin1');
-    // only names as long as a hop-by-hop one are lower-cased and looked up (most are not)
-    if (HOP_BY_HOP_LENGTHS.has(name.length)) {
-      const lower = name.toLowerCase();
-      if (lower === 'connection') {
-        listed ??= new Set();
-        for (const t of (raw[i + 1] as Buffer).toString('latin1').split(',')) {
-          const token = t.trim().toLowerCase();
-          if (token) listed.add(token);
+    const name = headerName(raw[i] as Buffer);
+    // only names as long as a hop-by-hop one are looked up (most are not)
+    if (HOP_BY_HOP_LENGTHS.has(name.text.length)) {
+      if (name.lower === 'connection') {
+        const tokens = listedBy(headerValue(name, raw[i + 1] as Buffer));
+        if (tokens.length > 0) {
+          listed ??= new Set();
+          for (const token of tokens) listed.add(token);
         }
         continue;
       }
-      if (HOP_BY_HOP.has(lower)) continue;
+      if (HOP_BY_HOP.has(name.lower)) continue;
     }
-    out.push(name, (raw[i + 1] as Buffer).toString('latin1'));
+    out.push(name.text, headerValue(name, raw[i + 1] as Buffer));
   }
   if (listed === undefined) return out;
   const kept: string[] = [];
@@ -193,10 +249,15 @@ export function ambiguousFraming(req: IncomingMessage): string | undefined {
   if (contentLengths > 0 && transferEncodings > 0)
     return 'both Content-Length and Transfer-Encoding are present';
   if (contentLengths > 1) return 'Content-Length is repeated';
-  const cl = req.headers['content-length'];
-  if (cl !== undefined && !/^\d+$/.test(cl)) return 'Content-Length is not a number';
-  const te = req.headers['transfer-encoding'];
-  if (te !== undefined && !/(^|,)\s*chunked\s*$/i.test(te))
-    return 'Transfer-Encoding does not end in chunked';
+  // the header object is only read for a field the request has
+  if (contentLengths === 1) {
+    const cl = req.headers['content-length'];
+    if (cl !== undefined && !/^\d+$/.test(cl)) return 'Content-Length is not a number';
+  }
+  if (transferEncodings > 0) {
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined && !/(^|,)\s*chunked\s*$/i.test(te))
+      return 'Transfer-Encoding does not end in chunked';
+  }
   return undefined;
 }

@@ -61,6 +61,12 @@ export function selectVersion(
   route: CompiledRoute,
   request: { headers: IncomingHttpHeaders; url: string },
 ): Selection | undefined {
+  // The usual route, with no match rules and no stickiness, reads nothing of the request.
+  if (route.config.match.length === 0 && !(route.config.sticky && route.stickyCookie)) {
+    const name = route.balancer.pick();
+    const version = name === undefined ? undefined : route.versions.get(name);
+    return version ? { version, reason: 'weight' } : undefined;
+  }
   let cookieCache: Map<string, string> | undefined;
   const cookies = () => {
     cookieCache ??= parseCookies(request.headers.cookie);

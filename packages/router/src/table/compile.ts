@@ -114,9 +114,13 @@ export function findRoute(
   hostHeader: string | undefined,
   url: string,
 ): CompiledRoute | undefined {
-  const host = hostName(hostHeader);
+  // only read when a route is bound to a host (most tables have none)
+  let host: string | undefined;
   for (const route of table.routes) {
-    if (route.host !== undefined && route.host !== host) continue;
+    if (route.host !== undefined) {
+      host ??= hostName(hostHeader);
+      if (route.host !== host) continue;
+    }
     if (prefixMatches(route.prefix, url)) return route;
   }
   return undefined;

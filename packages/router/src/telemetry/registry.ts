@@ -66,6 +66,8 @@ interface Series {
  */
 export class RouterMetrics {
   private readonly series = new Map<string, Series>();
+  /** The same series by route, then version: found per request with no key string to build. */
+  private readonly byRoute = new Map<string, Map<string, Series>>();
   private readonly mirrors = new Map<string, MirrorTotals>();
   /** Per route and shadow version: each comparison a sample, a status mismatch its "error". */
   private readonly mismatches = new Map<string, SlidingWindow>();
@@ -78,8 +80,12 @@ export class RouterMetrics {
   }
 
   private get(route: string, version: string): Series {
-    const key = `${route}\u0000${version}`;
-    let s = this.series.get(key);
+    let versions = this.byRoute.get(route);
+    if (versions === undefined) {
+      versions = new Map();
+      this.byRoute.set(route, versions);
+    }
+    let s = versions.get(version);
     if (!s) {
       s = {
         window: new SlidingWindow(this.retentionMs),
@@ -94,7 +100,8 @@ export class RouterMetrics {
         },
         lastAt: 0,
       };
-      this.series.set(key, s);
+      this.series.set(`${route}\u0000${version}`, s);
+      versions.set(version, s);
     }
     return s;
   }
@@ -203,6 +210,9 @@ export class RouterMetrics {
     for (const [key, s] of this.series) {
       if (isLive(s.totals.route, s.totals.version) || now - s.lastAt <= this.retentionMs) continue;
       this.series.delete(key);
+      const versions = this.byRoute.get(s.totals.route);
+      versions?.delete(s.totals.version);
+      if (versions?.size === 0) this.byRoute.delete(s.totals.route);
       removed++;
     }
     for (const [key, m] of this.mirrors) {

@@ -132,6 +132,9 @@ describe('pruning', () => {
     expect(m.window('api', 'old', 10_000, T0 + 5_000).requests).toBe(1);
     expect(m.prune(isLive, T0 + 20_000)).toBe(1);
     expect(m.totals().map((t) => t.version)).toEqual(['live']);
+    // a version that comes back starts a series of its own
+    m.record('api', 'old', { status: 200, seconds: 0.01 }, T0 + 21_000);
+    expect(m.counts().find((c) => c.version === 'old')?.requests).toBe(1);
   });
 });
 
