@@ -58,6 +58,28 @@ function answers(state: FlagState, contexts: Record<string, unknown>[]) {
   return out;
 }
 
+function answersOf(state: FlagState, key: string, contexts: Record<string, unknown>[]) {
+  return contexts.map((ctx) => {
+    const r = evaluate(state.set, key, 'boolean' as FlagValueType, false, ctx, { overlay: state.overlay });
+    return [r.value, r.variant, r.reason, r.errorCode];
+  });
+}
+
+/** `keys` and every flag of the state that names one of them as a prerequisite, at any depth. */
+function dependentsOf(state: FlagState, keys: string[]): string[] {
+  const out = new Set(keys);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [key, flag] of state.set.flags)
+      if (!out.has(key) && flag.prerequisites.some((p) => out.has(p.flag))) {
+        out.add(key);
+        grew = true;
+      }
+  }
+  return [...out];
+}
+
 describe('applyDelta', () => {
   it('answers as the whole set compiled from scratch, change after change', () => {
     const rnd = random(17);
@@ -115,8 +137,16 @@ describe('applyDelta', () => {
       const whole = compileState(sync(v, current, killed, emergency));
       expect(answers(next, contexts)).toEqual(answers(whole, contexts));
       expect(flagsChanged).toEqual(expect.arrayContaining([...removed, ...rewritten]));
+      // every flag that answers differently is announced, a prerequisite's dependents too
+      const moved = [...next.set.flags.keys()].filter(
+        (key) =>
+          JSON.stringify(answersOf(state, key, contexts)) !== JSON.stringify(answersOf(next, key, contexts)),
+      );
+      expect(flagsChanged).toEqual(expect.arrayContaining(moved));
       if (emergency === state.sync.emergency)
-        expect([...removed, ...rewritten, ...killMoved]).toEqual(expect.arrayContaining(flagsChanged));
+        expect(dependentsOf(next, [...removed, ...rewritten, ...killMoved])).toEqual(
+          expect.arrayContaining(flagsChanged),
+        );
       state = next;
       checked++;
     }

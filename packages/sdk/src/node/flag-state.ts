@@ -143,7 +143,7 @@ export function applyDelta(before: FlagState, raw: unknown): { state: FlagState;
 /**
  * The flags whose answers may differ between two states: compiled anew (a definition, segment or
  * set metadata changed; the compiled form is reused otherwise), added, removed, killed or revived,
- * or all of them when emergency mode moved.
+ * those that name one of these as a prerequisite, or all of them when emergency mode moved.
  */
 export function changedFlags(before: FlagState | undefined, after: FlagState): string[] {
   if (!before) return Object.keys(after.sync.flags);
@@ -155,14 +155,37 @@ function* changedSteps(before: FlagState, after: FlagState): Steps<string[]> {
   const emergencyMoved = before.sync.emergency !== after.sync.emergency;
   const changed: string[] = [];
   const old = before.set.flags;
+  /** prerequisite → the flags that name it */
+  const dependents = new Map<string, string[]>();
   let n = 0;
   for (const [key, flag] of after.set.flags) {
     if (emergencyMoved || old.get(key) !== flag) changed.push(key);
     else if (before.overlay.killed?.has(key) !== after.overlay.killed?.has(key)) changed.push(key);
+    for (const pre of flag.prerequisites) {
+      const named = dependents.get(pre.flag);
+      if (named === undefined) dependents.set(pre.flag, [key]);
+      else named.push(key);
+    }
     if (++n % 1024 === 0) yield;
   }
   for (const key of old.keys()) if (!after.set.flags.has(key)) changed.push(key);
+  if (dependents.size > 0) withDependents(changed, dependents);
   return changed;
+}
+
+/**
+ * Adds to `changed` every flag that names a changed flag as a prerequisite, at any depth: its
+ * definition is the same, but its answers follow its prerequisite's.
+ */
+function withDependents(changed: string[], dependents: ReadonlyMap<string, readonly string[]>): void {
+  const listed = new Set(changed);
+  for (let i = 0; i < changed.length; i++) {
+    for (const dependent of dependents.get(changed[i] as string) ?? []) {
+      if (listed.has(dependent)) continue;
+      listed.add(dependent);
+      changed.push(dependent);
+    }
+  }
 }
 
 /** What the head of a payload says about it, read without parsing the whole text. */
