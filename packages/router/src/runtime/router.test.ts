@@ -133,6 +133,31 @@ describe('configuration', () => {
   });
 });
 
+describe('figures of a version that left the configuration', () => {
+  it('are dropped once its window has emptied, with no further configuration', async () => {
+    const router = await createRouter({ listen: { port: 0 }, metricsRetentionMs: 1_000 });
+    try {
+      const port = router.status().listen?.port ?? 0;
+      await router.applyConfig(snapshot(1, { v1: 0, v2: 100 }));
+      for (let i = 0; i < 5; i++) expect((await request(port, `/item/${i}`)).status).toBe(200);
+      expect(await router.prometheus()).toContain('version="v2"');
+      await router.applyConfig({
+        version: 2,
+        routes: [{ name: 'api', versions: [{ name: 'v1', url: v1.url }], weights: { v1: 100 } }],
+      });
+      // v2's window still held its requests when it left; nothing else is applied after
+      let remaining = true;
+      for (let i = 0; i < 150 && remaining; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        remaining = (await router.prometheus()).includes('version="v2"');
+      }
+      expect(remaining).toBe(false);
+    } finally {
+      await router.close();
+    }
+  });
+});
+
 describe('admin port', () => {
   it('serves /healthz, /status, /metrics and /versions apart from proxied paths', async () => {
     const router = await createRouter({ listen: { port: 0 }, adminListen: { port: 0 } });

@@ -62,6 +62,14 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     },
   });
 
+  const isLive = (route: string, version: string) =>
+    current.byName.get(route)?.versions.has(version) === true;
+  // a version that left the configuration keeps its series while its window holds requests; a
+  // prune each window removes it then, without waiting for the next configuration (and requests
+  // a worker reports late cannot keep it)
+  const pruning = setInterval(() => metrics.prune(isLive, now()), metrics.retentionMs);
+  pruning.unref();
+
   const swap = (snapshot: RouterSnapshot, from: RouterStatus['source']) => {
     const table = compileTable(snapshot);
     health.reconcile(table);
@@ -70,7 +78,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     source = from;
     appliedAt = now();
     agents.retain(liveOrigins(table));
-    metrics.prune((route, version) => table.byName.get(route)?.versions.has(version) === true, now());
+    metrics.prune(isLive, now());
     events.emit('config', { version: table.version });
   };
 
@@ -181,6 +189,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     },
     prometheus: () => renderPrometheus(metrics, routerGauges(router)),
     async close() {
+      clearInterval(pruning);
       health.close();
       // WebSocket tunnels have no request boundary to wait for: they end with the router.
       for (const socket of tunnels) socket.destroy();
@@ -207,6 +216,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       adminAddr = await listen(admin, options.adminListen);
     }
   } catch (err) {
+    clearInterval(pruning);
     health.close();
     if (server?.listening) await closeServer(server, 0);
     await workers?.close(0);
