@@ -80,6 +80,8 @@ export class OfrepEvaluator {
   /** Flag sets (by the cache's promise for them) that are built. */
   private readonly settled = new WeakMap<Promise<EnvironmentFlags>, EnvironmentFlags>();
 
+  private readonly epochSeconds = () => Math.floor(this.now().getTime() / 1000);
+
   constructor(private readonly deps: EvaluatorDeps) {
     this.now = deps.now ?? (() => new Date());
     this.onEvaluated = deps.onEvaluated ?? (() => {});
@@ -90,8 +92,9 @@ export class OfrepEvaluator {
     return this.answer(call, key, log, (asked) => {
       // OFREP sends no type, so evaluate untyped ('any', as evaluateAll does); the provider
       // checks the value against its default's type (TYPE_MISMATCH is raised there)
+      // the clock is read only if a rule reads $flagd.timestamp
       const result = evaluate(asked.flags.set, key, UNTYPED, undefined as never, asked.context, {
-        now: Math.floor(this.now().getTime() / 1000),
+        clock: this.epochSeconds,
         overlay: asked.flags.overlay,
       });
       let status = 200;
