@@ -29,8 +29,8 @@ const names = (process.argv[4] ?? 'bare,router').split(',');
 const connections = 32;
 
 requireTools(['wrk', 'nginx', 'taskset']);
-spawnSync('npx', ['tsc', '-b', 'packages/router'], { cwd: root, stdio: 'ignore' });
-if (!existsSync(`${root}packages/router/dist/index.js`)) {
+const build = spawnSync('npx', ['tsc', '-b', 'packages/router'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0 || !existsSync(`${root}packages/router/dist/index.js`)) {
   console.error('the router did not build: npx tsc -b packages/router');
   process.exit(2);
 }

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { CompiledRoute } from '../table/index.js';
 import type { RouterMetrics } from '../telemetry/index.js';
 import type { AgentPool } from './agents.js';
-import { addDeadline, cancelDeadline, type Expiring } from './deadlines.js';
+import { addDeadline, cancelDeadline, type Deadline, type Expiring } from './deadlines.js';
 import { sendProblem, UpstreamTimeout, UpstreamUnavailable } from './errors.js';
 import { clientResponseHeaders, upstreamRequestHeaderList } from './headers.js';
 import type { Selection } from './select.js';
@@ -54,8 +54,8 @@ class Exchange implements Dispatcher.DispatchHandler, Expiring {
   private readonly request: Dispatcher.DispatchOptions;
   private abortUpstream: ((err?: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
-  /** Ticket of the response deadline while it runs (deadlines.ts), else -1. */
-  private deadline = -1;
+  /** The response deadline while it runs (deadlines.ts). */
+  private deadline: Deadline | undefined;
   /** The final response head was received (the request can no longer be replayed). */
   private responding = false;
   private status = 0;
@@ -182,19 +182,19 @@ class Exchange implements Dispatcher.DispatchHandler, Expiring {
   // --- outcomes ------------------------------------------------------------------------------
 
   private startResponseClock(): void {
-    if (this.done || this.responding || this.deadline !== -1) return;
+    if (this.done || this.responding || this.deadline !== undefined) return;
     this.deadline = addDeadline(this.route.config.timeouts.responseMs, this);
   }
 
   private stopResponseClock(): void {
-    if (this.deadline === -1) return;
-    cancelDeadline(this.route.config.timeouts.responseMs, this.deadline);
-    this.deadline = -1;
+    if (this.deadline === undefined) return;
+    cancelDeadline(this.deadline);
+    this.deadline = undefined;
   }
 
   /** The response deadline passed with no response head. */
   expire(): void {
-    this.deadline = -1;
+    this.deadline = undefined;
     const { responseMs } = this.route.config.timeouts;
     const error = UpstreamTimeout(
       `version ${this.selection.version.name} of route ${this.route.name} sent no response in ${responseMs} ms`,

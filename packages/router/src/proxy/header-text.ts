@@ -3,7 +3,8 @@
  * upstream sends the same few names in every response, and mostly the same values (Server,
  * Content-Type, Date for a second…): comparing bytes with the ones seen last costs a fraction
  * of making a string of them (Buffer#toString, 0.1–0.2 µs a line, the largest part of the
- * router's own work on a response). Bounded: odd names and changing values cannot grow it.
+ * router's own work on a response). Bounded: odd names and changing values cannot grow it, and
+ * credentials (Set-Cookie…) are never kept.
  */
 
 export interface HeaderName {
@@ -17,6 +18,10 @@ export interface HeaderName {
 }
 
 const NAMES_KEPT = 256;
+/** Longer names (no real header's) are made a string each time rather than kept. */
+const NAME_KEPT_MAX = 64;
+/** Names whose values are credentials: never kept in this process-wide cache. */
+const SECRET_VALUES = new Set(['set-cookie', 'authorization', 'proxy-authorization', 'cookie']);
 /** Values longer than this are not kept (cookies, long caching headers). */
 const VALUE_KEPT_MAX = 64;
 const CHANGES_ALLOWED = 16;
@@ -38,14 +43,17 @@ export function headerName(bytes: Buffer): HeaderName {
     for (const known of seen) if (sameBytes(known.bytes, bytes)) return known.name;
   }
   const text = bytes.toString('latin1');
+  const lower = text.toLowerCase();
+  const kept = namesKept < NAMES_KEPT && bytes.length <= NAME_KEPT_MAX;
   const name: HeaderName = {
     text,
-    lower: text.toLowerCase(),
+    lower,
     lastValue: undefined,
     lastText: '',
-    changes: namesKept < NAMES_KEPT ? 0 : CHANGES_ALLOWED + 1,
+    // a value is only compared with the last one for names kept, and never for credentials
+    changes: kept && !SECRET_VALUES.has(lower) ? 0 : CHANGES_ALLOWED + 1,
   };
-  if (namesKept < NAMES_KEPT) {
+  if (kept) {
     namesKept++;
     // copies: undici's buffers may be views on memory it reuses
     const entry = { bytes: Buffer.from(bytes), name };

@@ -117,6 +117,8 @@ const COOKIE = 3;
  */
 const requestNames = new Map<string, { lower: string; kind: number }>();
 const REQUEST_NAMES_KEPT = 512;
+/** Longer names (no real header's) are classified each time rather than kept. */
+const REQUEST_NAME_KEPT_MAX = 64;
 
 function requestName(name: string): { lower: string; kind: number } {
   let known = requestNames.get(name);
@@ -131,7 +133,8 @@ function requestName(name: string): { lower: string; kind: number } {
             ? COOKIE
             : PASSED;
     known = { lower, kind };
-    if (requestNames.size < REQUEST_NAMES_KEPT) requestNames.set(name, known);
+    if (requestNames.size < REQUEST_NAMES_KEPT && name.length <= REQUEST_NAME_KEPT_MAX)
+      requestNames.set(name, known);
   }
   return known;
 }

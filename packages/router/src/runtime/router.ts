@@ -67,7 +67,8 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   // a version that left the configuration keeps its series while its window holds requests; a
   // prune each window removes it then, without waiting for the next configuration (and requests
   // a worker reports late cannot keep it)
-  const pruning = setInterval(() => metrics.prune(isLive, now()), metrics.retentionMs);
+  const pruneEveryMs = Math.min(Math.max(metrics.retentionMs, 1_000), 600_000);
+  const pruning = setInterval(() => metrics.prune(isLive, now()), pruneEveryMs);
   pruning.unref();
 
   const swap = (snapshot: RouterSnapshot, from: RouterStatus['source']) => {

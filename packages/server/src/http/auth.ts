@@ -25,7 +25,6 @@ export interface StreamTickets {
 
 export const ANONYMOUS: Principal = { tokenId: null, subject: 'anonymous', scopes: [], roles: [] };
 
-/** The secret from `Authorization: Bearer <secret>`, or null when absent. */
 /** True when `value` from `start` on is non-empty printable ASCII without spaces (the usual token). */
 function plainToken(value: string, start: number): boolean {
   if (value.length <= start) return false;
@@ -36,6 +35,7 @@ function plainToken(value: string, start: number): boolean {
   return true;
 }
 
+/** The secret from `Authorization: Bearer <secret>`, or null when absent. */
 export function bearerSecret(header: string | string[] | undefined): string | null {
   if (header === undefined) return null;
   const value = Array.isArray(header) ? header[0] : header;

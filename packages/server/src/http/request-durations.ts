@@ -36,7 +36,7 @@ export class DurationSeries {
     this.counts = new Float64Array(bounds.length + 1);
   }
 
-  /** Records one request that took `seconds`. */
+  /** Records one request that took `seconds` (not a finite number: ignored; prom-client throws). */
   observe(seconds: number): void {
     if (!Number.isFinite(seconds)) return;
     const { bounds } = this;
@@ -116,7 +116,7 @@ export class RequestDurations {
     });
   }
 
-  /** Zeroes every series (prom-client's `registry.resetMetrics()`). */
+  /** Zeroes every series for `registry.resetMetrics()` (prom-client would drop them instead). */
   reset(): void {
     for (const series of this.all) {
       series.counts.fill(0);

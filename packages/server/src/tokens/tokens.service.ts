@@ -148,11 +148,7 @@ export class TokenService implements TokenVerifier {
     return view(result);
   }
 
-  /**
-   * The principal a secret stands for, or null. The cache is keyed by the secret itself, so a
-   * hit costs a map lookup rather than a SHA-256 (several µs of every OFREP request); the
-   * secrets it holds are ones this process has just been sent, and it never leaves the process.
-   */
+  /** What `verify` answers from the cache alone; undefined when it would have to look. */
   verifyNow(secret: string): Principal | null | undefined {
     const hit = this.cache.get(secret);
     if (hit === undefined) return undefined;
@@ -160,6 +156,11 @@ export class TokenService implements TokenVerifier {
     return hit.until > nowMs && live(hit, nowMs) ? hit.principal : undefined;
   }
 
+  /**
+   * The principal a secret stands for, or null. The cache is keyed by the secret itself, so a
+   * hit costs a map lookup rather than a SHA-256 (several µs of every OFREP request); the
+   * secrets it holds are ones this process has just been sent, and it never leaves the process.
+   */
   async verify(secret: string): Promise<Principal | null> {
     const nowMs = this.now().getTime();
     const hit = this.cache.get(secret);

@@ -89,7 +89,7 @@ export class OfrepEvaluator {
 
   /** `POST /ofrep/v1/evaluate/flags/{key}`. Never throws: failures are answers. */
   single(key: string, call: OfrepCall, log: (error: unknown) => void): Answering {
-    return this.answer(call, key, log, (asked) => {
+    return this.authorised(call, key, log, (asked) => {
       // OFREP sends no type, so evaluate untyped ('any', as evaluateAll does); the provider
       // checks the value against its default's type (TYPE_MISMATCH is raised there)
       // the clock is read only if a rule reads $flagd.timestamp
@@ -113,7 +113,7 @@ export class OfrepEvaluator {
 
   /** `POST /ofrep/v1/evaluate/flags`: every flag, with ETag / If-None-Match. Never throws. */
   bulk(call: OfrepCall, log: (error: unknown) => void): Answering {
-    return this.answer(call, undefined, log, (asked) => {
+    return this.authorised(call, undefined, log, (asked) => {
       const { flags, environment, context, emergency } = asked;
       const etag = bulkEtag(environment, flags.digest, context);
       if (etag === null)
@@ -151,24 +151,24 @@ export class OfrepEvaluator {
    * to `evaluation`; failures become answers. Synchronous when the token and the flag set are at
    * hand (nearly always): each await would cost a turn of the microtask queue per request.
    */
-  private answer(
+  private authorised(
     call: OfrepCall,
     key: string | undefined,
     log: (error: unknown) => void,
     evaluation: (asked: Asked) => Answering,
   ): Answering {
-    let secret: string;
     try {
-      secret = requiredSecret(call.headers);
+      const secret = requiredSecret(call.headers);
+      const known = this.deps.tokens.verifyNow?.(secret);
+      if (known !== undefined) return this.answerFor(known, secret, call, key, log, evaluation);
+      return this.deps.tokens.verify(secret).then(
+        (principal) => this.answerFor(principal, secret, call, key, log, evaluation),
+        (error: unknown) => errorAnswer(error, key, log),
+      );
     } catch (error) {
+      // a verifier that throws instead of rejecting still gets an answer
       return errorAnswer(error, key, log);
     }
-    const known = this.deps.tokens.verifyNow?.(secret);
-    if (known !== undefined) return this.answerFor(known, secret, call, key, log, evaluation);
-    return this.deps.tokens.verify(secret).then(
-      (principal) => this.answerFor(principal, secret, call, key, log, evaluation),
-      (error: unknown) => errorAnswer(error, key, log),
-    );
   }
 
   private answerFor(
@@ -190,7 +190,7 @@ export class OfrepEvaluator {
         const body = { errorCode: 'INVALID_CONTEXT', errorDetails: problem };
         return answer(400, key === undefined ? body : { key, ...body }, emergency);
       }
-      // a const for the callbacks below (the catch block reads the variable as it was)
+      // `emergency` as a const, for the promise callbacks below
       const header = emergency;
       const ready = this.flagsNow(environment);
       if (ready instanceof Promise) {
