@@ -3,11 +3,12 @@
 // CPU 1), loads one route with autocannon (CPU 0), stops the server and prints the functions with the most self time, and the share of
 // the profile spent under a few markers (HTTP parsing, socket writes, evaluation, auth…).
 // Usage: node bench/ofrep/profile.mjs [single|bulk|304] [seconds=10] [connections=10]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSluice } from './build.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -15,14 +16,7 @@ const [scenario = 'single', secondsArg = '10', connectionsArg = '10'] = process.
 const autocannon = (await import(`${root}bench/node_modules/autocannon/autocannon.js`)).default;
 const dir = mkdtempSync(join(tmpdir(), 'sluice-ofrep-prof-'));
 // the compiled build, as users run it: built first, so the profile is of this checkout
-const build = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b'], {
-  cwd: root,
-  stdio: 'inherit',
-});
-if (build.status !== 0) {
-  console.error('Sluice did not build: npx tsc -b');
-  process.exit(2);
-}
+buildSluice(root);
 
 const child = spawn(
   'taskset',

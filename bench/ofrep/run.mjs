@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { buildSluice } from './build.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -117,14 +118,7 @@ async function measure(label, server, url, headers, bodyOf, expectStatus = '2xx'
 }
 
 // as users run it (`npm start` runs the compiled build): built first, no source transform
-const build = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b'], {
-  cwd: root,
-  stdio: 'inherit',
-});
-if (build.status !== 0) {
-  console.error('Sluice did not build: npx tsc -b');
-  process.exit(2);
-}
+buildSluice(root);
 const sluice = await start('sluice', [`${here}sluice-server.mjs`, '0'], root);
 const unleash = await start('unleash-proxy', [`${here}unleash-proxy.mjs`, '0'], `${root}bench`);
 const echo = await start('fastify-echo', [`${here}fastify-echo.mjs`, '0'], root);

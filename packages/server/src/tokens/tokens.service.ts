@@ -152,8 +152,7 @@ export class TokenService implements TokenVerifier {
   verifyNow(secret: string): Principal | null | undefined {
     const hit = this.cache.get(secret);
     if (hit === undefined) return undefined;
-    const nowMs = this.now().getTime();
-    return hit.until > nowMs && live(hit, nowMs) ? hit.principal : undefined;
+    return fresh(hit, this.now().getTime()) ? hit.principal : undefined;
   }
 
   /**
@@ -164,7 +163,7 @@ export class TokenService implements TokenVerifier {
   async verify(secret: string): Promise<Principal | null> {
     const nowMs = this.now().getTime();
     const hit = this.cache.get(secret);
-    if (hit && hit.until > nowMs && live(hit, nowMs)) return hit.principal;
+    if (hit && fresh(hit, nowMs)) return hit.principal;
     let record: TokenRecord | null;
     try {
       record = await createTokenStore(this.db).findByHash(hashToken(secret));
@@ -249,6 +248,11 @@ function ticketMac(key: string, body: string): string {
 }
 
 /** A cached token not past its expiry (a module function: verify runs on every evaluation). */
+/** A cache entry `verify` may answer from: within the cache's time and the token's life. */
+function fresh(entry: { until: number; expiresAt: number | null }, nowMs: number): boolean {
+  return entry.until > nowMs && live(entry, nowMs);
+}
+
 function live(entry: { expiresAt: number | null }, nowMs: number): boolean {
   return entry.expiresAt === null || entry.expiresAt > nowMs;
 }
