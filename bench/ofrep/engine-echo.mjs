@@ -1,9 +1,10 @@
-// Calibration: a bare node:http server doing a bulk evaluation's work and nothing else — body read
-// and parsed, the 50 flags evaluated with Sluice's engine (packages/core, compiled build) for the
+// Calibration: a bare node:http server doing an evaluation's work and nothing else — body read
+// and parsed, the flags evaluated with Sluice's engine (packages/core, compiled build) for the
 // context, the OFREP answer built from the same cached JSON fragments Sluice uses
-// (packages/server flags/ofrep/fragments.ts). No auth, no ETag, no metrics, no log:
-// the ceiling of any Node server that evaluates these flags, against which Sluice's own
-// overhead (everything else it does per request) is measured.
+// (packages/server flags/ofrep/fragments.ts). `POST …/flags/{key}` evaluates that one flag, any
+// other URL all 50. No auth, no ETag, no CORS or request id, no metrics, no log: the ceiling of
+// any Node server that evaluates these flags, against which Sluice's own overhead (everything
+// else it does per request) is measured.
 import http from 'node:http';
 import { compileFlagSet, evaluate } from '../../packages/core/dist/flags/index.js';
 import { evaluationJson } from '../../packages/server/dist/flags/ofrep/fragments.js';
@@ -13,6 +14,7 @@ const port = Number(process.argv[2] ?? 0); // 0: any free port
 const set = compileFlagSet(flagdFile(), { mode: 'flagd' });
 const keys = [...set.flags.keys()];
 const now = () => Math.floor(Date.now() / 1000);
+const SINGLE = '/ofrep/v1/evaluate/flags/';
 
 const server = http.createServer((req, res) => {
   const chunks = [];
@@ -20,10 +22,16 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const context = JSON.parse(Buffer.concat(chunks).toString('utf8'))?.context ?? {};
     const options = { now: now() };
-    const parts = [];
-    for (const key of keys)
-      parts.push(evaluationJson(key, evaluate(set, key, 'any', undefined, context, options)));
-    const body = `{"flags":[${parts.join(',')}]}`;
+    let body;
+    if (req.url.startsWith(SINGLE)) {
+      const key = req.url.slice(SINGLE.length);
+      body = evaluationJson(key, evaluate(set, key, 'any', undefined, context, options));
+    } else {
+      const parts = [];
+      for (const key of keys)
+        parts.push(evaluationJson(key, evaluate(set, key, 'any', undefined, context, options)));
+      body = `{"flags":[${parts.join(',')}]}`;
+    }
     res.writeHead(200, [
       'content-type',
       'application/json; charset=utf-8',

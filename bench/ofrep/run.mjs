@@ -205,6 +205,13 @@ const scenarios = [
     {},
     (u) => ({ context: { targetingKey: u } }),
   ],
+  [
+    "calibration: bare node:http evaluating the one flag with Sluice's engine (the single's work, nothing else)",
+    engineEcho,
+    `${engineEcho.url}/ofrep/v1/evaluate/flags/feature-07`,
+    {},
+    (u) => ({ context: { targetingKey: u } }),
+  ],
 ];
 const runs = scenarios.map(() => []);
 for (let round = 0; round < rounds; round++)
@@ -228,7 +235,8 @@ const table = [
   ),
 ];
 // rows: 0 Sluice single, 1 unleash single, 2 Sluice bulk, 3 unleash bulk, 4 Fastify, 5 node:http,
-// 6 Sluice 304, 7 node:http with a bulk-sized answer, 8 node:http evaluating the 50 flags
+// 6 Sluice 304, 7 node:http with a bulk-sized answer, 8 node:http evaluating the 50 flags,
+// 9 node:http evaluating the one flag
 const ratio = (a, b) => (rows[a].rps / rows[b].rps).toFixed(1);
 const cpuRatio = (a, b) => (rows[b].cpuPerRequest / rows[a].cpuPerRequest).toFixed(1);
 const toCeiling = (a, b) => (rows[b].cpuPerRequest / rows[a].cpuPerRequest).toFixed(2);
@@ -240,8 +248,9 @@ const summary = [
     `(CPU per request ${cpuRatio(5, 1)}×, ${cpuRatio(7, 3)}×).`,
   `Ratio to the same-run ceiling (its CPU per request ÷ Sluice's): single ${toCeiling(0, 5)} ` +
     `(target 0.8: ${Number(toCeiling(0, 5)) >= 0.8 ? 'met' : 'not met'}), bulk ${toCeiling(2, 7)} ` +
-    `(target 0.7: ${Number(toCeiling(2, 7)) >= 0.7 ? 'met' : 'not met'}); bulk to the server that evaluates ` +
-    `the same flags and does nothing else: ${toCeiling(2, 8)}.`,
+    `(target 0.7: ${Number(toCeiling(2, 7)) >= 0.7 ? 'met' : 'not met'}); to the server that evaluates ` +
+    `the same flags and does nothing else: single ${toCeiling(0, 9)}, bulk ${toCeiling(2, 8)}; that server ` +
+    `to the bare ceiling: single ${toCeiling(9, 5)}, bulk ${toCeiling(8, 7)}.`,
   `Targets: ≥ 10× unleash-proxy (${Number(ratio(0, 1)) >= 10 && Number(ratio(2, 3)) >= 10 ? 'met' : 'not met'}), ` +
     `p99 < 5 ms (${rows[0].p99 < 5 && rows[2].p99 < 5 ? 'met' : 'not met'}).`,
 ];
