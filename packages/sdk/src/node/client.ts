@@ -3,6 +3,9 @@
  * of the environment's flag set, kept current by the server's SDK stream. Fail-static: when the
  * server goes away the last set keeps serving, `status()` says `stale`, and the client reconnects
  * with jittered backoff. Evaluation never throws.
+ *
+ * This file holds the public surface and the served state; `connection.ts` talks to the server and
+ * `local-copy.ts` reads the bootstrap and keeps the cache file.
  */
 import {
   type EvaluationErrorCode,
@@ -10,14 +13,11 @@ import {
   evaluate,
   type FlagValueOf,
   type FlagValueType,
-  type ImpressionBatch,
 } from '@sluice/core/flags';
-import { Backoff, type BackoffOptions } from '../stream/backoff.js';
-import { describe, readEventStream, StreamRefused } from '../stream/sse.js';
-import { readCache, writeCache } from './cache.js';
+import type { BackoffOptions } from '../stream/backoff.js';
+import { Connection } from './connection.js';
 import {
   changedFlags,
-  DeltaGap,
   type FlagState,
   forgetState,
   payloadHead,
@@ -25,6 +25,7 @@ import {
   sharedState,
 } from './flag-state.js';
 import { ImpressionCounter, type ImpressionStats } from './impressions.js';
+import { LocalCopy } from './local-copy.js';
 import { inSlices, updateSteps } from './set-updates.js';
 
 /** An evaluation's result; `PROVIDER_NOT_READY` before the first set arrives. */
@@ -64,8 +65,6 @@ export interface SluiceClientOptions {
 
 /** Distinct (flag, variant, reason) counted between sends at most; evaluations past it are dropped. */
 export const MAX_IMPRESSION_TALLIES = 10_000;
-/** How long one impressions request may take before its counts wait for the next send (ms). */
-const IMPRESSIONS_TIMEOUT_MS = 5_000;
 
 export interface FlagsChanged {
   /** Keys whose answers may have changed. */
@@ -92,13 +91,10 @@ export class SluiceClient {
     stale: new Set(),
     error: new Set(),
   };
-  private readonly stop = new AbortController();
-  private readonly backoff: Backoff;
-  private readonly base: string;
+  private readonly connection: Connection;
+  private readonly local: LocalCopy;
   private triedServer = false;
-  private cacheWrites: Promise<void> = Promise.resolve();
   private updates: Promise<void> = Promise.resolve();
-  private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly impressions: ImpressionCounter | undefined;
   private readonly impressionsTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -112,15 +108,25 @@ export class SluiceClient {
   constructor(readonly options: SluiceClientOptions) {
     if (!/^https?:\/\//.test(options.url)) throw new Error(`url: "${options.url}" is not an http(s) URL`);
     if (!options.token) throw new Error('token: an sdk:<env> token is required');
-    this.base = options.url.replace(/\/+$/, '');
-    this.backoff = new Backoff(options.backoff);
+    this.connection = new Connection(options, {
+      apply: (payload, kind) => this.update(payload, 'server', kind),
+      ready: () => this.becomeReady(),
+      fail: (error, status) => this.fail(error, status),
+    });
+    this.local = new LocalCopy(options, {
+      apply: (payload) => this.update(payload, 'bootstrap'),
+      served: () => this.state?.sync,
+      unreadable: (error) => {
+        this.problem = error;
+      },
+    });
     if (options.impressions !== false) {
       const interval = options.impressionsIntervalMs ?? 10_000;
       if (!Number.isFinite(interval) || interval < 100)
         throw new Error(`impressionsIntervalMs: ${interval} is not a number of milliseconds ≥ 100`);
       this.impressions = new ImpressionCounter({
         maxTallies: MAX_IMPRESSION_TALLIES,
-        send: (batch) => this.sendImpressions(batch),
+        send: (batch) => this.connection.sendImpressions(batch),
       });
       this.impressionsTimer = setInterval(() => void this.impressions?.flush(), interval);
       // counting must not keep a process alive that has nothing else to do
@@ -284,43 +290,9 @@ export class SluiceClient {
    * await client.close();
    */
   async close(): Promise<void> {
-    this.stop.abort(new Error('closed'));
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.connection.close();
     if (this.impressionsTimer !== undefined) clearInterval(this.impressionsTimer);
     await this.flushImpressions();
-  }
-
-  /** One impressions request; rejects when the counts should be kept for the next send. */
-  private async sendImpressions(batch: ImpressionBatch): Promise<'sent' | 'refused'> {
-    const signal = AbortSignal.timeout(IMPRESSIONS_TIMEOUT_MS);
-    // a fetch that ignores its signal must not hold `close()` either
-    const timedOut = new Promise<never>((_, reject) =>
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
-    );
-    timedOut.catch(() => {});
-    let res: Response;
-    try {
-      res = await Promise.race([
-        (this.options.fetch ?? fetch)(this.target('/api/v1/sdk/impressions'), {
-          method: 'POST',
-          headers: { ...this.headers(), 'content-type': 'application/json' },
-          body: JSON.stringify(batch),
-          signal,
-        }),
-        timedOut,
-      ]);
-    } catch (error) {
-      // no answer in time: the server may have counted the batch, so sending it again could count
-      // it twice; it is dropped (counted as dropped). An error before that (refused, reset) keeps it.
-      if (signal.aborted) return 'refused';
-      throw error;
-    }
-    const text = await Promise.race([res.text(), timedOut]).catch(() => '');
-    if (res.ok) return 'sent';
-    // a server that will never take this batch (invalid, or no such endpoint): drop it, don't retry forever
-    if (res.status === 400 || res.status === 404 || res.status === 413 || res.status === 422)
-      return 'refused';
-    throw new Error(`impressions: ${res.status} ${describe(text, res.statusText)}`);
   }
 
   /**
@@ -372,37 +344,15 @@ export class SluiceClient {
     this.state = next;
     if (from === 'server') {
       this.becomeReady();
-      if (this.options.cacheFile) this.saveCache(this.options.cacheFile);
+      this.local.save();
     }
     if (!before) return;
     const flagsChanged = changedFlags(before, next);
     if (flagsChanged.length) this.emit('change', { flagsChanged, version: next.sync.version });
   }
 
-  /** One write at a time, each of the newest set: an older set never lands after a newer one. */
-  private saveCache(file: string): void {
-    this.cacheWrites = this.cacheWrites.then(() =>
-      this.state ? writeCache(file, this.state.sync) : undefined,
-    );
-  }
-
-  private async refetch(): Promise<void> {
-    try {
-      const res = await (this.options.fetch ?? fetch)(this.target('/api/v1/sdk/flag-set'), {
-        headers: this.headers(),
-        signal: this.stop.signal,
-      });
-      const text = await res.text();
-      if (res.status !== 200) throw new StreamRefused(res.status, describe(text, res.statusText));
-      await this.update(text, 'server');
-    } catch (error) {
-      if (this.stop.signal.aborted) return;
-      this.failWith(error);
-    }
-  }
-
   private becomeReady(): void {
-    this.backoff.reset();
+    this.connection.resetBackoff();
     this.problem = undefined;
     if (this.current === 'ready') return;
     this.current = 'ready';
@@ -426,124 +376,9 @@ export class SluiceClient {
     }
   }
 
+  /** The bootstrap and cache first, then the server until `close()`. */
   private async run(): Promise<void> {
-    await this.loadLocal();
-    while (!this.stop.signal.aborted) {
-      try {
-        if (this.options.mode === 'poll') await this.poll();
-        else await this.streamOnce();
-        // the server ended the stream (restart, shutdown): serve on, reconnect soon
-        if (!this.stop.signal.aborted) this.fail(new Error('the server closed the stream'), 'stale');
-      } catch (error) {
-        if (this.stop.signal.aborted) return;
-        this.failWith(error);
-      }
-      await this.sleep(this.backoff.next());
-    }
+    await this.local.load();
+    await this.connection.run();
   }
-
-  /** `error` when the server refuses the token or sends a bad set; `stale` otherwise. */
-  private failWith(error: unknown): void {
-    const refused = error instanceof StreamRefused && (error.status === 401 || error.status === 403);
-    this.fail(
-      error instanceof Error ? error : new Error(String(error)),
-      refused || isBadSet(error) ? 'error' : 'stale',
-    );
-  }
-
-  private async loadLocal(): Promise<void> {
-    const sources: [string, () => Promise<unknown>][] = [];
-    if (this.options.bootstrap !== undefined) {
-      const b = this.options.bootstrap;
-      sources.push(['bootstrap', async () => (typeof b === 'string' ? readCache(b) : b)]);
-    }
-    if (this.options.cacheFile) {
-      const file = this.options.cacheFile;
-      sources.push(['cache', () => readCache(file)]);
-    }
-    for (const [, read] of sources) {
-      try {
-        const payload = await read();
-        if (payload !== undefined) await this.update(payload, 'bootstrap');
-      } catch (error) {
-        this.problem = error instanceof Error ? error : new Error(String(error));
-      }
-    }
-  }
-
-  private headers(): Record<string, string> {
-    return { authorization: `Bearer ${this.options.token}` };
-  }
-
-  private target(path: string): string {
-    const env = this.options.environment;
-    return `${this.base}${path}${env ? `?environment=${encodeURIComponent(env)}` : ''}`;
-  }
-
-  /**
-   * One connection. Updates compile after the event that carried them (see `update`); a bad one
-   * ends the connection with its error, as a bad frame does, or is reported when the stream has
-   * already ended.
-   */
-  private async streamOnce(): Promise<void> {
-    const connection = new AbortController();
-    let open = true;
-    const failed = (error: unknown) => {
-      if (error instanceof DeltaGap) void this.refetch();
-      else if (this.stop.signal.aborted) return;
-      else if (open) connection.abort(error instanceof Error ? error : new Error(String(error)));
-      else this.failWith(error);
-    };
-    try {
-      await readEventStream({
-        url: this.target('/api/v1/sdk/stream'),
-        headers: this.headers(),
-        signal: AbortSignal.any([this.stop.signal, connection.signal]),
-        idleTimeoutMs: this.options.idleTimeoutMs ?? 45_000,
-        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-        onEvent: (event) => {
-          if (event.event === 'flag-set') this.update(event.data, 'server').catch(failed);
-          else if (event.event === 'flag-set-delta') this.update(event.data, 'server', 'delta').catch(failed);
-          else if (event.event === 'closed')
-            throw new StreamRefused(401, describe(event.data, 'the server closed the stream'));
-        },
-      });
-    } finally {
-      open = false;
-    }
-  }
-
-  private async poll(): Promise<void> {
-    let etag: string | undefined;
-    for (;;) {
-      const res = await (this.options.fetch ?? fetch)(this.target('/api/v1/sdk/flag-set'), {
-        headers: { ...this.headers(), ...(etag ? { 'if-none-match': etag } : {}) },
-        signal: this.stop.signal,
-      });
-      if (res.status === 200) {
-        await this.update(await res.text(), 'server');
-        etag = res.headers.get('etag') ?? undefined;
-      } else if (res.status === 304) this.becomeReady();
-      else throw new StreamRefused(res.status, describe(await res.text().catch(() => ''), res.statusText));
-      await this.sleep(this.options.pollIntervalMs ?? 15_000);
-      if (this.stop.signal.aborted) return;
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const signal = this.stop.signal;
-      const wake = () => {
-        clearTimeout(this.timer);
-        signal.removeEventListener('abort', wake);
-        resolve();
-      };
-      this.timer = setTimeout(wake, ms);
-      signal.addEventListener('abort', wake, { once: true });
-    });
-  }
-}
-
-function isBadSet(error: unknown): boolean {
-  return error instanceof Error && /^the flag set is not/.test(error.message);
 }
