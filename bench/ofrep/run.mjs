@@ -7,14 +7,22 @@
 // /proc/<pid>/stat): on a machine shared with other work it moves less than req/s does.
 // Needs `npm install --prefix bench`. Usage:
 //   node bench/ofrep/run.mjs [seconds=10] [connections=10] [rounds=3] [--rate=N] [--record]
-import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { buildSluice } from './build.mjs';
+import {
+  cpuMicros,
+  here,
+  loadAutocannon,
+  load as loadWith,
+  root,
+  start,
+  stopAll,
+  USERS,
+} from './harness.mjs';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const record = process.argv.includes('--record');
 // --rate=N: every row paced at N req/s instead of as fast as it answers. Flat out, a faster
@@ -38,70 +46,14 @@ if (!process.env.OFREP_BENCH_PINNED) {
   process.exit(r.status ?? 1);
 }
 
-let autocannon;
-try {
-  autocannon = (await import(`${root}bench/node_modules/autocannon/autocannon.js`)).default;
-} catch {
-  console.error('autocannon is missing: npm install --prefix bench');
-  process.exit(2);
-}
-
+const autocannon = await loadAutocannon();
 const loadAtStart = loadavg()[0];
-const children = [];
-function start(label, nodeArgs, cwd) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('taskset', ['-c', '1', process.execPath, ...nodeArgs], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n')[0];
-      if (out.includes('\n')) resolve({ ...JSON.parse(line), pid: child.pid });
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('exit', (code) => reject(new Error(`${label} exited (${code}): ${err.slice(-2000)}`)));
-  });
-}
-const stopAll = () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-};
-process.on('exit', stopAll);
-
-const USERS = 10_000;
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-function load(url, headers, bodyOf, extra = {}) {
-  const requests = Array.from({ length: USERS }, (_, i) => ({ body: JSON.stringify(bodyOf(`user-${i}`)) }));
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url,
-        method: 'POST',
-        connections,
-        duration: seconds,
-        headers: { 'content-type': 'application/json', ...headers },
-        requests,
-        ...(rate > 0 ? { overallRate: rate } : {}),
-        ...extra,
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
-}
-
-/** CPU time (user + system) a process has used so far, in microseconds. */
-function cpuMicros(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime, stime in 1/100 s
-}
+const load = (url, headers, bodyOf, extra = {}) =>
+  loadWith(autocannon, { url, headers, bodyOf, connections, seconds, rate, ...extra });
 
 async function measure(label, server, url, headers, bodyOf, expectStatus = '2xx') {
-  await load(url, headers, bodyOf, { duration: 2 }); // warm-up: JIT, caches, connections
+  await load(url, headers, bodyOf, { seconds: 2 }); // warm-up: JIT, caches, connections
   const cpuBefore = cpuMicros(server.pid);
   const r = await load(url, headers, bodyOf);
   const cpu = cpuMicros(server.pid) - cpuBefore;
