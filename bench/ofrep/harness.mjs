@@ -55,9 +55,10 @@ export function cpuMicros(pid) {
 
 /**
  * One autocannon run: POSTs to `url`, bodies cycling through USERS prebuilt ones (`bodyOf(user)`),
- * so the load generator spends its CPU on sockets, not on building requests.
+ * so the load generator spends its CPU on sockets, not on building requests. It lasts `seconds`,
+ * or sends `amount` requests when that is given; `timeout` is each request's, in seconds.
  */
-export function load(autocannon, { url, headers, bodyOf, connections, seconds, rate = 0 }) {
+export function load(autocannon, { url, headers, bodyOf, connections, seconds, rate = 0, amount, timeout }) {
   const requests = Array.from({ length: USERS }, (_, i) => ({ body: JSON.stringify(bodyOf(`user-${i}`)) }));
   return new Promise((resolve, reject) => {
     autocannon(
@@ -65,7 +66,8 @@ export function load(autocannon, { url, headers, bodyOf, connections, seconds, r
         url,
         method: 'POST',
         connections,
-        duration: seconds,
+        ...(amount === undefined ? { duration: seconds } : { amount }),
+        ...(timeout === undefined ? {} : { timeout }),
         headers: { 'content-type': 'application/json', ...headers },
         requests,
         ...(rate > 0 ? { overallRate: rate } : {}),
