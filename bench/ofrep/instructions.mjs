@@ -1,7 +1,8 @@
 // bench/ofrep/instructions: how many instructions a request costs, counted rather than timed.
 // On a shared VM one Sluice server's CPU per request moves by a third from one 5 s window to the
-// next (bench/RESULTS.md, 2026-12-03), more than the differences worth measuring; instruction
-// counts move by a few per cent. Each server runs under valgrind's callgrind, takes `warm`
+// next (bench/RESULTS.md, 2026-12-03), more than the differences worth measuring; a server
+// without timers repeats its instruction count to 0.1 % (Sluice's timers make its count move
+// more: see bench/ofrep/README.md). Each server runs under valgrind's callgrind, takes `warm`
 // requests on one connection, then its counters are zeroed, `count` requests are sent and the
 // counts dumped; then the counters are zeroed again for a window as long with no requests (the
 // server's timers: polls, the metrics sampler), which is subtracted. Reported: instructions of the
