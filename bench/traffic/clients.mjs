@@ -1,17 +1,6 @@
-// bench/traffic/clients: which upstream client should the router use? Bare node:http proxies
-// that differ only in their upstream client (proto-proxy.mjs), the Sluice router and NGINX
-// (1 worker, 90:10) measured in the same run, in interleaved rounds (in a different order each
-// round) so that the load other jobs put on the machine falls on every row alike. Needs wrk and nginx.
-// Usage: node bench/traffic/clients.mjs [seconds=10] [connections=32] [rounds=3] [modes=all] [before]
-// `before`: another build of the router to measure in the same run, e.g. the one before a change:
-//   git archive <rev> packages/core packages/router tsconfig.base.json | tar -x -C bench/.work/before
-//   (cd bench/.work/before && ../../../node_modules/.bin/tsc -b packages/router)
-//   then pass bench/.work/before/packages/router/dist/index.js
-
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import {
+  buildRouter,
   cpuSeconds,
   fmt,
   freshWorkDir,
@@ -36,11 +25,7 @@ const modes = (process.argv[5] ?? 'static,agent,agent-raw,undici-request,undici-
 const before = process.argv[6];
 
 requireTools(['wrk', 'nginx']);
-spawnSync('npx', ['tsc', '-b', 'packages/router'], { cwd: root, stdio: 'ignore' });
-if (!existsSync(`${root}packages/router/dist/index.js`)) {
-  console.error('the router did not build: npx tsc -b packages/router');
-  process.exit(2);
-}
+buildRouter();
 const work = freshWorkDir('traffic-clients');
 const ports = { blue: 18181, green: 18182, nginx: 18192, sluice: 18190, sluiceAdmin: 18191 };
 startUpstreams(work, ports);

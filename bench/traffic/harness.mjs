@@ -2,7 +2,7 @@
 // all stop with the script, waiting for ports, and one wrk measurement. Kept apart so run.mjs
 // (the published comparison) and clients.mjs (client prototypes) measure the same way.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +16,14 @@ export function requireTools(tools) {
       process.exit(2);
     }
   }
+}
+
+/** Builds the router (`tsc -b packages/router`), or exits saying it did not build. */
+export function buildRouter() {
+  const build = spawnSync('npx', ['tsc', '-b', 'packages/router'], { cwd: root, stdio: 'inherit' });
+  if (build.status === 0 && existsSync(`${root}packages/router/dist/index.js`)) return;
+  console.error('the router did not build: npx tsc -b packages/router');
+  process.exit(2);
 }
 
 export function freshWorkDir(name) {

@@ -1,16 +1,6 @@
-// bench/traffic/latency: the latency a proxy adds at a moderate, fixed rate: about 1,000
-// requests/s, one request due every millisecond (open loop: latency counts from the moment a
-// request was due, so a slow answer cannot hold the next ones back) over 16 keep-alive
-// connections. Paired sampling: every due request goes out at the same instant through the
-// proxy and to the upstream directly, so both see the same moment of the machine (scheduling,
-// the load generator's own pauses) and "added" is the proxy's percentile minus the direct one
-// of the same run. The Sluice router and NGINX (1 worker), both splitting 90:10; rounds are
-// interleaved, and the median over rounds is printed last. Needs nginx.
-// Usage: node bench/traffic/latency.mjs [seconds=10] [rounds=3] [rate=1000]
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import {
+  buildRouter,
   fmt,
   freshWorkDir,
   loadavg,
@@ -29,11 +19,7 @@ const RATE = Number(process.argv[4] ?? 1000);
 const CONNECTIONS = 16;
 
 requireTools(['nginx']);
-spawnSync('npx', ['tsc', '-b', 'packages/router'], { cwd: root, stdio: 'ignore' });
-if (!existsSync(`${root}packages/router/dist/index.js`)) {
-  console.error('the router did not build: npx tsc -b packages/router');
-  process.exit(2);
-}
+buildRouter();
 const work = freshWorkDir('traffic-latency');
 const ports = {
   blue: 18281,

@@ -8,8 +8,8 @@
 //   systems: `bare` (proto-proxy undici-dispatch), `proto:<mode>` (another proto-proxy mode),
 //   `router` (this checkout's build), or another build's dist/index.js (see clients.mjs header).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import {
+  buildRouter,
   cpuSeconds,
   fmt,
   freshWorkDir,
@@ -29,11 +29,7 @@ const names = (process.argv[4] ?? 'bare,router').split(',');
 const connections = 32;
 
 requireTools(['wrk', 'nginx', 'taskset']);
-const build = spawnSync('npx', ['tsc', '-b', 'packages/router'], { cwd: root, stdio: 'inherit' });
-if (build.status !== 0 || !existsSync(`${root}packages/router/dist/index.js`)) {
-  console.error('the router did not build: npx tsc -b packages/router');
-  process.exit(2);
-}
+buildRouter();
 // This process, wrk and the upstreams on CPU 0; the proxies on CPU 1.
 spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 const work = freshWorkDir('traffic-paired');

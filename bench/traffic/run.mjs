@@ -1,12 +1,8 @@
-// bench/traffic: requests per second and latency through the Sluice router, compared in the same
-// run with NGINX and HAProxy doing the same 90/10 split between two upstreams, and with the
-// upstream hit directly. Needs wrk, nginx and haproxy (Debian packages) and a built router
-// (the script runs `npx tsc -b packages/router`). Usage: node bench/traffic/run.mjs [seconds=10] [connections=32]
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
+  buildRouter,
   cpuSeconds,
   fmt,
   freshWorkDir,
@@ -21,7 +17,7 @@ import {
 } from './harness.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const _root = fileURLToPath(new URL('../..', import.meta.url));
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 32);
 const PORTS = {
@@ -39,11 +35,7 @@ const PORTS = {
 
 requireTools(['wrk', 'nginx', 'haproxy']);
 // Incremental: cheap when the build is current, and never benchmarks stale code.
-spawnSync('npx', ['tsc', '-b', 'packages/router'], { cwd: root, stdio: 'ignore' });
-if (!existsSync(`${root}packages/router/dist/index.js`)) {
-  console.error('the router did not build: npx tsc -b packages/router');
-  process.exit(2);
-}
+buildRouter();
 const work = freshWorkDir('traffic');
 
 const upstreams = startUpstreams(work, PORTS);
