@@ -5,7 +5,8 @@
  *
  * Nesting limit for JSON request bodies. Parsing deep input is cheap, but every recursive step
  * after it (zod, the flag engine, canonical JSON) uses the stack: 10,000 levels overflowed it
- * and answered 500 (issue 13, L1). Bodies nested deeper than this are refused before parsing.
+ * and answered 500 (issue 13, L1). Bodies nested deeper than this are refused, by a scan before
+ * parsing (or, for text too short to be valid that deep, after it fails to parse).
  */
 import sjson from 'secure-json-parse';
 

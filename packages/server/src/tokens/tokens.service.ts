@@ -247,12 +247,12 @@ function ticketMac(key: string, body: string): string {
   return createHmac('sha256', key).update(body).digest('base64url');
 }
 
-/** A cached token not past its expiry (a module function: verify runs on every evaluation). */
 /** A cache entry `verify` may answer from: within the cache's time and the token's life. */
 function fresh(entry: { until: number; expiresAt: number | null }, nowMs: number): boolean {
   return entry.until > nowMs && live(entry, nowMs);
 }
 
+/** A cached token not past its expiry (a module function: verify runs on every evaluation). */
 function live(entry: { expiresAt: number | null }, nowMs: number): boolean {
   return entry.expiresAt === null || entry.expiresAt > nowMs;
 }
