@@ -1,46 +1,11 @@
-// Calibration: a bare node:http server doing an evaluation's work and nothing else — body read
-// and parsed, the flags evaluated with Sluice's engine (packages/core, compiled build) for the
-// context, the OFREP answer built from the same cached JSON fragments Sluice uses
-// (packages/server flags/ofrep/fragments.ts). `POST …/flags/{key}` evaluates that one flag, any
-// other URL all 50. No auth, no ETag, no CORS or request id, no metrics, no log: the ceiling of
-// any Node server that evaluates these flags, against which Sluice's own overhead (everything
-// else it does per request) is measured.
+// Calibration: a bare node:http server doing an evaluation's work and nothing else
+// (engine-answer.mjs): the ceiling of any Node server that evaluates these flags, against which
+// Sluice's own overhead (everything else it does per request) is measured.
 import http from 'node:http';
-import { compileFlagSet, evaluate } from '../../packages/core/dist/flags/index.js';
-import { evaluationJson } from '../../packages/server/dist/flags/ofrep/fragments.js';
-import { flagdFile } from './flags.mjs';
+import { answerWithEngine } from './engine-answer.mjs';
 
 const port = Number(process.argv[2] ?? 0); // 0: any free port
-const set = compileFlagSet(flagdFile(), { mode: 'flagd' });
-const keys = [...set.flags.keys()];
-const now = () => Math.floor(Date.now() / 1000);
-const SINGLE = '/ofrep/v1/evaluate/flags/';
-
-const server = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (chunk) => chunks.push(chunk));
-  req.on('end', () => {
-    const context = JSON.parse(Buffer.concat(chunks).toString('utf8'))?.context ?? {};
-    const options = { now: now() };
-    let body;
-    if (req.url.startsWith(SINGLE)) {
-      const key = req.url.slice(SINGLE.length);
-      body = evaluationJson(key, evaluate(set, key, 'any', undefined, context, options));
-    } else {
-      const parts = [];
-      for (const key of keys)
-        parts.push(evaluationJson(key, evaluate(set, key, 'any', undefined, context, options)));
-      body = `{"flags":[${parts.join(',')}]}`;
-    }
-    res.writeHead(200, [
-      'content-type',
-      'application/json; charset=utf-8',
-      'content-length',
-      String(Buffer.byteLength(body)),
-    ]);
-    res.end(body);
-  });
-});
+const server = http.createServer(answerWithEngine);
 server.listen(port, '127.0.0.1', () => {
   process.stdout.write(
     `${JSON.stringify({ url: `http://127.0.0.1:${server.address().port}`, token: '' })}\n`,

@@ -11,7 +11,7 @@
 // valgrind they still run JIT compilations queued during the warm-up, which a native server
 // finished long before. Kernel time (the socket write) is not counted, by design.
 // Needs valgrind (`apt-get install valgrind`); ~50× slower than native: 23,000 requests per
-// server take ~3 minutes (the three servers run at once). Usage:
+// server take ~4 minutes (the four servers run at once). Usage:
 //   node bench/ofrep/instructions.mjs [single|bulk] [warm=20000] [count=3000]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -126,6 +126,7 @@ const bulkAnswer =
 const size = Buffer.byteLength(bulkAnswer);
 const bare = await startCounted('node-echo.mjs', ['0', String(size)]);
 const engine = await startCounted('engine-echo.mjs', ['0']);
+const engineInSluice = await startCounted('engine-in-sluice.mjs', ['0']);
 const path = shape === 'bulk' ? BULK : SINGLE;
 const rows = await Promise.all([
   measure(sluice, path).then((r) => ({ name: `Sluice OFREP ${shape}`, ...r })),
@@ -134,6 +135,10 @@ const rows = await Promise.all([
     ...r,
   })),
   measure(engine, path).then((r) => ({ name: "bare node:http evaluating with Sluice's engine", ...r })),
+  measure(engineInSluice, path).then((r) => ({
+    name: "Sluice's process evaluating with the engine only (engine-in-sluice.mjs)",
+    ...r,
+  })),
 ]);
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 console.log(`\n${shape}: ${fmt(warm)} requests to warm up, ${fmt(count)} counted, one connection\n`);
@@ -146,5 +151,6 @@ for (const r of rows)
     `| ${r.name} | ${fmt(r.perRequest)} | ${(r.perRequest / rows[0].perRequest).toFixed(2)} | ${fmt(r.idlePerSecond)} | ${r.failed} |`,
   );
 console.log(
-  `\nSluice's own work: ${fmt(rows[0].perRequest - rows[1].perRequest)} instructions a request over the bare server.`,
+  `\nSluice over the bare server: ${fmt(rows[0].perRequest - rows[1].perRequest)} instructions a request; ` +
+    `Sluice's per-request work (over the engine's work in its own process): ${fmt(rows[0].perRequest - rows[3].perRequest)}.`,
 );

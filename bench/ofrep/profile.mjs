@@ -2,7 +2,9 @@
 // Sluice server (the compiled build, built first) under `node --cpu-prof` (pinned to
 // CPU 1), loads one route with autocannon (CPU 0), stops the server and prints the functions with the most self time, and the share of
 // the profile spent under a few markers (HTTP parsing, socket writes, evaluation, auth…).
-// Usage: node bench/ofrep/profile.mjs [single|bulk|304] [seconds=10] [connections=10]
+// Usage: node bench/ofrep/profile.mjs [single|bulk|304] [seconds=10] [connections=10] [server]
+// `server`: another server script of this folder to profile the same way (engine-in-sluice.mjs,
+// engine-echo.mjs), for comparison; sluice-server.mjs by default.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,8 @@ import { buildSluice } from './build.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const [scenario = 'single', secondsArg = '10', connectionsArg = '10'] = process.argv.slice(2);
+const [scenario = 'single', secondsArg = '10', connectionsArg = '10', server = 'sluice-server.mjs'] =
+  process.argv.slice(2);
 const autocannon = (await import(`${root}bench/node_modules/autocannon/autocannon.js`)).default;
 const dir = mkdtempSync(join(tmpdir(), 'sluice-ofrep-prof-'));
 // the compiled build, as users run it: built first, so the profile is of this checkout
@@ -20,7 +23,7 @@ buildSluice(root);
 
 const child = spawn(
   'taskset',
-  ['-c', '1', process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, `${here}sluice-server.mjs`, '0'],
+  ['-c', '1', process.execPath, '--cpu-prof', `--cpu-prof-dir=${dir}`, `${here}${server}`, '0'],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const { url, token } = await new Promise((resolve) => {

@@ -89,6 +89,8 @@ const etag = bulkAnswer.headers.get('etag');
 const bulkBytes = Buffer.byteLength(await bulkAnswer.text());
 const nodeEchoBulk = await start('node-echo-bulk', [`${here}node-echo.mjs`, '0', String(bulkBytes)], root);
 const engineEcho = await start('engine-echo', [`${here}engine-echo.mjs`, '0'], root);
+const engineInSluice = await start('engine-in-sluice', [`${here}engine-in-sluice.mjs`, '0'], root);
+const eAuth = { authorization: `Bearer ${engineInSluice.token}` };
 
 // Rows alternate between the systems and repeat `rounds` times; on a shared machine the best
 // round of each row is the one least disturbed by other work (the median is printed too).
@@ -164,6 +166,20 @@ const scenarios = [
     {},
     (u) => ({ context: { targetingKey: u } }),
   ],
+  [
+    "calibration: Sluice's process answering the one flag with the engine's work only (engine-in-sluice.mjs)",
+    engineInSluice,
+    `${engineInSluice.url}/ofrep/v1/evaluate/flags/feature-07`,
+    eAuth,
+    (u) => ({ context: { targetingKey: u } }),
+  ],
+  [
+    "calibration: Sluice's process answering the 50 flags with the engine's work only (engine-in-sluice.mjs)",
+    engineInSluice,
+    `${engineInSluice.url}/ofrep/v1/evaluate/flags`,
+    eAuth,
+    (u) => ({ context: { targetingKey: u } }),
+  ],
 ];
 const runs = scenarios.map(() => []);
 for (let round = 0; round < rounds; round++)
@@ -188,7 +204,8 @@ const table = [
 ];
 // rows: 0 Sluice single, 1 unleash single, 2 Sluice bulk, 3 unleash bulk, 4 Fastify, 5 node:http,
 // 6 Sluice 304, 7 node:http with a bulk-sized answer, 8 node:http evaluating the 50 flags,
-// 9 node:http evaluating the one flag
+// 9 node:http evaluating the one flag, 10 and 11 Sluice's process evaluating the one flag and the
+// 50 flags with the engine's work only
 const ratio = (a, b) => (rows[a].rps / rows[b].rps).toFixed(1);
 const cpuRatio = (a, b) => (rows[b].cpuPerRequest / rows[a].cpuPerRequest).toFixed(1);
 const toCeiling = (a, b) => (rows[b].cpuPerRequest / rows[a].cpuPerRequest).toFixed(2);
@@ -203,6 +220,10 @@ const summary = [
     `(target 0.7: ${Number(toCeiling(2, 7)) >= 0.7 ? 'met' : 'not met'}); to the server that evaluates ` +
     `the same flags and does nothing else: single ${toCeiling(0, 9)}, bulk ${toCeiling(2, 8)}; that server ` +
     `to the bare ceiling: single ${toCeiling(9, 5)}, bulk ${toCeiling(8, 7)}.`,
+  `In Sluice's own process (its code, heap and timers; the engine's work only): Sluice ÷ it, the cost of ` +
+    `Sluice's per-request work: single ${toCeiling(0, 10)}, bulk ${toCeiling(2, 11)}; the bare engine-only ` +
+    `server ÷ it, the cost of a process of Sluice's size: single ${toCeiling(10, 9)}, bulk ${toCeiling(11, 8)}; ` +
+    `it to the bare ceiling: single ${toCeiling(10, 5)}, bulk ${toCeiling(11, 7)}.`,
   `Targets: ≥ 10× unleash-proxy (${Number(ratio(0, 1)) >= 10 && Number(ratio(2, 3)) >= 10 ? 'met' : 'not met'}), ` +
     `p99 < 5 ms (${rows[0].p99 < 5 && rows[2].p99 < 5 ? 'met' : 'not met'}).`,
 ];
