@@ -29,16 +29,12 @@ export class LocalCopy {
 
   /** Applies the bootstrap, then the cache file; a set older than the one served is skipped. */
   async load(): Promise<void> {
-    const sources: [string, () => Promise<unknown>][] = [];
-    if (this.options.bootstrap !== undefined) {
-      const b = this.options.bootstrap;
-      sources.push(['bootstrap', async () => (typeof b === 'string' ? readCache(b) : b)]);
-    }
-    if (this.options.cacheFile) {
-      const file = this.options.cacheFile;
-      sources.push(['cache', () => readCache(file)]);
-    }
-    for (const [, read] of sources) {
+    const readers: (() => Promise<unknown>)[] = [];
+    const { bootstrap, cacheFile } = this.options;
+    if (bootstrap !== undefined)
+      readers.push(async () => (typeof bootstrap === 'string' ? readCache(bootstrap) : bootstrap));
+    if (cacheFile) readers.push(() => readCache(cacheFile));
+    for (const read of readers) {
       try {
         const payload = await read();
         if (payload !== undefined) await this.host.apply(payload);
