@@ -2,7 +2,7 @@
 // its timers, metrics and log), with the OFREP evaluations answered by engine-answer.mjs instead:
 // a listener ahead of Sluice's own takes them, so none of Sluice's per-request work runs (token
 // check, request id, CORS, ETag, counters, histogram). Sluice's row ÷ this row is the cost of
-// that work; this row ÷ engine-echo's is the cost of running in a process of Sluice's size.
+// that work; engine-echo's row ÷ this row, the cost of running in a process of Sluice's size.
 // Prints {url, token} on stdout (the token, so the requests carry the same bytes as Sluice's).
 import { answerWithEngine } from './engine-answer.mjs';
 import { startSluice } from './sluice-start.mjs';
